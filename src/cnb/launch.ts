@@ -1,0 +1,55 @@
+/** launch.toml: the processes a buildpack declares (buildpack spec, "launch.toml", API >= 0.9). */
+import { expectString, optionalBoolean, optionalTableArray, readOptionalToml, writeToml, type TomlTable } from "./toml.js";
+import { TiltLiveError } from "../errors.js";
+
+export interface Process {
+  type: string;
+  command: string[];
+  args: string[];
+  default: boolean;
+  workingDir?: string;
+}
+
+function stringArray(value: unknown, key: string, path: string): string[] {
+  if (value === undefined) return [];
+  if (typeof value === "string") return [value]; // API < 0.9 wrote command as a string
+  if (!Array.isArray(value) || value.some((v) => typeof v !== "string")) {
+    throw new TiltLiveError("invalid-metadata", `field "${key}" must be an array of strings`, { path });
+  }
+  return value as string[];
+}
+
+export function parseProcesses(table: TomlTable, path: string): Process[] {
+  return optionalTableArray(table, "processes", path).map((p) => {
+    const command = stringArray(p.command, "command", path);
+    if (command.length === 0) {
+      throw new TiltLiveError("invalid-metadata", 'a process has an empty "command"', { path });
+    }
+    const workingDir = p["working-dir"];
+    return {
+      type: expectString(p, "type", path),
+      command,
+      args: stringArray(p.args, "args", path),
+      default: optionalBoolean(p, "default", path) ?? false,
+      ...(typeof workingDir === "string" ? { workingDir } : {}),
+    };
+  });
+}
+
+/** The processes of one launch.toml; none when the buildpack wrote no launch.toml. */
+export async function readLaunchProcesses(path: string): Promise<Process[]> {
+  const table = await readOptionalToml(path);
+  return table ? parseProcesses(table, path) : [];
+}
+
+export async function writeLaunch(path: string, processes: Process[]): Promise<void> {
+  await writeToml(path, {
+    processes: processes.map((p) => ({
+      type: p.type,
+      command: p.command,
+      args: p.args,
+      default: p.default,
+      ...(p.workingDir ? { "working-dir": p.workingDir } : {}),
+    })),
+  });
+}

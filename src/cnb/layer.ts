@@ -1,0 +1,61 @@
+/** <layers>/<layer>.toml and layer env files (buildpack spec, "Layer Content Metadata", "Environment"). */
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { LayerName } from "./names.js";
+import { optionalBoolean, optionalTable, readOptionalToml, writeToml, type TomlTable } from "./toml.js";
+import { TiltLiveError } from "../errors.js";
+
+export interface LayerTypes {
+  launch: boolean;
+  build: boolean;
+  cache: boolean;
+}
+
+export interface LayerMetadata {
+  types: LayerTypes;
+  metadata: TomlTable;
+}
+
+export function parseLayerToml(table: TomlTable, path: string): LayerMetadata {
+  for (const flag of ["launch", "build", "cache"]) {
+    if (flag in table) {
+      throw new TiltLiveError("invalid-metadata", `top-level "${flag}" flag; flags belong under [types]`, { path });
+    }
+  }
+  const types = optionalTable(table, "types", path) ?? {};
+  return {
+    types: {
+      launch: optionalBoolean(types, "launch", path) ?? false,
+      build: optionalBoolean(types, "build", path) ?? false,
+      cache: optionalBoolean(types, "cache", path) ?? false,
+    },
+    metadata: optionalTable(table, "metadata", path) ?? {},
+  };
+}
+
+export async function readLayerToml(path: string): Promise<LayerMetadata | undefined> {
+  const table = await readOptionalToml(path);
+  return table ? parseLayerToml(table, path) : undefined;
+}
+
+export async function writeLayerToml(layersDir: string, name: LayerName, layer: LayerMetadata): Promise<void> {
+  await writeToml(join(layersDir, `${name}.toml`), { types: { ...layer.types }, metadata: layer.metadata });
+}
+
+export type EnvAction = "override" | "default" | "prepend" | "append";
+export type EnvScope = "env" | "env.build" | "env.launch";
+
+/** Writes one layer env file, verbatim (no trailing newline), e.g. env.launch/FOO.override. */
+export async function writeLayerEnv(
+  layerDir: string,
+  scope: EnvScope,
+  name: string,
+  action: EnvAction,
+  value: string,
+  delim?: string,
+): Promise<void> {
+  const dir = join(layerDir, scope);
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, `${name}.${action}`), value);
+  if (delim !== undefined) await writeFile(join(dir, `${name}.delim`), delim);
+}
