@@ -1,0 +1,97 @@
+import { lstat, mkdir, mkdtemp, readFile, readlink, readdir, rename, rm, symlink, writeFile, chmod } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { mirrorTree } from "./mirror.js";
+
+async function tree(root: string, prefix = ""): Promise<string[]> {
+  const out: string[] = [];
+  for (const name of (await readdir(join(root, prefix))).sort()) {
+    const rel = join(prefix, name);
+    const st = await lstat(join(root, rel));
+    if (st.isSymbolicLink()) out.push(`L ${rel} -> ${await readlink(join(root, rel))}`);
+    else if (st.isDirectory()) out.push(`D ${rel} ${(st.mode & 0o777).toString(8)}`, ...(await tree(root, rel)));
+    else out.push(`F ${rel} ${(st.mode & 0o777).toString(8)} ${await readFile(join(root, rel), "utf8")}`);
+  }
+  return out;
+}
+
+async function dirs() {
+  const root = await mkdtemp(join(tmpdir(), "tilt-live-mirror-"));
+  const src = join(root, "src");
+  const dst = join(root, "dst");
+  await mkdir(src);
+  return { root, src, dst };
+}
+
+describe("mirrorTree", () => {
+  it("copies odd names, nested dirs, modes and links without following them", async () => {
+    const { root, src, dst } = await dirs();
+    await writeFile(join(root, "outside-secret"), "do not copy");
+    await mkdir(join(src, "a dir/ünïcödé"), { recursive: true });
+    await writeFile(join(src, "a dir/ünïcödé/file with spaces.go"), "x");
+    await writeFile(join(src, "-leading-dash"), "dash");
+    await writeFile(join(src, "run.sh"), "#!/bin/sh");
+    await chmod(join(src, "run.sh"), 0o755);
+    await symlink("../outside-secret", join(src, "escape"));
+    const long = join(src, ...Array.from({ length: 20 }, (_, i) => `directory-level-${i}-with-a-long-name`));
+    await mkdir(long, { recursive: true });
+    await writeFile(join(long, "deep.txt"), "deep");
+
+    await mirrorTree(src, dst);
+
+    expect(await tree(dst)).toEqual(await tree(src));
+    expect(await readlink(join(dst, "escape"))).toBe("../outside-secret");
+    expect((await lstat(join(dst, "escape"))).isSymbolicLink()).toBe(true);
+  });
+
+  it("propagates deletions, renamed dirs and type changes, and skips unchanged files", async () => {
+    const { src, dst } = await dirs();
+    await mkdir(join(src, "pkg"));
+    await writeFile(join(src, "pkg/a.go"), "a");
+    await writeFile(join(src, "gone.go"), "gone");
+    await writeFile(join(src, "flip"), "file");
+    await writeFile(join(src, "same.go"), "same");
+    const first = await mirrorTree(src, dst);
+
+    await rm(join(src, "gone.go"));
+    await rename(join(src, "pkg"), join(src, "renamed"));
+    await rm(join(src, "flip"));
+    await mkdir(join(src, "flip"));
+    await writeFile(join(src, "flip/inner"), "now a dir");
+    const second = (await mirrorTree(src, dst, first.index)).stats;
+    expect(await tree(dst)).toEqual(await tree(src));
+    expect(second.unchanged).toBe(1);
+
+    await rm(join(src, "flip"), { recursive: true });
+    await writeFile(join(src, "flip"), "file again");
+    await mirrorTree(src, dst);
+    expect(await tree(dst)).toEqual(await tree(src));
+  });
+
+  it("sees a same-size rewrite whose mtime was restored (as tar does), and copies all without an index", async () => {
+    const { src, dst } = await dirs();
+    await writeFile(join(src, "main.go"), "v1");
+    const first = await mirrorTree(src, dst);
+    const before = await lstat(join(src, "main.go"));
+    await rm(join(src, "main.go"));
+    await writeFile(join(src, "main.go"), "v2");
+    const { utimes } = await import("node:fs/promises");
+    await utimes(join(src, "main.go"), before.atimeMs / 1000, before.mtimeMs / 1000);
+    expect((await mirrorTree(src, dst, first.index)).stats.copied).toBe(1);
+    expect(await readFile(join(dst, "main.go"), "utf8")).toBe("v2");
+    expect((await mirrorTree(src, dst)).stats.copied).toBe(1);
+  });
+
+  it("replaces a read-only destination file", async () => {
+    const { src, dst } = await dirs();
+    await writeFile(join(src, "ro.txt"), "one");
+    await chmod(join(src, "ro.txt"), 0o444);
+    await mirrorTree(src, dst);
+    await chmod(join(src, "ro.txt"), 0o644);
+    await writeFile(join(src, "ro.txt"), "two!");
+    await chmod(join(src, "ro.txt"), 0o444);
+    await mirrorTree(src, dst);
+    expect(await readFile(join(dst, "ro.txt"), "utf8")).toBe("two!");
+  });
+});

@@ -1,0 +1,129 @@
+/**
+ * Makes `dest` an exact copy of `source`, deletions included, touching only what differs. A file is skipped
+ * only when the index of the previous mirror shows its source unchanged (same inode, ctime, size and mode: a
+ * sync that rewrites a file always moves its ctime, even when tar restores an mtime rounded to the second)
+ * and the destination still has the size and mtime the previous mirror gave it; without an index every file
+ * is copied. Symlinks are copied as links and never followed (a link that
+ * points outside the tree stays a link); an entry whose type changed (file <-> dir <-> link) is replaced.
+ */
+import { chmod, copyFile, lstat, mkdir, readdir, readlink, rm, symlink, utimes } from "node:fs/promises";
+import type { Stats } from "node:fs";
+import { join } from "node:path";
+
+/** Source signature per relative path, from the previous mirror. */
+export type MirrorIndex = Map<string, string>;
+
+export interface MirrorStats {
+  copied: number;
+  deleted: number;
+  unchanged: number;
+  dirs: number;
+}
+
+type Kind = "file" | "dir" | "link" | "other";
+
+function kindOf(st: Stats): Kind {
+  if (st.isSymbolicLink()) return "link";
+  if (st.isDirectory()) return "dir";
+  if (st.isFile()) return "file";
+  return "other";
+}
+
+async function lstatOrUndefined(path: string): Promise<Stats | undefined> {
+  try {
+    return await lstat(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
+  }
+}
+
+function signature(st: Stats): string {
+  return `${st.ino}:${st.ctimeMs}:${st.size}:${st.mode}`;
+}
+
+interface Walk {
+  stats: MirrorStats;
+  previous: MirrorIndex;
+  next: MirrorIndex;
+}
+
+export async function mirrorTree(
+  source: string,
+  dest: string,
+  previous: MirrorIndex = new Map(),
+): Promise<{ stats: MirrorStats; index: MirrorIndex }> {
+  const walk: Walk = { stats: { copied: 0, deleted: 0, unchanged: 0, dirs: 0 }, previous, next: new Map() };
+  const srcStat = await lstat(source);
+  if (!srcStat.isDirectory()) throw new Error(`${source} is not a directory`);
+  await mirrorDir(source, dest, "", srcStat, walk);
+  return { stats: walk.stats, index: walk.next };
+}
+
+async function mirrorDir(source: string, dest: string, rel: string, srcStat: Stats, walk: Walk): Promise<void> {
+  const { stats } = walk;
+  const destStat = await lstatOrUndefined(dest);
+  if (destStat && !destStat.isDirectory()) {
+    await rm(dest, { force: true, recursive: true });
+    stats.deleted++;
+  }
+  if (!destStat || !destStat.isDirectory()) await mkdir(dest, { mode: srcStat.mode & 0o7777 });
+  else if ((destStat.mode & 0o7777) !== (srcStat.mode & 0o7777)) await chmod(dest, srcStat.mode & 0o7777);
+  stats.dirs++;
+
+  const [srcNames, destNames] = await Promise.all([readdir(source), readdir(dest)]);
+  const wanted = new Set(srcNames);
+  for (const name of destNames) {
+    if (!wanted.has(name)) {
+      await rm(join(dest, name), { recursive: true, force: true });
+      stats.deleted++;
+    }
+  }
+  for (const name of srcNames) await mirrorEntry(join(source, name), join(dest, name), join(rel, name), walk);
+}
+
+async function mirrorEntry(source: string, dest: string, rel: string, walk: Walk): Promise<void> {
+  const { stats } = walk;
+  const srcStat = await lstat(source);
+  const kind = kindOf(srcStat);
+  if (kind === "dir") return mirrorDir(source, dest, rel, srcStat, walk);
+  if (kind === "other") return; // sockets, fifos and devices have no place in a source tree
+
+  const destStat = await lstatOrUndefined(dest);
+  if (destStat && kindOf(destStat) !== kind) {
+    await rm(dest, { recursive: true, force: true });
+    stats.deleted++;
+  }
+  const existing = destStat && kindOf(destStat) === kind ? destStat : undefined;
+
+  if (kind === "link") {
+    const target = await readlink(source);
+    if (existing && (await readlink(dest)) === target) {
+      stats.unchanged++;
+      return;
+    }
+    if (existing) await rm(dest, { force: true });
+    await symlink(target, dest);
+    stats.copied++;
+    return;
+  }
+
+  const sig = signature(srcStat);
+  walk.next.set(rel, sig);
+  if (
+    existing &&
+    walk.previous.get(rel) === sig &&
+    existing.size === srcStat.size &&
+    existing.mtimeMs === srcStat.mtimeMs &&
+    (existing.mode & 0o7777) === (srcStat.mode & 0o7777)
+  ) {
+    stats.unchanged++;
+    return;
+  }
+  // A fresh inode: a process still reading the old file keeps its copy, and a read-only file is no obstacle.
+  if (existing) await rm(dest, { force: true });
+  await copyFile(source, dest);
+  await chmod(dest, srcStat.mode & 0o7777);
+  await utimes(dest, srcStat.atimeMs / 1000, srcStat.mtimeMs / 1000);
+  stats.copied++;
+}
