@@ -1,0 +1,52 @@
+/**
+ * Carries the earlier buildpacks' non-launch layers (toolchains, compile and package caches) into the image,
+ * so that the first rebuild in a fresh container downloads nothing and compiles incrementally.
+ *
+ * Why copies rather than asking providers for launch=true through the build plan: a plan requirement can
+ * only reach a provider's own entries (go, node, cpython), needs per-language names in tilt-live's detect,
+ * and cannot reach cache-only layers such as go-build's gocache or npm-install's npm-cache at all. Copying
+ * every non-launch layer works for any buildpack, and leaves the production image untouched.
+ */
+import { copyFile, readdir } from "node:fs/promises";
+import { join } from "node:path";
+import type { GroupEntry } from "../cnb/group.js";
+import { readLayerToml } from "../cnb/layer.js";
+import { escapeBuildpackId } from "../cnb/names.js";
+import { copyTree, exists, treeSize } from "../fsutil/copy.js";
+
+export interface CarriedLayer {
+  buildpackId: string;
+  name: string;
+  bytes: number;
+  types: { build: boolean; cache: boolean };
+}
+
+/** Layer names of one buildpack dir: directories that have a `<name>.toml` beside them. */
+export async function layerNames(bpLayersDir: string): Promise<string[]> {
+  if (!(await exists(bpLayersDir))) return [];
+  const entries = await readdir(bpLayersDir, { withFileTypes: true });
+  const tomls = new Set(entries.filter((e) => e.isFile() && e.name.endsWith(".toml")).map((e) => e.name.slice(0, -5)));
+  return entries.filter((e) => e.isDirectory() && tomls.has(e.name)).map((e) => e.name).sort();
+}
+
+export async function carryLayers(layersRoot: string, earlier: GroupEntry[], dest: string): Promise<CarriedLayer[]> {
+  const carried: CarriedLayer[] = [];
+  for (const bp of earlier) {
+    const bpDir = join(layersRoot, escapeBuildpackId(bp.id));
+    for (const name of await layerNames(bpDir)) {
+      const tomlPath = join(bpDir, `${name}.toml`);
+      const layer = await readLayerToml(tomlPath);
+      if (!layer || layer.types.launch || !(layer.types.build || layer.types.cache)) continue;
+      const target = join(dest, escapeBuildpackId(bp.id));
+      await copyTree(join(bpDir, name), join(target, name));
+      await copyFile(tomlPath, join(target, `${name}.toml`));
+      carried.push({
+        buildpackId: bp.id,
+        name,
+        bytes: await treeSize(join(bpDir, name)),
+        types: { build: layer.types.build, cache: layer.types.cache },
+      });
+    }
+  }
+  return carried;
+}

@@ -1,0 +1,182 @@
+/**
+ * bin/build of tilt-live, the last buildpack of the group: turns the image into a development image that can
+ * rebuild itself in place. Each contribution is a launch layer (docs/layout.md); the app's processes are
+ * declared again to run under the supervisor.
+ */
+import { dirname, join } from "node:path";
+import { readdir } from "node:fs/promises";
+import { readGroup, type GroupEntry } from "../cnb/group.js";
+import { writeLaunch } from "../cnb/launch.js";
+import { writeLayerToml } from "../cnb/layer.js";
+import { escapeBuildpackId, layerName } from "../cnb/names.js";
+import { ConfigVars, lookup, parseBoolean, parseList, parsePositiveInt } from "../config.js";
+import { Layers, SOURCE_BUILDPACK_ID, TILT_LIVE_ID, livePaths, writeJson, type LiveContext } from "../context.js";
+import { TiltLiveError } from "../errors.js";
+import { copyTree, exists, formatBytes, moveTree, treeSize } from "../fsutil/copy.js";
+import { copyFile } from "node:fs/promises";
+import { copyGroupBuildpacks } from "./buildpacks.js";
+import { carryLayers } from "./carried.js";
+import type { BuildInput } from "./inputs.js";
+import { LAUNCH_ONLY, contributeLayer } from "./layer.js";
+import { exportBuildpackFiles, exportLifecycleFiles } from "./metadata.js";
+import { collectProcesses, wrapProcesses } from "./processes.js";
+import { recordEnv, writeRecordedEnv } from "./recorded-env.js";
+import { installTools, toolPaths } from "./tools.js";
+
+export interface LiveBuildOptions {
+  /** The lifecycle binary of the builder; `/cnb/lifecycle/lifecycle` under pack. */
+  lifecyclePath: string;
+  version: string;
+  uid: number;
+  gid: number;
+}
+
+const OWN_IDS = new Set([TILT_LIVE_ID, SOURCE_BUILDPACK_ID]);
+
+function settings(input: BuildInput) {
+  const get = (name: string) => lookup(input.platformEnv, input.env, name);
+  try {
+    return {
+      watch: parseBoolean(get(ConfigVars.watch), ConfigVars.watch) === "true",
+      watchDebounceMs: parsePositiveInt(get(ConfigVars.watchDebounceMs), ConfigVars.watchDebounceMs, 100),
+      watchIgnore: parseList(get(ConfigVars.watchIgnore)),
+      stopTimeoutSeconds: parsePositiveInt(get(ConfigVars.stopTimeout), ConfigVars.stopTimeout, 10),
+    };
+  } catch (error) {
+    throw new TiltLiveError("bad-usage", (error as Error).message, {}, { cause: error });
+  }
+}
+
+export async function buildLive(input: BuildInput, options: LiveBuildOptions): Promise<void> {
+  const { logger, layersRoot } = input;
+  const group = await readGroup(join(layersRoot, "group.toml"));
+  const self = group.findIndex((bp) => bp.id === TILT_LIVE_ID);
+  const earlier = group.slice(0, self === -1 ? group.length : self);
+  const others = earlier.filter((bp) => !OWN_IDS.has(bp.id));
+  const paths = livePaths(layersRoot);
+  const tools = toolPaths(paths, input.buildpackDir);
+
+  if (input.rebuild) return refreshProcesses(input, earlier, tools);
+
+  logger.process("This is a DEVELOPMENT image: it holds the app's source, toolchains and tilt-live's rebuild tools");
+  logger.process("Do not ship it to production (build without a Tiltfile, or with BP_TILT_LIVE_ENABLED=false)");
+  logger.break();
+
+  logger.process("Contributing the source snapshot (the live-update sync target)");
+  await logger.timed(2, () => contributeSource(input, paths.src));
+
+  logger.process("Exporting the build metadata");
+  await logger.timed(2, () =>
+    contributeLayer(input.layersDir, Layers.meta, LAUNCH_ONLY, logger, async (dir) => {
+      const files = await exportLifecycleFiles(layersRoot, dir);
+      const count = await exportBuildpackFiles(layersRoot, others, dir);
+      await recordBuildEnv(input, dir);
+      const ctx: LiveContext = {
+        version: options.version,
+        layersDir: layersRoot,
+        appDir: input.appDir,
+        platformApi: input.env.CNB_PLATFORM_API ?? "",
+        buildUid: options.uid,
+        buildGid: options.gid,
+        ...settings(input),
+      };
+      await writeJson(join(dir, "context.json"), ctx);
+      logger.subprocess(`${files.join(", ")} and ${count} buildpack metadata file(s) of ${others.length} buildpack(s)`);
+    }),
+  );
+
+  logger.process("Copying the group's buildpacks and the lifecycle builder");
+  await logger.timed(2, async () => {
+    const buildpacksRoot = dirname(dirname(input.buildpackDir));
+    await contributeLayer(input.layersDir, Layers.buildpacks, LAUNCH_ONLY, logger, async (dir) => {
+      const deduped = await copyGroupBuildpacks(buildpacksRoot, group, dir);
+      logger.subprocess(`${group.map((bp) => `${bp.id}@${bp.version}`).join(", ")}`);
+      if (deduped > 0) logger.subprocess(`Stored ${formatBytes(deduped)} of identical files once`);
+    });
+    if (await exists(options.lifecyclePath)) {
+      await contributeLayer(input.layersDir, Layers.lifecycle, LAUNCH_ONLY, logger, async (dir) => {
+        await copyFile(options.lifecyclePath, join(dir, "lifecycle"));
+        logger.subprocess(`Lifecycle builder from ${options.lifecyclePath}`);
+      });
+    } else {
+      logger.warning(`No lifecycle at ${options.lifecyclePath}: rebuild will not be able to run the build phase`);
+    }
+  });
+
+  logger.process("Carrying build and cache layers (toolchains, compile caches)");
+  await logger.timed(2, () =>
+    contributeLayer(input.layersDir, Layers.carried, LAUNCH_ONLY, logger, async (dir) => {
+      const carried = await carryLayers(layersRoot, others, dir);
+      for (const layer of carried) {
+        const flags = [layer.types.build && "build", layer.types.cache && "cache"].filter(Boolean).join("+");
+        logger.subprocess(`${layer.buildpackId}:${layer.name} (${flags}, ${formatBytes(layer.bytes)})`);
+      }
+      if (carried.length === 0) logger.subprocess("None: the earlier buildpacks have no build or cache layers");
+    }),
+  );
+
+  logger.process("Installing the rebuild tools");
+  await contributeLayer(input.layersDir, Layers.tools, LAUNCH_ONLY, logger, async (dir) => {
+    await installTools(dir, tools);
+    logger.subprocess(`rebuild: ${tools.rebuild}`);
+    logger.subprocess(`supervisor: ${tools.supervise}`);
+  });
+
+  await declareProcesses(input, earlier, tools, paths.processes);
+}
+
+async function contributeSource(input: BuildInput, srcDir: string): Promise<void> {
+  const { logger } = input;
+  const snapshot = join(input.layersRoot, escapeBuildpackId(SOURCE_BUILDPACK_ID), Layers.snapshot, "tree");
+  await contributeLayer(input.layersDir, Layers.src, LAUNCH_ONLY, logger, async (dir) => {
+    if (await exists(snapshot)) {
+      await moveTree(snapshot, dir);
+      logger.subprocess(`From ${SOURCE_BUILDPACK_ID}'s snapshot of the pristine source`);
+    } else {
+      const entries = await readdir(input.appDir);
+      if (entries.length === 0) throw new TiltLiveError("empty-app-dir", "the app directory is empty", { path: input.appDir });
+      await copyTree(input.appDir, dir);
+      logger.subprocess(`From the app directory (${SOURCE_BUILDPACK_ID} did not run before the language buildpacks)`);
+    }
+    logger.subprocess(`${formatBytes(await treeSize(dir))} at ${srcDir}`);
+  });
+}
+
+async function recordBuildEnv(input: BuildInput, metaDir: string): Promise<void> {
+  const fromSource = join(input.layersRoot, escapeBuildpackId(SOURCE_BUILDPACK_ID), Layers.snapshot);
+  if (await exists(join(fromSource, "build-env.json"))) {
+    await copyTree(join(fromSource, "platform-env"), join(metaDir, "platform-env"));
+    await copyFile(join(fromSource, "build-env.json"), join(metaDir, "build-env.json"));
+  } else {
+    await writeRecordedEnv(metaDir, recordEnv(input.platformEnv, input.env));
+  }
+}
+
+async function declareProcesses(
+  input: BuildInput,
+  earlier: GroupEntry[],
+  tools: ReturnType<typeof toolPaths>,
+  processesPath: string,
+): Promise<void> {
+  const { logger } = input;
+  const processes = await collectProcesses(input.layersRoot, earlier);
+  await writeJson(processesPath, processes);
+  await writeLaunch(join(input.layersDir, "launch.toml"), wrapProcesses(processes, tools));
+  logger.process("Processes, each under the tilt-live supervisor");
+  for (const p of processes) {
+    logger.subprocess(`${p.type}${p.default ? " (default)" : ""}: ${[...p.command, ...p.args].join(" ")}`);
+  }
+  if (processes.length === 0) logger.warning("The earlier buildpacks declared no process: there is nothing to supervise");
+}
+
+/** Rebuild mode: only the processes may have changed; the layers from the image are kept as they are. */
+async function refreshProcesses(input: BuildInput, earlier: GroupEntry[], tools: ReturnType<typeof toolPaths>): Promise<void> {
+  const paths = livePaths(input.layersRoot);
+  for (const name of Object.values(Layers)) {
+    if (name !== Layers.snapshot && (await exists(join(input.layersDir, name)))) {
+      await writeLayerToml(input.layersDir, layerName(name), { types: LAUNCH_ONLY, metadata: {} });
+    }
+  }
+  await declareProcesses(input, earlier, tools, paths.processes);
+}
+

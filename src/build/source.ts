@@ -1,0 +1,32 @@
+/**
+ * bin/build of tilt-live/source, the first buildpack of the group: it keeps what later buildpacks may
+ * destroy. The pristine app source and the recorded build env go into a build-only layer (not exported:
+ * tilt-live, last in the group, turns them into launch layers).
+ */
+import { join } from "node:path";
+import { copyTree, formatBytes, treeSize } from "../fsutil/copy.js";
+import { Layers } from "../context.js";
+import { BUILD_ONLY, contributeLayer } from "./layer.js";
+import type { BuildInput } from "./inputs.js";
+import { recordEnv, writeRecordedEnv } from "./recorded-env.js";
+
+export async function buildSource(input: BuildInput): Promise<void> {
+  const { logger } = input;
+  if (input.rebuild) {
+    logger.process("Rebuild in a running container: the synced source is already in place");
+    return;
+  }
+  logger.process("Snapshotting the pristine app source");
+  await logger.timed(2, () =>
+    contributeLayer(input.layersDir, Layers.snapshot, BUILD_ONLY, logger, async (dir) => {
+      // The tree sits one level down so that no top-level bin/ or lib/ of the app lands on the PATH of
+      // later buildpacks (the lifecycle adds a build layer's bin/ and lib/ to their environment).
+      await copyTree(input.appDir, join(dir, "tree"));
+      const recorded = recordEnv(input.platformEnv, input.env);
+      await writeRecordedEnv(dir, recorded);
+      logger.subprocess(`Copied ${formatBytes(await treeSize(join(dir, "tree")))} from ${input.appDir}`);
+      logger.subprocess(`Recorded ${Object.keys(recorded.platformEnv).length} build-time platform variable(s)`);
+      if (recorded.excluded.length > 0) logger.subprocess(`Left out (BP_TILT_LIVE_ENV_EXCLUDE): ${recorded.excluded.join(", ")}`);
+    }),
+  );
+}

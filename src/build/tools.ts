@@ -1,0 +1,36 @@
+/**
+ * The tools layer: fixed absolute paths for Tilt's run() steps (argv, no shell, no launcher). Every tool is
+ * a link to tilt-live's single executable, which dispatches on the name it was called by; the executable
+ * itself is the copy in the `buildpacks` layer, so the image holds it once.
+ */
+import { mkdir, symlink } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { existsSync } from "node:fs";
+import type { LivePaths } from "../context.js";
+
+export const EXECUTABLE = "tilt-live";
+export const INIT = "tilt-live-init";
+export const TOOL_NAMES = ["rebuild", "tilt-live-supervise", "tilt-live-watch"] as const;
+
+export function toolPaths(paths: LivePaths, buildpackDir: string) {
+  // buildpackDir is <buildpacks root>/<escaped id>/<version>; its copy keeps that shape.
+  const copy = join(paths.buildpacks, basename(dirname(buildpackDir)), basename(buildpackDir), "bin");
+  const hasInit = existsSync(join(buildpackDir, "bin", INIT));
+  return {
+    bin: paths.toolsBin,
+    executable: join(copy, EXECUTABLE),
+    rebuild: join(paths.toolsBin, "rebuild"),
+    supervise: join(paths.toolsBin, "tilt-live-supervise"),
+    ...(hasInit ? { init: join(paths.toolsBin, INIT), initSource: join(copy, INIT) } : {}),
+  };
+}
+
+export type ToolPaths = ReturnType<typeof toolPaths>;
+
+export async function installTools(layerDir: string, tools: ToolPaths): Promise<void> {
+  const bin = join(layerDir, "bin");
+  await mkdir(bin, { recursive: true });
+  await symlink(tools.executable, join(bin, EXECUTABLE));
+  for (const name of TOOL_NAMES) await symlink(EXECUTABLE, join(bin, name));
+  if (tools.initSource) await symlink(tools.initSource, join(bin, INIT));
+}
