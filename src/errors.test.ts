@@ -29,7 +29,7 @@ describe("error messages", () => {
       "no-supervisor", "build-failed", "uid-mismatch", "bad-usage", "internal",
     ];
     for (const code of codes) {
-      const m = describeError(new TiltLiveError(code, "msg", { path: "/p" }));
+      const m = describeError(new TiltLiveError(code, "something went wrong", { path: "/p" }));
       expect(m.headline.length, code).toBeGreaterThan(5);
       expect(m.why.length, code).toBeGreaterThan(5);
       expect(m.fix.length, code).toBeGreaterThan(5);

@@ -114,7 +114,7 @@ async function mirrorEntry(source: string, dest: string, rel: string, walk: Walk
     existing &&
     walk.previous.get(rel) === sig &&
     existing.size === srcStat.size &&
-    existing.mtimeMs === srcStat.mtimeMs &&
+    Math.abs(existing.mtimeMs - srcStat.mtimeMs) < 1 &&
     (existing.mode & 0o7777) === (srcStat.mode & 0o7777)
   ) {
     stats.unchanged++;
