@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# npm run build: bundles src/ with esbuild, turns the bundle into a Node single executable (SEA) on a pinned
+# official Node binary, builds the static init, and assembles the two buildpack directories under
+# dist/buildpacks/. The buildpacks then run in a build image that has no Node.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+usage() {
+  cat <<USAGE
+Usage: scripts/build.sh [--arch amd64|arm64]
+Builds dist/buildpacks/tilt-live and dist/buildpacks/tilt-live-source (default arch: amd64).
+USAGE
+}
+
+DIST="${TILT_LIVE_ROOT}/dist"
+
+node_base() {
+  local arch="$1" npm_arch
+  case "$arch" in amd64) npm_arch=x64 ;; arm64) npm_arch=arm64 ;; *) util::die "unknown arch $arch" ;; esac
+  local dir="${TILT_LIVE_CACHE}/node/${NODE_SEA_VERSION}-${arch}"
+  if [[ ! -x "${dir}/bin/node" ]]; then
+    util::print::step "Fetching node-linux-${npm_arch}@${NODE_SEA_VERSION} from the npm registry"
+    local tmp; tmp=$(mktemp -d)
+    (cd "$tmp" && npm pack --silent "node-linux-${npm_arch}@${NODE_SEA_VERSION}" >/dev/null) ||
+      util::die "npm pack node-linux-${npm_arch}@${NODE_SEA_VERSION} failed (is the npm registry reachable?)"
+    mkdir -p "$dir"
+    tar -xzf "$tmp"/node-linux-*.tgz -C "$dir" --strip-components=1
+    rm -rf "$tmp"
+    [[ -x "${dir}/bin/node" ]] || util::die "node-linux-${npm_arch}@${NODE_SEA_VERSION} has no bin/node"
+  fi
+  printf '%s\n' "${dir}/bin/node"
+}
+
+check_versions() {
+  local pkg bp src
+  pkg=$(node -p 'require("./package.json").version')
+  bp=$(sed -n 's/^  version = "\(.*\)"/\1/p' buildpack.toml)
+  src=$(sed -n 's/^  version = "\(.*\)"/\1/p' buildpacks/source/buildpack.toml)
+  [[ "$pkg" == "$bp" && "$pkg" == "$src" ]] ||
+    util::die "versions disagree: package.json $pkg, buildpack.toml $bp, buildpacks/source/buildpack.toml $src"
+  printf '%s\n' "$pkg"
+}
+
+bundle() {
+  mkdir -p "${DIST}/work"
+  npx esbuild src/main.ts --bundle --platform=node --target=node20 --format=cjs \
+    --outfile="${DIST}/work/tilt-live.cjs" --log-level=warning \
+    --define:TILT_LIVE_VERSION="\"$1\""
+}
+
+sea() {
+  local arch="$1" base host
+  base=$(node_base "$arch")
+  host=$(node_base amd64)
+  cat >"${DIST}/work/sea-config.json" <<JSON
+{ "main": "${DIST}/work/tilt-live.cjs", "output": "${DIST}/work/sea-prep.blob", "disableExperimentalSEAWarning": true }
+JSON
+  # The blob must come from the same Node version as the binary it is injected into.
+  "$host" --experimental-sea-config "${DIST}/work/sea-config.json" >/dev/null
+  cp "$base" "${DIST}/work/tilt-live-${arch}"
+  chmod u+w "${DIST}/work/tilt-live-${arch}"
+  npx postject "${DIST}/work/tilt-live-${arch}" NODE_SEA_BLOB "${DIST}/work/sea-prep.blob" \
+    --sentinel-fuse NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2 >/dev/null
+}
+
+init_binary() {
+  local arch="$1"
+  [[ -f native/tilt-live-init.c ]] || return 0
+  [[ "$arch" == amd64 ]] || { util::print::info "no cross compiler: the $arch image runs without the init"; return 0; }
+  command -v gcc >/dev/null || util::die "gcc is needed to build native/tilt-live-init.c (apt-get install gcc libc6-dev)"
+  gcc -static -Os -Wall -Werror -o "${DIST}/work/tilt-live-init-${arch}" native/tilt-live-init.c
+  strip "${DIST}/work/tilt-live-init-${arch}"
+}
+
+assemble() {
+  local arch="$1" name="$2" descriptor="$3"
+  local dir="${DIST}/buildpacks/${name}"
+  rm -rf "$dir"
+  mkdir -p "${dir}/bin"
+  cp "$descriptor" "${dir}/buildpack.toml"
+  # A hard link keeps one copy on disk when both buildpacks are assembled.
+  ln "${DIST}/work/tilt-live-${arch}" "${dir}/bin/tilt-live" 2>/dev/null || cp "${DIST}/work/tilt-live-${arch}" "${dir}/bin/tilt-live"
+  ln -s tilt-live "${dir}/bin/detect"
+  ln -s tilt-live "${dir}/bin/build"
+  if [[ -f "${DIST}/work/tilt-live-init-${arch}" ]]; then cp "${DIST}/work/tilt-live-init-${arch}" "${dir}/bin/tilt-live-init"; fi
+}
+
+main() {
+  local arch=amd64
+  while [[ $# -gt 0 ]]; do
+    case "$1" in
+      --arch) arch="$2"; shift 2 ;;
+      -h|--help) usage; exit 0 ;;
+      *) usage; util::die "unknown argument $1" ;;
+    esac
+  done
+  cd "$TILT_LIVE_ROOT"
+  [[ -d node_modules ]] || util::timed "npm ci" npm ci --no-audit --no-fund --loglevel=error
+  util::print::title "tilt-live build (${arch})"
+  local version; version=$(check_versions)
+  util::timed "Type check" npx tsc --noEmit
+  util::timed "Bundle" bundle "$version"
+  util::timed "Single executable" sea "$arch"
+  util::timed "Init" init_binary "$arch"
+  assemble "$arch" tilt-live buildpack.toml
+  assemble "$arch" tilt-live-source buildpacks/source/buildpack.toml
+  if [[ "$arch" == amd64 ]]; then
+    local got; got=$("${DIST}/buildpacks/tilt-live/bin/tilt-live" --version)
+    [[ "$got" == "tilt-live ${version}" ]] || util::die "smoke test: the executable printed '$got', expected 'tilt-live ${version}'"
+  fi
+  util::print::step "dist/buildpacks/tilt-live and dist/buildpacks/tilt-live-source ($(du -sh "${DIST}/work/tilt-live-${arch}" | cut -f1) executable)"
+}
+
+main "$@"

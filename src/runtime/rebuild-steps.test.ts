@@ -1,0 +1,131 @@
+import { chmod, mkdir, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { beforeEach, describe, expect, it } from "vitest";
+import { readBuildInput } from "../build/inputs.js";
+import { buildLive } from "../build/live.js";
+import { buildSource } from "../build/source.js";
+import { exists } from "../fsutil/copy.js";
+import { goBuildpackLayers, lifecycleFixture, type LifecycleFixture } from "../testing/lifecycle-fixture.js";
+import { createRebuild } from "./rebuild-steps.js";
+
+/** What the exporter leaves in the image: launch layers only, no .toml files, no build-only layers. */
+async function exportAsImage(f: LifecycleFixture) {
+  for (const bp of await readdir(f.layersRoot)) {
+    const dir = join(f.layersRoot, bp);
+    if (!(await readdir(dir, { withFileTypes: true }).catch(() => null))) continue;
+    for (const entry of await readdir(dir, { withFileTypes: true })) {
+      const keep = bp === "paketo-buildpacks_go-build" && entry.name === "targets";
+      const ownLayer = bp === "tilt-live" && entry.isDirectory();
+      if (!keep && !ownLayer) await rm(join(dir, entry.name), { recursive: true, force: true });
+    }
+  }
+}
+
+/** A lifecycle stand-in for unit tests: records what it was given, then behaves as told by $FAKE_EXIT. */
+async function fakeLifecycle(f: LifecycleFixture, exitCode: number) {
+  const script = `#!/bin/sh
+set -e
+env | sort > "${f.root}/builder-env"
+echo "$0" > "${f.root}/builder-argv0"
+cat "$CNB_PLATFORM_DIR/tilt-live/mode" > "${f.root}/builder-mode"
+ls "$CNB_PLATFORM_DIR/env" > "${f.root}/builder-platform-env"
+ls "$CNB_LAYERS_DIR/paketo-buildpacks_go-dist" > "${f.root}/builder-go-dist"
+cp "$CNB_APP_DIR/main.go" "${f.root}/builder-saw-main.go"
+echo "compiling..."
+echo "main.go:3: syntax error" >&2
+exit ${exitCode}
+`;
+  const lifecycle = join(f.layersRoot, "tilt-live", "lifecycle", "lifecycle");
+  await writeFile(lifecycle, script);
+  await chmod(lifecycle, 0o755);
+}
+
+describe("a rebuild in the running container", () => {
+  let f: LifecycleFixture;
+  let output: string;
+  const collect = (text: string) => {
+    output += text;
+  };
+  beforeEach(async () => {
+    output = "";
+    f = await lifecycleFixture();
+    await writeFile(join(f.appDir, "main.go"), 'const message = "v1"');
+    await writeFile(join(f.platformDir, "env", "BP_GO_TARGETS"), "./cmd/web");
+    const src = f.env("tilt-live/source", "0.1.0");
+    await mkdir(src.CNB_LAYERS_DIR!, { recursive: true });
+    await buildSource(await readBuildInput(src, f.appDir, f.logger));
+    await goBuildpackLayers(f);
+    for (const name of await readdir(f.appDir)) await rm(join(f.appDir, name), { recursive: true });
+    const live = f.env("tilt-live", "0.1.0");
+    await mkdir(live.CNB_LAYERS_DIR!, { recursive: true });
+    await buildLive(await readBuildInput(live, f.appDir, f.logger), { lifecyclePath: f.lifecyclePath, version: "0.1.0", uid: 1000, gid: 1000 });
+    await exportAsImage(f);
+    // Tilt syncs an edit into the snapshot.
+    await writeFile(join(f.layersRoot, "tilt-live", "src", "main.go"), 'const message = "v2"');
+  });
+
+  const rebuild = () => createRebuild({ layersDir: f.layersRoot, env: {}, tmpDir: f.root, uid: 1000 });
+
+  it("mirrors the source, restores what the export dropped, and runs the builder with the recorded env", async () => {
+    await fakeLifecycle(f, 0);
+    const result = await rebuild()(collect);
+    expect(result).toMatchObject({ ok: true, exitCode: 0 });
+    expect(Object.keys(result.timings).sort()).toEqual(["build", "mirror", "restore", "total", "validate"]);
+    expect(await readFile(join(f.root, "builder-saw-main.go"), "utf8")).toBe('const message = "v2"');
+    expect((await readFile(join(f.root, "builder-argv0"), "utf8")).trim()).toMatch(/\/builder$/);
+    expect((await readFile(join(f.root, "builder-mode"), "utf8")).trim()).toBe("rebuild");
+    expect((await readFile(join(f.root, "builder-platform-env"), "utf8")).trim()).toBe("BP_GO_TARGETS");
+    expect((await readFile(join(f.root, "builder-go-dist"), "utf8")).split("\n")).toEqual(expect.arrayContaining(["go", "go.toml"]));
+    const env = await readFile(join(f.root, "builder-env"), "utf8");
+    expect(env).toContain("PATH=/usr/bin:/bin\n");
+    expect(env).toContain(`CNB_GROUP_PATH=${join(f.layersRoot, "tilt-live", "meta", "group.toml")}\n`);
+    expect(env).toContain(`CNB_BUILDPACKS_DIR=${join(f.layersRoot, "tilt-live", "buildpacks")}\n`);
+    expect(env).toContain("CNB_PLATFORM_API=0.14\n");
+    expect(await readFile(join(f.layersRoot, "paketo-buildpacks_go-build", "targets.toml"), "utf8")).toContain("launch = true");
+    expect(await exists(join(f.layersRoot, "paketo-buildpacks_go-build", "gocache", "00", "entry"))).toBe(true);
+    expect(output).toMatch(/^ {2}Mirrored the source \(\d+(\.\d+)?s\)$/m);
+    expect(output).toContain("compiling...");
+  });
+
+  it("reports a failed build with its output and a non-zero exit", async () => {
+    await fakeLifecycle(f, 1);
+    const result = await rebuild()(collect);
+    expect(result).toMatchObject({ ok: false, exitCode: 1 });
+    expect(output).toContain("main.go:3: syntax error");
+    expect(output).toContain("ERROR: Rebuild failed: the build phase exited with status 1");
+  });
+
+  it("refuses to run as root or as another user than the build's", async () => {
+    await fakeLifecycle(f, 0);
+    const asRoot = await createRebuild({ layersDir: f.layersRoot, env: {}, tmpDir: f.root, uid: 0 })(collect);
+    expect(asRoot.ok).toBe(false);
+    expect(output).toContain("ERROR: rebuild cannot run as root");
+    const other = await createRebuild({ layersDir: f.layersRoot, env: {}, tmpDir: f.root, uid: 1002 })(collect);
+    expect(other.ok).toBe(false);
+    expect(output).toContain("ERROR: rebuild runs as uid 1002, but the image was built by uid 1000");
+  });
+
+  it.each([
+    ["group.toml", "[[group]\nid = "],
+    ["plan.toml", "entries = ["],
+    ["buildpacks/paketo-buildpacks_go-dist/layers/go.toml", "launch = true"],
+  ])("names a tampered %s and leaves the app dir alone", async (file, content) => {
+    await fakeLifecycle(f, 0);
+    const path = join(f.layersRoot, "tilt-live", "meta", file);
+    await writeFile(path, content);
+    const result = await rebuild()(collect);
+    expect(result.ok).toBe(false);
+    expect(output).toContain(path);
+    expect(await readdir(f.appDir)).toEqual([]);
+    expect(await exists(join(f.root, "builder-env"))).toBe(false);
+  });
+
+  it("names tampered metadata and leaves the app dir alone", async () => {
+    await fakeLifecycle(f, 0);
+    await writeFile(join(f.layersRoot, "tilt-live", "meta", "context.json"), "{not json");
+    const result = await rebuild()(collect);
+    expect(result.ok).toBe(false);
+    expect(output).toContain(`${join(f.layersRoot, "tilt-live", "meta", "context.json")} has unexpected content: not valid JSON`);
+    expect(await readdir(f.appDir)).toEqual([]);
+  });
+});

@@ -1,0 +1,174 @@
+/**
+ * One rebuild inside the running container: mirror the synced source into the app dir, put back what the
+ * image export took away (layer .toml files, non-launch layers), and re-run the group's build phase with the
+ * lifecycle's own builder, the recorded build-time env and the image's copies of the buildpacks.
+ * The supervisor (or the standalone `rebuild --no-restart`) calls it; restarting the app is the caller's job.
+ */
+import { access, constants, mkdir, readdir, readFile, rm, symlink, writeFile, copyFile } from "node:fs/promises";
+import { join } from "node:path";
+import { execa } from "execa";
+import { readGroup } from "../cnb/group.js";
+import { parseLayerToml } from "../cnb/layer.js";
+import { readToml } from "../cnb/toml.js";
+import { livePaths, readContext, runtimePaths, type LiveContext } from "../context.js";
+import { TiltLiveError, formatError, toTiltLiveError } from "../errors.js";
+import { exists, moveTree } from "../fsutil/copy.js";
+import { mirrorTree, type MirrorIndex } from "../fsutil/mirror.js";
+import { formatSeconds } from "../log/logger.js";
+import { REBUILD_MARKER } from "../build/inputs.js";
+
+export interface BuildResult {
+  ok: boolean;
+  exitCode: number;
+  timings: Record<string, number>;
+}
+
+export interface RebuildOptions {
+  layersDir: string;
+  /** The env the tool runs with: only CNB_PLATFORM_API is taken from it (the image sets it). */
+  env: NodeJS.ProcessEnv;
+  tmpDir?: string;
+  uid?: number;
+}
+
+/** Files a buildpack writes afresh on every build; a stale one would be read as new by the lifecycle. */
+const PER_BUILD_FILES = ["launch.toml", "build.toml", "store.toml"];
+
+export function createRebuild(options: RebuildOptions): (onOutput: (text: string) => void) => Promise<BuildResult> {
+  let index: MirrorIndex = new Map();
+  return async (onOutput) => {
+    const timings: Record<string, number> = {};
+    const step = async <T>(name: string, label: string, work: () => Promise<T>): Promise<T> => {
+      const start = performance.now();
+      const result = await work();
+      timings[name] = performance.now() - start;
+      onOutput(`  ${label} (${formatSeconds(timings[name]!)})\n`);
+      return result;
+    };
+    const started = performance.now();
+    try {
+      const paths = livePaths(options.layersDir);
+      const ctx = await readContext(paths.context);
+      checkUser(ctx, options.uid ?? process.getuid?.() ?? -1);
+      await step("validate", "Checked the build metadata", () => validateMetadata(paths));
+      const { stats, index: next } = await step("mirror", "Mirrored the source", () => mirrorTree(paths.src, ctx.appDir, index));
+      index = next;
+      onOutput(`    ${stats.copied} copied, ${stats.deleted} deleted, ${stats.unchanged} unchanged\n`);
+      const restored = await step("restore", "Restored layer metadata and carried layers", () => restoreLayers(ctx));
+      if (restored.length > 0) onOutput(`    ${restored.join(", ")}\n`);
+      const platformDir = await preparePlatform(options.tmpDir, paths.platformEnv);
+      const exitCode = await step("build", "Ran the build phase", () => runBuilder(ctx, paths, platformDir, options, onOutput));
+      timings.total = performance.now() - started;
+      if (exitCode !== 0) {
+        onOutput(`${formatError(new TiltLiveError("build-failed", `Rebuild failed: the build phase exited with status ${exitCode}`))}\n`);
+      }
+      return { ok: exitCode === 0, exitCode, timings };
+    } catch (error) {
+      timings.total = performance.now() - started;
+      onOutput(`${formatError(toTiltLiveError(error))}\n`);
+      return { ok: false, exitCode: 1, timings };
+    }
+  };
+}
+
+/** Reads every metadata file the build depends on before anything is changed, so a bad one names itself. */
+async function validateMetadata(paths: ReturnType<typeof livePaths>): Promise<void> {
+  await readGroup(paths.group);
+  await readToml(paths.plan, "The exported plan.toml is missing");
+  for (const bp of (await exists(paths.buildpackMeta)) ? await readdir(paths.buildpackMeta) : []) {
+    const layers = join(paths.buildpackMeta, bp, "layers");
+    for (const file of (await exists(layers)) ? await readdir(layers) : []) {
+      const path = join(layers, file);
+      parseLayerToml(await readToml(path, "layer metadata"), path);
+    }
+  }
+}
+
+function checkUser(ctx: LiveContext, uid: number): void {
+  if (uid === 0) {
+    throw new TiltLiveError("uid-mismatch", "rebuild cannot run as root", {
+      detail: "The CNB lifecycle refuses to run buildpacks as root (uid 0).",
+    });
+  }
+  if (uid !== -1 && uid !== ctx.buildUid) {
+    throw new TiltLiveError("uid-mismatch", `rebuild runs as uid ${uid}, but the image was built by uid ${ctx.buildUid}`);
+  }
+}
+
+/** Puts back, once per container, the layer .toml files and the non-launch layers the export left out. */
+async function restoreLayers(ctx: LiveContext): Promise<string[]> {
+  const paths = livePaths(ctx.layersDir);
+  const restored: string[] = [];
+  if (!(await exists(paths.buildpackMeta))) return restored;
+  for (const bp of await readdir(paths.buildpackMeta)) {
+    const bpDir = join(ctx.layersDir, bp);
+    await mkdir(bpDir, { recursive: true });
+    for (const name of PER_BUILD_FILES) await rm(join(bpDir, name), { force: true });
+    for (const entry of await readdir(bpDir, { withFileTypes: true })) {
+      // The lifecycle renames a layer with no flags to <name>.ignore and fails if that name is taken.
+      if (entry.name.endsWith(".ignore")) await rm(join(bpDir, entry.name), { recursive: true, force: true });
+    }
+    const layerTomls = join(paths.buildpackMeta, bp, "layers");
+    for (const file of (await exists(layerTomls)) ? await readdir(layerTomls) : []) {
+      if (!(await exists(join(bpDir, file)))) {
+        await copyFile(join(layerTomls, file), join(bpDir, file));
+        restored.push(`${bp}/${file}`);
+      }
+    }
+    const carried = join(paths.carried, bp);
+    for (const entry of (await exists(carried)) ? await readdir(carried, { withFileTypes: true }) : []) {
+      if (entry.isDirectory() && !(await exists(join(bpDir, entry.name)))) {
+        await moveTree(join(carried, entry.name), join(bpDir, entry.name));
+        restored.push(`${bp}/${entry.name}/`);
+      }
+    }
+  }
+  for (const name of PER_BUILD_FILES) await rm(join(paths.own, name), { force: true });
+  return restored;
+}
+
+async function preparePlatform(tmpDir: string | undefined, recordedEnv: string): Promise<string> {
+  const dir = runtimePaths(tmpDir).platform;
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(join(dir, "env"), { recursive: true, mode: 0o700 });
+  for (const name of (await exists(recordedEnv)) ? await readdir(recordedEnv) : []) {
+    await copyFile(join(recordedEnv, name), join(dir, "env", name));
+  }
+  await mkdir(join(dir, "tilt-live"));
+  await writeFile(join(dir, REBUILD_MARKER), "rebuild");
+  return dir;
+}
+
+async function runBuilder(
+  ctx: LiveContext,
+  paths: ReturnType<typeof livePaths>,
+  platformDir: string,
+  options: RebuildOptions,
+  onOutput: (text: string) => void,
+): Promise<number> {
+  await access(paths.lifecycle, constants.X_OK).catch((error: unknown) => {
+    throw new TiltLiveError("missing-file", "The image holds no lifecycle builder (the builder had none at /cnb/lifecycle/lifecycle)", { path: paths.lifecycle }, { cause: error });
+  });
+  // The lifecycle picks its phase from the name it is called by.
+  const builder = join(runtimePaths(options.tmpDir).root, "builder");
+  await rm(builder, { force: true });
+  await symlink(paths.lifecycle, builder);
+  const recorded = JSON.parse(await readFile(paths.buildEnv, "utf8")) as Record<string, string>;
+  const platformApi = options.env.CNB_PLATFORM_API || ctx.platformApi;
+  if (!platformApi) throw new TiltLiveError("missing-file", "CNB_PLATFORM_API is not set in the container", { path: "CNB_PLATFORM_API" });
+  const env: Record<string, string> = {
+    ...recorded,
+    CNB_PLATFORM_API: platformApi,
+    CNB_LAYERS_DIR: ctx.layersDir,
+    CNB_APP_DIR: ctx.appDir,
+    CNB_PLATFORM_DIR: platformDir,
+    CNB_GROUP_PATH: paths.group,
+    CNB_PLAN_PATH: paths.plan,
+    CNB_BUILDPACKS_DIR: paths.buildpacks,
+    ...((await exists(paths.analyzed)) ? { CNB_ANALYZED_PATH: paths.analyzed } : {}),
+  };
+  const child = execa(builder, [], { env, extendEnv: false, cwd: ctx.appDir, reject: false, all: true, buffer: false });
+  child.all?.on("data", (chunk: Buffer) => onOutput(chunk.toString()));
+  const result = await child;
+  return result.exitCode ?? 1;
+}
