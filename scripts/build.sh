@@ -55,11 +55,12 @@ sea() {
 { "main": "${DIST}/work/tilt-live.cjs", "output": "${DIST}/work/sea-prep.blob", "disableExperimentalSEAWarning": true }
 JSON
   # The blob must come from the same Node version as the binary it is injected into.
-  "$host" --experimental-sea-config "${DIST}/work/sea-config.json" >/dev/null
+  util::run_logged "${DIST}/work/sea.log" "$host" --experimental-sea-config "${DIST}/work/sea-config.json"
   cp "$base" "${DIST}/work/tilt-live-${arch}"
   chmod u+w "${DIST}/work/tilt-live-${arch}"
-  npx postject "${DIST}/work/tilt-live-${arch}" NODE_SEA_BLOB "${DIST}/work/sea-prep.blob" \
-    --sentinel-fuse NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2 >/dev/null
+  # postject warns about ELF note names it does not know; the log keeps them, the console does not.
+  util::run_logged "${DIST}/work/postject.log" npx postject "${DIST}/work/tilt-live-${arch}" NODE_SEA_BLOB \
+    "${DIST}/work/sea-prep.blob" --sentinel-fuse NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2
 }
 
 init_binary() {

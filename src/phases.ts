@@ -32,9 +32,9 @@ export async function runDetect(io: PhaseIo): Promise<number> {
 export async function runBuild(io: PhaseIo, version: string): Promise<number> {
   const logger = new Logger(io.stdout, { debug: isDebug(io.env) });
   try {
-    const descriptor = await readBuildpackDescriptor(io.env.CNB_BUILDPACK_DIR ?? "");
-    logger.title(descriptor.name, descriptor.version);
     const input = await readBuildInput(io.env, io.cwd, logger);
+    const descriptor = await readBuildpackDescriptor(input.buildpackDir);
+    logger.title(descriptor.name, descriptor.version);
     const start = logger.clock.now();
     if (descriptor.id === SOURCE_BUILDPACK_ID) {
       await buildSource(input);
