@@ -15,6 +15,8 @@ export type MirrorIndex = Map<string, string>;
 
 export interface MirrorStats {
   copied: number;
+  /** Relative paths of the regular files copied (new or changed). */
+  changedFiles: string[];
   deleted: number;
   unchanged: number;
   dirs: number;
@@ -53,7 +55,7 @@ export async function mirrorTree(
   dest: string,
   previous: MirrorIndex = new Map(),
 ): Promise<{ stats: MirrorStats; index: MirrorIndex }> {
-  const walk: Walk = { stats: { copied: 0, deleted: 0, unchanged: 0, dirs: 0 }, previous, next: new Map() };
+  const walk: Walk = { stats: { copied: 0, changedFiles: [], deleted: 0, unchanged: 0, dirs: 0 }, previous, next: new Map() };
   const srcStat = await lstat(source);
   if (!srcStat.isDirectory()) throw new Error(`${source} is not a directory`);
   await mirrorDir(source, dest, "", srcStat, walk);
@@ -126,4 +128,5 @@ async function mirrorEntry(source: string, dest: string, rel: string, walk: Walk
   await chmod(dest, srcStat.mode & 0o7777);
   await utimes(dest, srcStat.atimeMs / 1000, srcStat.mtimeMs / 1000);
   stats.copied++;
+  stats.changedFiles.push(rel);
 }

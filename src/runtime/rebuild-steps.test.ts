@@ -70,7 +70,7 @@ describe("a rebuild in the running container", () => {
     await fakeLifecycle(f, 0);
     const result = await rebuild()(collect);
     expect(result).toMatchObject({ ok: true, exitCode: 0 });
-    expect(Object.keys(result.timings).sort()).toEqual(["build", "mirror", "restore", "total", "validate"]);
+    expect(Object.keys(result.timings).sort()).toEqual(["build", "check", "mirror", "restore", "total", "validate"]);
     expect(await readFile(join(f.root, "builder-saw-main.go"), "utf8")).toBe('const message = "v2"');
     expect((await readFile(join(f.root, "builder-argv0"), "utf8")).trim()).toMatch(/\/builder$/);
     expect((await readFile(join(f.root, "builder-mode"), "utf8")).trim()).toBe("rebuild");
@@ -85,6 +85,16 @@ describe("a rebuild in the running container", () => {
     expect(await exists(join(f.layersRoot, "paketo-buildpacks_go-build", "gocache", "00", "entry"))).toBe(true);
     expect(output).toMatch(/^ {2}Mirrored the source \(\d+(\.\d+)?s\)$/m);
     expect(output).toContain("compiling...");
+  });
+
+  it("stops before the build on a syntax error in a changed script", async () => {
+    await fakeLifecycle(f, 0);
+    await writeFile(join(f.layersRoot, "tilt-live", "src", "server.js"), "function (\n");
+    const result = await createRebuild({ layersDir: f.layersRoot, env: process.env, tmpDir: f.root, uid: 1000 })(collect);
+    expect(result).toMatchObject({ ok: false, exitCode: 1 });
+    expect(output).toContain("SyntaxError");
+    expect(output).toContain("ERROR: Rebuild stopped: syntax error in server.js");
+    expect(await exists(join(f.root, "builder-env"))).toBe(false);
   });
 
   it("reports a failed build with its output and a non-zero exit", async () => {

@@ -16,6 +16,7 @@ import { exists, moveTree } from "../fsutil/copy.js";
 import { mirrorTree, type MirrorIndex } from "../fsutil/mirror.js";
 import { formatSeconds } from "../log/logger.js";
 import { REBUILD_MARKER } from "../build/inputs.js";
+import { checkSyntax } from "./syntax-check.js";
 
 export interface BuildResult {
   ok: boolean;
@@ -54,6 +55,14 @@ export function createRebuild(options: RebuildOptions): (onOutput: (text: string
       const { stats, index: next } = await step("mirror", "Mirrored the source", () => mirrorTree(paths.src, ctx.appDir, index));
       index = next;
       onOutput(`    ${stats.copied} copied, ${stats.deleted} deleted, ${stats.unchanged} unchanged\n`);
+      const syntax = await step("check", "Checked the syntax of changed files", () => checkSyntax(ctx.appDir, stats.changedFiles, options.env));
+      if (syntax.problems.length > 0) {
+        for (const problem of syntax.problems) onOutput(`${problem.output.trimEnd()}\n`);
+        const files = syntax.problems.map((p) => p.file).join(", ");
+        throw new TiltLiveError("build-failed", `Rebuild stopped: syntax error in ${files}`, {
+          detail: "The language's own parser rejected the file; the build phase was not run.",
+        });
+      }
       const restored = await step("restore", "Restored layer metadata and carried layers", () => restoreLayers(ctx));
       if (restored.length > 0) onOutput(`    ${restored.join(", ")}\n`);
       const platformDir = await preparePlatform(options.tmpDir, paths.platformEnv);
