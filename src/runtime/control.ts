@@ -1,0 +1,178 @@
+/**
+ * The supervisor's control channel: a Unix socket only its owner can use (directory 0700, socket 0600),
+ * speaking newline-delimited JSON. A client sends one request line; the server answers with zero or more
+ * `log` lines and one final line (`result`, `status` or `error`), then closes the connection.
+ *
+ *   {"op":"rebuild","restart":true} -> {"type":"log","text":"..."}* {"type":"result","ok":true,"exitCode":0,"timings":{...}}
+ *   {"op":"status"}                 -> {"type":"status", ...}
+ */
+import { chmod, lstat, mkdir, unlink } from "node:fs/promises";
+import { createConnection, createServer, type Server, type Socket } from "node:net";
+import { dirname } from "node:path";
+import { TiltLiveError } from "../errors.js";
+import type { BuildResult } from "./build-queue.js";
+
+export type ControlRequest = { op: "rebuild"; restart: boolean } | { op: "status" };
+
+export interface SupervisorStatus {
+  processType: string;
+  appPid: number | null;
+  appRunning: boolean;
+  building: boolean;
+  builds: number;
+  watching: boolean;
+}
+
+export type ControlMessage =
+  | { type: "log"; text: string }
+  | ({ type: "result" } & BuildResult)
+  | ({ type: "status" } & SupervisorStatus)
+  | { type: "error"; message: string };
+
+export interface ControlHandlers {
+  rebuild(request: { restart: boolean }, onLog: (text: string) => void): Promise<BuildResult>;
+  status(): SupervisorStatus;
+}
+
+export interface ControlServer {
+  close(): Promise<void>;
+}
+
+function parseRequest(line: string): ControlRequest | undefined {
+  try {
+    const value = JSON.parse(line) as { op?: unknown; restart?: unknown };
+    if (value.op === "status") return { op: "status" };
+    if (value.op === "rebuild") return { op: "rebuild", restart: value.restart !== false };
+  } catch {
+    // fall through: not JSON
+  }
+  return undefined;
+}
+
+function send(socket: Socket, message: ControlMessage): void {
+  if (!socket.destroyed && socket.writable) socket.write(`${JSON.stringify(message)}\n`);
+}
+
+/** Reads the first line from a socket. */
+function firstLine(socket: Socket, onLine: (line: string) => void): void {
+  let buffer = "";
+  const onData = (chunk: Buffer) => {
+    buffer += chunk.toString("utf8");
+    const nl = buffer.indexOf("\n");
+    if (nl === -1) return;
+    socket.off("data", onData);
+    onLine(buffer.slice(0, nl));
+  };
+  socket.on("data", onData);
+}
+
+async function handle(socket: Socket, line: string, handlers: ControlHandlers): Promise<void> {
+  const request = parseRequest(line);
+  if (!request) {
+    send(socket, { type: "error", message: `not a request: ${line.slice(0, 200)}` });
+  } else if (request.op === "status") {
+    send(socket, { type: "status", ...handlers.status() });
+  } else {
+    const result = await handlers.rebuild({ restart: request.restart }, (text) => send(socket, { type: "log", text }));
+    send(socket, { type: "result", ...result });
+  }
+  socket.end();
+}
+
+/** Removes a socket file nobody listens on; fails when a live server already owns the path. */
+async function clearStaleSocket(path: string): Promise<void> {
+  try {
+    await lstat(path);
+  } catch {
+    return;
+  }
+  const live = await new Promise<boolean>((resolve) => {
+    const probe = createConnection(path);
+    probe.once("connect", () => {
+      probe.destroy();
+      resolve(true);
+    });
+    probe.once("error", () => resolve(false));
+  });
+  if (live) {
+    throw new TiltLiveError("internal", "another tilt-live supervisor already listens on the control socket", {
+      path,
+      detail: "Only one supervised process per container can serve rebuilds.",
+    });
+  }
+  await unlink(path);
+}
+
+export async function serveControl(socketPath: string, handlers: ControlHandlers): Promise<ControlServer> {
+  const dir = dirname(socketPath);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await chmod(dir, 0o700);
+  await clearStaleSocket(socketPath);
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+    socket.on("error", () => socket.destroy());
+    firstLine(socket, (line) => {
+      handle(socket, line, handlers).catch((error: unknown) => {
+        send(socket, { type: "error", message: error instanceof Error ? error.message : String(error) });
+        socket.end();
+      });
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(socketPath, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  await chmod(socketPath, 0o600);
+  return {
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/**
+ * Sends one request and calls `onMessage` for every line the server sends back; resolves with the final
+ * message. A missing socket, or one nobody listens on, is a TiltLiveError("no-supervisor").
+ */
+export function sendControl(
+  socketPath: string,
+  request: ControlRequest,
+  onMessage: (message: ControlMessage) => void = () => {},
+): Promise<ControlMessage> {
+  return new Promise((resolve, reject) => {
+    const socket = createConnection(socketPath);
+    let buffer = "";
+    let final: ControlMessage | undefined;
+    socket.once("connect", () => socket.write(`${JSON.stringify(request)}\n`));
+    socket.on("data", (chunk) => {
+      buffer += chunk.toString("utf8");
+      let nl: number;
+      while ((nl = buffer.indexOf("\n")) !== -1) {
+        const line = buffer.slice(0, nl);
+        buffer = buffer.slice(nl + 1);
+        if (line.trim() === "") continue;
+        const message = JSON.parse(line) as ControlMessage;
+        onMessage(message);
+        if (message.type !== "log") final = message;
+      }
+    });
+    socket.on("error", (error: NodeJS.ErrnoException) => {
+      if (error.code === "ENOENT" || error.code === "ECONNREFUSED") {
+        reject(new TiltLiveError("no-supervisor", "no supervisor listens", { path: socketPath, detail: `${socketPath}: ${error.code}` }, { cause: error }));
+      } else {
+        reject(error);
+      }
+    });
+    socket.on("close", () => {
+      if (final) resolve(final);
+      else reject(new TiltLiveError("internal", "the supervisor closed the control connection without a result", { path: socketPath }));
+    });
+  });
+}
