@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Shared state of the platform scripts: where each step keeps its cached output, and small helpers.
+# Sourced by setup.sh, builder.sh and env.sh after scripts/lib.sh.
+
+PLATFORM_SRC="${TILT_LIVE_ROOT}/platform"
+PLATFORM_CACHE="${TILT_LIVE_CACHE}/platform"
+PLATFORM_LOGS="${PLATFORM_CACHE}/logs"
+PLATFORM_ENV_FILE="${PLATFORM_CACHE}/platform.env"
+PLATFORM_JSON_FILE="${PLATFORM_CACHE}/platform.json"
+
+LIFECYCLE_DIR="${TILT_LIVE_CACHE}/bin/lifecycle-v${LIFECYCLE_VERSION}"
+LIFECYCLE_BIN_DIR="${LIFECYCLE_DIR}/linux-amd64/lifecycle"
+LIFECYCLE_TGZ="${LIFECYCLE_DIR}/lifecycle-v${LIFECYCLE_VERSION}+linux.x86-64.tgz"
+LIFECYCLE_IMAGE="buildpacksio/lifecycle:${LIFECYCLE_VERSION}"
+PACK_BIN="${TILT_LIVE_CACHE}/bin/pack-v${PACK_VERSION}/pack"
+# pack keeps its config (trusted builders, experimental flags) here instead of ~/.pack.
+PACK_HOME="${PLATFORM_CACHE}/pack-home"
+export PACK_HOME
+
+BUILDER_IMAGE="tilt-live/builder-go:latest"
+BUILDER_REPO="tilt-live/builder-go"
+GO_BUILD_DIR="${TILT_LIVE_CACHE}/buildpacks/paketo-go-build/${PAKETO_GO_BUILD_VERSION}"
+TILT_LIVE_SOURCE_BP_DIR="${TILT_LIVE_ROOT}/dist/buildpacks/tilt-live-source"
+TILT_LIVE_BP_DIR="${TILT_LIVE_ROOT}/dist/buildpacks/tilt-live"
+
+mkdir -p "${PLATFORM_CACHE}" "${PLATFORM_LOGS}"
+
+# platform::hash: short sha256 of stdin, used as a cache key.
+platform::hash() { sha256sum | cut -c1-12; }
+
+# platform::tree_sha256 DIR: sha256 of every path, mode and file content under DIR (symlinks by target).
+platform::tree_sha256() {
+  (cd "$1" && find . -printf '%p %m %y %l\n' | LC_ALL=C sort &&
+    find . -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum) | sha256sum | cut -d' ' -f1
+}
+platform::tree_hash() { platform::tree_sha256 "$1" | cut -c1-12; }
+
+platform::image_exists() { docker image inspect "$1" >/dev/null 2>&1; }
+
+platform::image_label() {
+  docker image inspect --format "{{ index .Config.Labels \"$2\" }}" "$1" 2>/dev/null || true
+}
+
+# platform::stack_key KIND: cache key of the stack image KIND (build|run) from the suite and its package list.
+platform::stack_key() {
+  local pkgs
+  case "$1" in
+    build) pkgs="${STACK_BUILD_PACKAGES}" ;;
+    run) pkgs="${STACK_RUN_PACKAGES}" ;;
+    *) util::die "unknown stack kind: $1" ;;
+  esac
+  printf '%s\n' "${DEBIAN_SUITE}" "minbase" "${pkgs}" "${STACK_ID}" "$(cat "${PLATFORM_SRC}/stack/Dockerfile")" |
+    platform::hash
+}
+
+platform::stack_image() { printf 'tilt-live/stack-%s:%s' "$1" "$(platform::stack_key "$1")"; }
+
+# platform::apt_install PKG...: installs the missing ones; runs apt-get update at most once per process.
+PLATFORM_APT_UPDATED=""
+platform::apt_install() {
+  local missing=() pkg
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+  done
+  [[ ${#missing[@]} -eq 0 ]] && return 0
+  [[ $(id -u) -eq 0 ]] || util::die "need root to install ${missing[*]} (apt-get); run as root or install them"
+  util::print::info "Installing ${missing[*]} (apt-get)"
+  if [[ -z "${PLATFORM_APT_UPDATED}" ]]; then
+    util::run_logged "${PLATFORM_LOGS}/apt-update.log" apt-get update
+    PLATFORM_APT_UPDATED=1
+  fi
+  util::run_logged "${PLATFORM_LOGS}/apt-install.log" \
+    env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
+}
+
+# platform::go_module_dir MODULE VERSION: prints the directory of MODULE@VERSION downloaded through the Go module
+# proxy (read-only, in the module cache). Dies with the proxy's answer when it does not serve that version.
+platform::go_module_dir() {
+  local module="$1" version="$2" out
+  if ! out=$(cd /tmp && GOFLAGS=-mod=mod go mod download -json "${module}@${version}" 2>&1); then
+    util::print::error "the Go module proxy did not serve ${module}@${version}:"
+    printf '%s\n' "$out" | sed 's/^/    /' >&2
+    return 1
+  fi
+  printf '%s\n' "$out" | sed -n 's/^\s*"Dir": "\(.*\)",\?$/\1/p'
+}
+
+# platform::writable_copy SRC DEST: a writable copy of a (read-only) module directory.
+platform::writable_copy() {
+  rm -rf "$2"
+  mkdir -p "$(dirname "$2")"
+  cp -r "$1" "$2"
+  chmod -R u+w "$2"
+}

@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Offline CNB platform for tilt-live's integration tests and demo: Docker engine, stack images, lifecycle, pack,
+# Paketo go-build, the go-dist stand-in and the Go builder. Every step keeps its output under ${TILT_LIVE_CACHE}
+# keyed by version or by a hash of its inputs, and skips when that output exists, so a second run takes seconds.
+set -euo pipefail
+
+SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=../lib.sh
+source "${SCRIPT_DIR}/../lib.sh"
+source "${SCRIPT_DIR}/lib/common.sh"
+source "${SCRIPT_DIR}/lib/docker.sh"
+source "${SCRIPT_DIR}/lib/stack.sh"
+source "${SCRIPT_DIR}/lib/cnb-tools.sh"
+source "${SCRIPT_DIR}/lib/paketo.sh"
+source "${SCRIPT_DIR}/lib/go-dist.sh"
+source "${SCRIPT_DIR}/builder.sh"
+
+usage() {
+  cat <<EOF
+Usage: scripts/platform/setup.sh [--help]
+
+Makes the offline CNB platform (idempotent; cached under ${TILT_LIVE_CACHE}):
+  Docker engine        a running dockerd (installs docker.io and starts it when 'docker info' fails)
+  stack images         tilt-live/stack-build and tilt-live/stack-run (debootstrap ${DEBIAN_SUITE})
+  lifecycle, pack      lifecycle ${LIFECYCLE_VERSION} (+ tarball, ${LIFECYCLE_IMAGE}) and pack ${PACK_VERSION}
+  buildpacks           paketo-buildpacks/go-build ${PAKETO_GO_BUILD_VERSION}, go-dist stand-in (local Go)
+  builder              ${BUILDER_IMAGE} (see scripts/platform/builder.sh)
+
+Then prints what it produced; scripts/platform/env.sh prints it again as shell exports.
+Logs of every step: ${PLATFORM_LOGS}
+EOF
+}
+
+platform::check_host() {
+  command -v go >/dev/null || util::die "Go is needed (to build the platform tools and as the go-dist toolchain)"
+  command -v tar >/dev/null && command -v sha256sum >/dev/null || util::die "tar and sha256sum are needed"
+}
+
+# platform::write_env: the produced names, as a sourceable env file and as JSON (for the TypeScript harness).
+platform::write_env() {
+  local run_image build_image
+  run_image="tilt-live/stack-run:latest"
+  build_image="tilt-live/stack-build:latest"
+  cat >"${PLATFORM_ENV_FILE}.tmp" <<EOF
+export PACK=${PACK_BIN}
+export PACK_HOME=${PACK_HOME}
+export LIFECYCLE_VERSION=${LIFECYCLE_VERSION}
+export LIFECYCLE_IMAGE=${LIFECYCLE_IMAGE}
+export LIFECYCLE_TGZ=${LIFECYCLE_TGZ}
+export BUILDER=${BUILDER_IMAGE}
+export RUN_IMAGE=${run_image}
+export BUILD_IMAGE=${build_image}
+EOF
+  cat >"${PLATFORM_JSON_FILE}.tmp" <<EOF
+{
+  "pack": "${PACK_BIN}",
+  "packHome": "${PACK_HOME}",
+  "packVersion": "${PACK_VERSION}",
+  "lifecycleVersion": "${LIFECYCLE_VERSION}",
+  "lifecycleImage": "${LIFECYCLE_IMAGE}",
+  "lifecycleTgz": "${LIFECYCLE_TGZ}",
+  "builder": "${BUILDER_IMAGE}",
+  "runImage": "${run_image}",
+  "buildImage": "${build_image}",
+  "stackId": "${STACK_ID}"
+}
+EOF
+  mv "${PLATFORM_ENV_FILE}.tmp" "${PLATFORM_ENV_FILE}"
+  mv "${PLATFORM_JSON_FILE}.tmp" "${PLATFORM_JSON_FILE}"
+}
+
+main() {
+  case "${1:-}" in
+    -h | --help) usage && return 0 ;;
+    "") ;;
+    *) usage && util::die "unknown argument: $1" ;;
+  esac
+  local start end
+  start=$(date +%s%N)
+  util::print::title "tilt-live platform (cache: ${TILT_LIVE_CACHE})"
+  platform::check_host
+  util::timed "Docker engine" platform::docker::ensure
+  util::timed "Stack images" platform::stack::ensure
+  util::timed "Lifecycle ${LIFECYCLE_VERSION}" platform::cnb::lifecycle
+  util::timed "pack ${PACK_VERSION}" platform::cnb::pack
+  util::timed "Lifecycle image" platform::cnb::lifecycle_image
+  util::timed "Paketo go-build ${PAKETO_GO_BUILD_VERSION}" platform::paketo::go_build
+  util::timed "go-dist stand-in" platform::go_dist::ensure
+  util::timed "Builder" platform::builder::ensure
+  platform::write_env
+  end=$(date +%s%N)
+
+  util::print::title "Produced"
+  util::print::step "pack:            ${PACK_BIN}"
+  util::print::step "lifecycle:       ${LIFECYCLE_BIN_DIR} (tarball ${LIFECYCLE_TGZ})"
+  util::print::step "images:          $(platform::stack_image build) (tilt-live/stack-build:latest)"
+  util::print::step "                 $(platform::stack_image run) (tilt-live/stack-run:latest)"
+  util::print::step "                 ${LIFECYCLE_IMAGE}"
+  util::print::step "                 ${BUILDER_IMAGE} ($(cat "${BUILDER_CACHE}/current"))"
+  util::print::step "env:             ${PLATFORM_ENV_FILE} (scripts/platform/env.sh), ${PLATFORM_JSON_FILE}"
+  util::print::step "Platform ready in $(awk "BEGIN{printf \"%.3f\", (${end}-${start})/1e9}")s"
+}
+
+main "$@"
