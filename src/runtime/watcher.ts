@@ -36,7 +36,7 @@ export interface WatcherOptions {
   debounceMs: number;
   /** Globs ignored in addition to DEFAULT_WATCH_IGNORE. */
   ignore?: readonly string[];
-  /** Defaults to max(1000, 10 × debounceMs). */
+  /** Defaults to max(2000, 20 × debounceMs). */
   maxWaitMs?: number;
   /** Called with the changed paths (relative to root, sorted) of one debounced batch. */
   onTrigger: (changes: string[]) => void;
@@ -51,7 +51,7 @@ export interface Watcher {
 
 export async function startWatcher(options: WatcherOptions): Promise<Watcher> {
   const ignored = compileGlobs([...DEFAULT_WATCH_IGNORE, ...(options.ignore ?? [])]);
-  const maxWaitMs = options.maxWaitMs ?? Math.max(1000, options.debounceMs * 10);
+  const maxWaitMs = options.maxWaitMs ?? Math.max(2000, options.debounceMs * 20);
   const watchers = new Map<string, FSWatcher>();
   let closed = false;
   let batch = new Set<string>();
@@ -87,13 +87,14 @@ export async function startWatcher(options: WatcherOptions): Promise<Watcher> {
     }
   };
 
-  const onEvent = async (dir: string, filename: string | null) => {
+  const onEvent = async (dir: string, event: string, filename: string | null) => {
     if (closed) return;
     if (filename === null) return changed(rel(dir));
     const path = join(dir, filename);
     const relPath = rel(path);
     if (ignored(relPath)) return;
     changed(relPath);
+    if (event !== "rename") return; // only a rename (create, delete, move) can add or remove a directory
     try {
       const info = await stat(path);
       if (info.isDirectory() && !watchers.has(path)) await addDir(path);
@@ -107,8 +108,8 @@ export async function startWatcher(options: WatcherOptions): Promise<Watcher> {
     if (closed || watchers.has(dir) || (dir !== options.root && ignored(rel(dir)))) return;
     let w: FSWatcher;
     try {
-      w = watch(dir, { persistent: true }, (_event, filename) => {
-        void onEvent(dir, typeof filename === "string" ? filename : null);
+      w = watch(dir, { persistent: true }, (event, filename) => {
+        void onEvent(dir, event, typeof filename === "string" ? filename : null);
       });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "ENOENT") report(error);
