@@ -1,0 +1,220 @@
+import { EventEmitter } from "node:events";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { get } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { sendControl } from "./control.js";
+import { applyEnvMods } from "./env-mods.js";
+import { computeLaunchEnv } from "./launch-env.js";
+import { runSupervisor, type SupervisorOptions } from "./supervisor.js";
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A small HTTP app: answers with its pid, GREETING and the content of ./version; writes its port to PORT_FILE. */
+const SERVER = `
+const http = require("http"), fs = require("fs");
+const server = http.createServer((req, res) => res.end(JSON.stringify({
+  pid: process.pid, greeting: process.env.GREETING ?? null, version: fs.readFileSync("version", "utf8") })));
+server.listen(0, "127.0.0.1", () => fs.writeFileSync(process.env.PORT_FILE, String(server.address().port)));
+process.on("SIGTERM", () => { fs.writeFileSync(process.env.PORT_FILE + ".term", "got SIGTERM"); process.exit(0); });
+`;
+
+let root: string;
+let layers: string;
+let app: string;
+let stderr: string[];
+let signals: EventEmitter;
+let running: Promise<number> | undefined;
+
+async function setUp(processes: object[], contextExtra: object = {}): Promise<void> {
+  const meta = join(layers, "tilt-live", "meta");
+  await mkdir(meta, { recursive: true });
+  await mkdir(join(layers, "tilt-live", "src"), { recursive: true });
+  await writeFile(
+    join(meta, "context.json"),
+    JSON.stringify({ version: "0.1.0", layersDir: layers, appDir: app, platformApi: "0.14", watch: false, stopTimeoutSeconds: 1, ...contextExtra }),
+  );
+  await writeFile(join(meta, "processes.json"), JSON.stringify(processes));
+  await writeFile(join(meta, "group.toml"), '[[group]]\nid = "bp"\nversion = "1"\napi = "0.10"\n');
+  await mkdir(join(layers, "bp", "l", "env.launch"), { recursive: true });
+  await writeFile(join(layers, "bp", "l.toml"), "[types]\nlaunch = true\n");
+  await writeFile(join(layers, "bp", "l", "env.launch", "GREETING.override"), "hello");
+}
+
+async function start(extra: Partial<SupervisorOptions> = {}): Promise<void> {
+  // The launcher applied the layers' env before the supervisor started: do the same.
+  const mods = await computeLaunchEnv({ layersDir: layers, buildpacks: [{ id: "bp", api: "0.10" }], processType: "web" });
+  const env = applyEnvMods({ PATH: process.env.PATH, CNB_LAYERS_DIR: layers, PORT_FILE: join(root, "port") }, mods);
+  running = runSupervisor({
+    argv: ["web"],
+    env,
+    stderr: { write: (t: string) => (stderr.push(t), true) },
+    build: async () => ({ ok: true, exitCode: 0, timings: {} }),
+    signals,
+    tmpDir: root,
+    stdio: ["ignore", "ignore", "inherit"],
+    backoff: { initialMs: 200, maxMs: 400, resetAfterMs: 10_000 },
+    ...extra,
+  });
+}
+
+async function waitFor<T>(probe: () => Promise<T | undefined>, ms = 8000): Promise<T> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > until) throw new Error(`timed out; log:\n${stderr.join("")}`);
+    await sleep(50);
+  }
+}
+
+function fetchApp(): Promise<{ pid: number; greeting: string | null; version: string }> {
+  return readFile(join(root, "port"), "utf8").then(
+    (port) =>
+      new Promise((resolve, reject) => {
+        get(`http://127.0.0.1:${port}/`, (res) => {
+          let body = "";
+          res.on("data", (c) => (body += c));
+          res.on("end", () => resolve(JSON.parse(body)));
+        }).on("error", reject);
+      }),
+  );
+}
+
+const pidAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), "supervisor-"));
+  layers = join(root, "layers");
+  app = join(root, "workspace");
+  await mkdir(app, { recursive: true });
+  await writeFile(join(app, "version"), "v1");
+  await writeFile(join(app, "server.js"), SERVER);
+  stderr = [];
+  signals = new EventEmitter();
+});
+afterEach(async () => {
+  if (running) {
+    signals.emit("SIGTERM", "SIGTERM");
+    await running.catch(() => undefined);
+    running = undefined;
+  }
+  await rm(root, { recursive: true, force: true });
+});
+
+const web = { type: "web", command: ["node"], args: ["server.js"], default: true, buildpackId: "bp" };
+
+describe("runSupervisor", () => {
+  it("restarts the app with the new code and refreshed launch env after a good build; keeps it after a failed one", async () => {
+    await setUp([web]);
+    let ok = true;
+    await start({
+      build: async (onOutput) => {
+        onOutput("building\n");
+        if (!ok) return { ok: false, exitCode: 1, timings: { build: 5 } };
+        await writeFile(join(app, "version"), "v2");
+        await writeFile(join(layers, "bp", "l", "env.launch", "GREETING.override"), "bonjour");
+        return { ok: true, exitCode: 0, timings: { build: 5 } };
+      },
+    });
+    const first = await waitFor(fetchApp);
+    expect(first).toMatchObject({ greeting: "hello", version: "v1" });
+    const socket = join(root, "tilt-live", "control.sock");
+
+    ok = false;
+    const logs: string[] = [];
+    const failed = await sendControl(socket, { op: "rebuild", restart: true }, (m) => m.type === "log" && logs.push(m.text));
+    expect(failed).toMatchObject({ type: "result", ok: false, exitCode: 1 });
+    expect(logs).toEqual(["building\n"]);
+    expect((await fetchApp()).pid).toBe(first.pid);
+
+    ok = true;
+    await rm(join(root, "port"));
+    const good = await sendControl(socket, { op: "rebuild", restart: true });
+    expect(good).toMatchObject({ type: "result", ok: true });
+    const second = await waitFor(fetchApp);
+    expect(second).toMatchObject({ greeting: "bonjour", version: "v2" });
+    expect(second.pid).not.toBe(first.pid);
+    expect(pidAlive(first.pid)).toBe(false);
+    expect(await readFile(join(root, "port.term"), "utf8")).toBe("got SIGTERM");
+    expect(stderr.join("")).toMatch(/\[tilt-live\] rebuild #2 succeeded in [\d.]+s; app restarted in [\d.]+s/);
+    expect(stderr.join("")).toContain("launch env changed: GREETING");
+    expect(await sendControl(socket, { op: "status" })).toMatchObject({ appPid: second.pid, appRunning: true, builds: 2 });
+  });
+
+  it("forwards SIGTERM to the app's whole group and exits with the app's status", async () => {
+    // The app starts a grandchild in its group, and exits 3 on SIGTERM.
+    const script = `const cp = require("child_process"), fs = require("fs");
+      const g = cp.spawn("sleep", ["60"], { stdio: "ignore" });
+      fs.writeFileSync("pids", process.pid + " " + g.pid);
+      process.on("SIGTERM", () => setTimeout(() => process.exit(3), 50));
+      setInterval(() => {}, 1000);`;
+    await setUp([{ ...web, args: ["-e", script] }]);
+    await start();
+    const [pid, grandchild] = (await waitFor(async () => (await readFile(join(app, "pids"), "utf8")) || undefined)).split(" ").map(Number);
+    signals.emit("SIGTERM", "SIGTERM");
+    expect(await running).toBe(3);
+    running = undefined;
+    expect(pidAlive(pid!)).toBe(false);
+    await sleep(100);
+    expect(pidAlive(grandchild!)).toBe(false);
+  });
+
+  it("sends SIGKILL to an app that ignores SIGTERM after stopTimeoutSeconds", async () => {
+    const script = `process.on("SIGTERM", () => {}); require("fs").writeFileSync("up", "1"); setInterval(() => {}, 1000);`;
+    await setUp([{ ...web, args: ["-e", script] }], { stopTimeoutSeconds: 0.5 });
+    await start();
+    await waitFor(async () => readFile(join(app, "up"), "utf8"));
+    const t0 = Date.now();
+    signals.emit("SIGTERM", "SIGTERM");
+    expect(await running).toBe(137);
+    running = undefined;
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(450);
+    expect(stderr.join("")).toContain("sent SIGKILL");
+  });
+
+  it("keeps running when the app exits on its own, restarting it with backoff; a rebuild still works", async () => {
+    const script = `require("fs").appendFileSync("runs", "x"); process.exit(4);`;
+    await setUp([{ ...web, args: ["-e", script] }]);
+    let builds = 0;
+    await start({ build: async () => ((builds += 1), { ok: true, exitCode: 0, timings: {} }) });
+    await waitFor(async () => ((await readFile(join(app, "runs"), "utf8")).length >= 3 ? true : undefined));
+    const log = stderr.join("");
+    expect(log).toContain("app exited with status 4");
+    expect(log).toMatch(/starting it again in 0\.2s/);
+    expect(log).toMatch(/starting it again in 0\.4s/);
+    const result = await sendControl(join(root, "tilt-live", "control.sock"), { op: "rebuild", restart: true });
+    expect(result).toMatchObject({ ok: true });
+    expect(builds).toBe(1);
+  });
+
+  it("rebuilds when the watched source changes (TILT_LIVE_WATCH=true)", async () => {
+    await setUp([web]);
+    let builds = 0;
+    const mods = await computeLaunchEnv({ layersDir: layers, buildpacks: [{ id: "bp", api: "0.10" }], processType: "web" });
+    await start({
+      env: applyEnvMods({ PATH: process.env.PATH, CNB_LAYERS_DIR: layers, PORT_FILE: join(root, "port"), TILT_LIVE_WATCH: "true", TILT_LIVE_WATCH_DEBOUNCE_MS: "50" }, mods),
+      build: async () => ((builds += 1), { ok: true, exitCode: 0, timings: {} }),
+    });
+    await waitFor(fetchApp);
+    await waitFor(async () => (stderr.join("").includes("watching") ? true : undefined));
+    await writeFile(join(layers, "tilt-live", "src", "main.go"), "package main");
+    await waitFor(async () => (builds === 1 ? true : undefined));
+    expect(stderr.join("")).toContain("changed: main.go; rebuilding");
+  });
+
+  it("rejects an unknown process type", async () => {
+    await setUp([web]);
+    await expect(
+      runSupervisor({ argv: ["worker"], env: { CNB_LAYERS_DIR: layers }, stderr: { write: () => true }, build: async () => ({ ok: true, exitCode: 0, timings: {} }) }),
+    ).rejects.toThrow(/no process type "worker" \(known: web\)/);
+  });
+});
