@@ -1,0 +1,62 @@
+// `pack build` with the platform's pack; returns its whole log.
+import { execa } from "execa";
+import type { Platform } from "./platform.js";
+import type { Resources } from "./resources.js";
+
+export interface PackBuildOptions {
+  /** Image name to build; registered with resources for cleanup. */
+  image: string;
+  /** App directory. */
+  path: string;
+  /** Defaults to the platform's builder. */
+  builder?: string;
+  /** Further flags, e.g. ["--network", "none", "--pull-policy", "never", "--trust-builder"]. */
+  args?: string[];
+  timeoutMs?: number;
+}
+
+export interface PackBuildResult {
+  log: string;
+  durationMs: number;
+}
+
+export class PackBuildError extends Error {
+  constructor(
+    message: string,
+    readonly log: string,
+    readonly exitCode: number | undefined,
+  ) {
+    super(message);
+    this.name = "PackBuildError";
+  }
+}
+
+export async function packBuild(
+  platform: Platform,
+  resources: Resources,
+  options: PackBuildOptions,
+): Promise<PackBuildResult> {
+  resources.image(options.image);
+  const argv = [
+    "build", options.image,
+    "--path", options.path,
+    "--builder", options.builder ?? platform.builder,
+    ...(options.args ?? []),
+  ];
+  const started = Date.now();
+  const result = await execa(platform.pack, argv, {
+    all: true,
+    reject: false,
+    timeout: options.timeoutMs ?? 600_000,
+    env: { PACK_HOME: platform.packHome, NO_COLOR: "1" },
+  });
+  const log = result.all ?? "";
+  if (result.exitCode !== 0) {
+    throw new PackBuildError(
+      `pack ${argv.join(" ")} failed (exit ${result.exitCode ?? "none"}${result.timedOut ? ", timed out" : ""}):\n${log}`,
+      log,
+      result.exitCode,
+    );
+  }
+  return { log, durationMs: Date.now() - started };
+}

@@ -1,0 +1,3 @@
+module example.com/tilt-live/samples/hello
+
+go 1.22
