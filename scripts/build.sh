@@ -82,7 +82,7 @@ assemble() {
   ln "${DIST}/work/tilt-live-${arch}" "${dir}/bin/tilt-live" 2>/dev/null || cp "${DIST}/work/tilt-live-${arch}" "${dir}/bin/tilt-live"
   ln -s tilt-live "${dir}/bin/detect"
   ln -s tilt-live "${dir}/bin/build"
-  if [[ -f "${DIST}/work/tilt-live-init-${arch}" ]]; then cp "${DIST}/work/tilt-live-init-${arch}" "${dir}/bin/tilt-live-init"; fi
+  if [[ "$name" == tilt-live && -f "${DIST}/work/tilt-live-init-${arch}" ]]; then cp "${DIST}/work/tilt-live-init-${arch}" "${dir}/bin/tilt-live-init"; fi
 }
 
 main() {

@@ -1,32 +1,27 @@
 /** The in-container tools, by the name they are called by. Each returns an exit code. */
-import { formatError } from "./errors.js";
+import { TiltLiveError, formatError } from "./errors.js";
 import type { PhaseIo } from "./phases.js";
+import { parseRebuildArgs, runRebuildClient } from "./runtime/rebuild-client.js";
 import { createRebuild } from "./runtime/rebuild-steps.js";
 import { rebuildInProcess } from "./runtime/standalone-rebuild.js";
+import { runSupervisor } from "./runtime/supervisor.js";
 
-export const TOOLS = ["rebuild", "tilt-live-supervise", "tilt-live-watch"] as const;
+export const TOOLS = ["rebuild", "tilt-live-supervise"] as const;
 
-const REBUILD_USAGE = `Usage: rebuild [--no-restart]
-Mirrors the synced source into the app dir, re-runs the buildpacks' build phase in this container and, when
-it succeeds, restarts the app. A failed build leaves the running app as it was.
-`;
-
-function layersDir(env: NodeJS.ProcessEnv): string {
-  return env.CNB_LAYERS_DIR || "/layers";
+function rebuildSteps(io: PhaseIo) {
+  return createRebuild({ layersDir: io.env.CNB_LAYERS_DIR || "/layers", env: io.env });
 }
 
+/** Through the supervisor when one serves the control socket; otherwise in this process, without a restart. */
 async function rebuild(args: string[], io: PhaseIo): Promise<number> {
-  if (args.includes("--help") || args.includes("-h")) {
-    io.stdout.write(REBUILD_USAGE);
-    return 0;
+  const { restart } = parseRebuildArgs(args);
+  try {
+    return await runRebuildClient({ argv: args, stdout: io.stdout, stderr: io.stderr });
+  } catch (error) {
+    if (!(error instanceof TiltLiveError && error.code === "no-supervisor")) throw error;
+    if (restart) io.stderr.write("[tilt-live] no supervisor in this container: building here; the app is not restarted\n");
   }
-  const unknown = args.filter((a) => a !== "--no-restart");
-  if (unknown.length > 0) {
-    io.stderr.write(`rebuild: unknown argument ${unknown[0]}\n${REBUILD_USAGE}`);
-    return 2;
-  }
-  const result = await rebuildInProcess(createRebuild({ layersDir: layersDir(io.env), env: io.env }), io.stdout);
-  return result.exitCode;
+  return (await rebuildInProcess(rebuildSteps(io), io.stdout)).exitCode;
 }
 
 export async function runTool(name: string, args: string[], io: PhaseIo): Promise<number> {
@@ -34,6 +29,8 @@ export async function runTool(name: string, args: string[], io: PhaseIo): Promis
     switch (name) {
       case "rebuild":
         return await rebuild(args, io);
+      case "tilt-live-supervise":
+        return await runSupervisor({ argv: args, env: io.env, stderr: io.stderr, build: rebuildSteps(io) });
       default:
         io.stderr.write(`tilt-live: unknown tool "${name}" (known: detect, build, ${TOOLS.join(", ")})\n`);
         return 2;

@@ -49,11 +49,12 @@ function settings(input: BuildInput) {
 
 export async function buildLive(input: BuildInput, options: LiveBuildOptions): Promise<void> {
   const { logger, layersRoot } = input;
-  const group = await readGroup(join(layersRoot, "group.toml"));
+  const paths = livePaths(layersRoot);
+  // In a rebuild the lifecycle reads the group from tilt-live's meta layer; the layers root has none.
+  const group = await readGroup(input.rebuild ? paths.group : join(layersRoot, "group.toml"));
   const self = group.findIndex((bp) => bp.id === TILT_LIVE_ID);
   const earlier = group.slice(0, self === -1 ? group.length : self);
   const others = earlier.filter((bp) => !OWN_IDS.has(bp.id));
-  const paths = livePaths(layersRoot);
   const tools = toolPaths(paths, input.buildpackDir);
 
   if (input.rebuild) return refreshProcesses(input, earlier, tools);

@@ -17,8 +17,7 @@ export async function buildSource(input: BuildInput): Promise<void> {
     return;
   }
   logger.process("Snapshotting the pristine app source");
-  await logger.timed(2, () =>
-    contributeLayer(input.layersDir, Layers.snapshot, BUILD_ONLY, logger, async (dir) => {
+  await contributeLayer(input.layersDir, Layers.snapshot, BUILD_ONLY, logger, async (dir) => {
       // The tree sits one level down so that no top-level bin/ or lib/ of the app lands on the PATH of
       // later buildpacks (the lifecycle adds a build layer's bin/ and lib/ to their environment).
       await copyTree(input.appDir, join(dir, "tree"));
@@ -27,6 +26,5 @@ export async function buildSource(input: BuildInput): Promise<void> {
       logger.subprocess(`Copied ${formatBytes(await treeSize(join(dir, "tree")))} from ${input.appDir}`);
       logger.subprocess(`Recorded ${Object.keys(recorded.platformEnv).length} build-time platform variable(s)`);
       if (recorded.excluded.length > 0) logger.subprocess(`Left out (BP_TILT_LIVE_ENV_EXCLUDE): ${recorded.excluded.join(", ")}`);
-    }),
-  );
+  });
 }

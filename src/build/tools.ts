@@ -10,7 +10,7 @@ import type { LivePaths } from "../context.js";
 
 export const EXECUTABLE = "tilt-live";
 export const INIT = "tilt-live-init";
-export const TOOL_NAMES = ["rebuild", "tilt-live-supervise", "tilt-live-watch"] as const;
+export const TOOL_NAMES = ["rebuild", "tilt-live-supervise"] as const;
 
 export function toolPaths(paths: LivePaths, buildpackDir: string) {
   // buildpackDir is <buildpacks root>/<escaped id>/<version>; its copy keeps that shape.

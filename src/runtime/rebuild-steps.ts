@@ -12,7 +12,7 @@ import { parseLayerToml } from "../cnb/layer.js";
 import { readToml } from "../cnb/toml.js";
 import { livePaths, readContext, runtimePaths, type LiveContext } from "../context.js";
 import { TiltLiveError, formatError, toTiltLiveError } from "../errors.js";
-import { exists, moveTree } from "../fsutil/copy.js";
+import { exists } from "../fsutil/copy.js";
 import { mirrorTree, type MirrorIndex } from "../fsutil/mirror.js";
 import { formatSeconds } from "../log/logger.js";
 import { REBUILD_MARKER } from "../build/inputs.js";
@@ -31,6 +31,14 @@ export interface RebuildOptions {
   tmpDir?: string;
   uid?: number;
 }
+
+/**
+ * The image sets CNB_PLATFORM_API, so `docker exec rebuild` has it; but the launcher removes it from the
+ * processes it starts (the supervisor), and the lifecycle does not pass it to buildpacks at image build.
+ * 0.13 is understood by every lifecycle from 0.18 on, and the env the builder is given here means the same
+ * at every platform API that has CNB_GROUP_PATH and friends.
+ */
+const FALLBACK_PLATFORM_API = "0.13";
 
 /** Files a buildpack writes afresh on every build; a stale one would be read as new by the lifecycle. */
 const PER_BUILD_FILES = ["launch.toml", "build.toml", "store.toml"];
@@ -127,7 +135,10 @@ async function restoreLayers(ctx: LiveContext): Promise<string[]> {
     const carried = join(paths.carried, bp);
     for (const entry of (await exists(carried)) ? await readdir(carried, { withFileTypes: true }) : []) {
       if (entry.isDirectory() && !(await exists(join(bpDir, entry.name)))) {
-        await moveTree(join(carried, entry.name), join(bpDir, entry.name));
+        // A link, not a copy: moving a directory out of a lower image layer copies it on overlayfs
+        // (hundreds of MB for a toolchain). The lifecycle and the buildpacks follow the link; a buildpack
+        // that resets the layer replaces the link with a fresh directory.
+        await symlink(join(carried, entry.name), join(bpDir, entry.name));
         restored.push(`${bp}/${entry.name}/`);
       }
     }
@@ -163,8 +174,7 @@ async function runBuilder(
   await rm(builder, { force: true });
   await symlink(paths.lifecycle, builder);
   const recorded = JSON.parse(await readFile(paths.buildEnv, "utf8")) as Record<string, string>;
-  const platformApi = options.env.CNB_PLATFORM_API || ctx.platformApi;
-  if (!platformApi) throw new TiltLiveError("missing-file", "CNB_PLATFORM_API is not set in the container", { path: "CNB_PLATFORM_API" });
+  const platformApi = options.env.CNB_PLATFORM_API || ctx.platformApi || FALLBACK_PLATFORM_API;
   const env: Record<string, string> = {
     ...recorded,
     CNB_PLATFORM_API: platformApi,
