@@ -33,7 +33,7 @@ describe("platform: Go sample on the offline builder", () => {
     await resources.cleanup();
   });
 
-  it("builds samples/go with go-dist (stand-in) and go-build", async () => {
+  it("builds samples/go with go-dist (stand-in), go-mod-vendor and go-build", async () => {
     image = randomName("go");
     const { log } = await packBuild(platform, resources, { image, path: sample, args: offline });
 
@@ -41,11 +41,14 @@ describe("platform: Go sample on the offline builder", () => {
     expect(log).toMatch(/paketo-buildpacks\/go-build\s+\d+\.\d+\.\d+/);
     expect(log).toContain("Paketo Buildpack for Go Distribution (tilt-live offline stand-in)");
     expect(log).toContain("Installing Go");
+    // No module requirements: go-mod-vendor's `go mod vendor` has nothing to fetch, so it works offline.
+    expect(log).toMatch(/Paketo Buildpack for Go Mod Vendor [\d.]+\n[\s\S]*go: no dependencies to vendor/);
     expect(log).toContain(`Successfully built image '${image}'`);
 
     const metadata = await lifecycleMetadata(image);
     expect(metadata.buildpacks?.map((bp) => bp.key)).toEqual([
       "paketo-buildpacks/go-dist",
+      "paketo-buildpacks/go-mod-vendor",
       "paketo-buildpacks/go-build",
     ]);
     const files = await listImageFiles(resources, image);

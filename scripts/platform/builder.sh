@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The Go builder, made offline with `pack builder create` (local lifecycle tarball, --pull-policy never):
-#   order: paketo-buildpacks/go-dist (stand-in), paketo-buildpacks/go-build
+#   order: paketo-buildpacks/go-dist (stand-in), paketo-buildpacks/go-mod-vendor (optional, when built),
+#          paketo-buildpacks/go-build
 #   also in the builder (not in its order) when they were built: tilt-live/source and tilt-live from
 #   dist/buildpacks/ (npm run build), so `pack build --buildpack`/--pre-/--post-buildpack finds them inside.
 # The image is tagged tilt-live/builder-go:<key>, key = hash of every input, and tilt-live/builder-go:latest.
@@ -32,7 +33,7 @@ platform::builder::toml() {
   local go_dist="$1" extra
   shift
   cat <<EOF
-description = "tilt-live offline Go builder (go-dist stand-in, Paketo go-build)"
+description = "tilt-live offline Go builder (go-dist stand-in, Paketo go-mod-vendor and go-build)"
 
 [[buildpacks]]
   uri = "${go_dist}"
@@ -40,6 +41,9 @@ description = "tilt-live offline Go builder (go-dist stand-in, Paketo go-build)"
 [[buildpacks]]
   uri = "${GO_BUILD_DIR}"
 EOF
+  if [[ -x "${GO_MOD_VENDOR_DIR}/bin/run" ]]; then
+    printf '\n[[buildpacks]]\n  uri = "%s"\n' "${GO_MOD_VENDOR_DIR}"
+  fi
   for extra in "$@"; do
     printf '\n[[buildpacks]]\n  uri = "%s"\n' "$extra"
   done
@@ -49,6 +53,17 @@ EOF
   [[order.group]]
     id = "paketo-buildpacks/go-dist"
     version = "$(platform::builder::bp_version "$go_dist")"
+EOF
+  if [[ -x "${GO_MOD_VENDOR_DIR}/bin/run" ]]; then
+    cat <<EOF
+
+  [[order.group]]
+    id = "paketo-buildpacks/go-mod-vendor"
+    version = "$(platform::builder::bp_version "${GO_MOD_VENDOR_DIR}")"
+    optional = true
+EOF
+  fi
+  cat <<EOF
 
   [[order.group]]
     id = "paketo-buildpacks/go-build"
@@ -97,7 +112,8 @@ platform::builder::ensure() {
     docker image inspect --format '{{.Id}}' "$(platform::stack_image build)" "tilt-live/stack-run:latest"
     sha256sum "${LIFECYCLE_TGZ}" | cut -d' ' -f1
     cat "$go_dist/toolchain.sha256" # its directory name already hashes the stand-in's own files
-    for dir in "${GO_BUILD_DIR}" "${extras[@]}"; do
+    for dir in "${GO_BUILD_DIR}" "${GO_MOD_VENDOR_DIR}" "${extras[@]}"; do
+      [[ -d "$dir" ]] || continue
       platform::tree_sha256 "$dir"
     done
   )
@@ -107,9 +123,7 @@ platform::builder::ensure() {
     util::print::info "Reusing builder ${image}"
   else
     printf '%s\n' "$toml" >"${BUILDER_CACHE}/builder-${key}.toml"
-    util::print::info "pack builder create ${image} (buildpacks: go-dist, go-build${extras[*]:+, }$(
-      for dir in "${extras[@]}"; do printf '%s ' "$(platform::builder::bp_id "$dir")"; done
-    ))"
+    util::print::info "pack builder create ${image} (extra buildpacks: ${extras[*]:-none})"
     util::run_logged "${PLATFORM_LOGS}/builder-create.log" "${PACK_BIN}" builder create "$image" \
       --config "${BUILDER_CACHE}/builder-${key}.toml" --pull-policy never
     util::print::info "Made image ${image}"

@@ -23,7 +23,8 @@ Makes the offline CNB platform (idempotent; cached under ${TILT_LIVE_CACHE}):
   Docker engine        a running dockerd (installs docker.io and starts it when 'docker info' fails)
   stack images         tilt-live/stack-build and tilt-live/stack-run (debootstrap ${DEBIAN_SUITE})
   lifecycle, pack      lifecycle ${LIFECYCLE_VERSION} (+ tarball, ${LIFECYCLE_IMAGE}) and pack ${PACK_VERSION}
-  buildpacks           paketo-buildpacks/go-build ${PAKETO_GO_BUILD_VERSION}, go-dist stand-in (local Go)
+  buildpacks           paketo-buildpacks/go-build ${PAKETO_GO_BUILD_VERSION} and go-mod-vendor ${PAKETO_GO_MOD_VENDOR_VERSION},
+                       go-dist stand-in (local Go)
   builder              ${BUILDER_IMAGE} (see scripts/platform/builder.sh)
 
 Then prints what it produced; scripts/platform/env.sh prints it again as shell exports.
@@ -85,6 +86,7 @@ main() {
   util::timed "pack ${PACK_VERSION}" platform::cnb::pack
   util::timed "Lifecycle image" platform::cnb::lifecycle_image
   util::timed "Paketo go-build ${PAKETO_GO_BUILD_VERSION}" platform::paketo::go_build
+  util::timed "Paketo go-mod-vendor ${PAKETO_GO_MOD_VENDOR_VERSION}" platform::paketo::go_mod_vendor
   util::timed "go-dist stand-in" platform::go_dist::ensure
   util::timed "Builder" platform::builder::ensure
   platform::write_env

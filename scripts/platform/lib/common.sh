@@ -20,8 +20,10 @@ export PACK_HOME
 BUILDER_IMAGE="tilt-live/builder-go:latest"
 BUILDER_REPO="tilt-live/builder-go"
 GO_BUILD_DIR="${TILT_LIVE_CACHE}/buildpacks/paketo-go-build/${PAKETO_GO_BUILD_VERSION}"
-TILT_LIVE_SOURCE_BP_DIR="${TILT_LIVE_ROOT}/dist/buildpacks/tilt-live-source"
-TILT_LIVE_BP_DIR="${TILT_LIVE_ROOT}/dist/buildpacks/tilt-live"
+GO_MOD_VENDOR_DIR="${TILT_LIVE_CACHE}/buildpacks/paketo-go-mod-vendor/${PAKETO_GO_MOD_VENDOR_VERSION}"
+# The tilt-live buildpacks (npm run build); overridable to try a builder with other copies.
+TILT_LIVE_SOURCE_BP_DIR="${TILT_LIVE_SOURCE_BP_DIR:-${TILT_LIVE_ROOT}/dist/buildpacks/tilt-live-source}"
+TILT_LIVE_BP_DIR="${TILT_LIVE_BP_DIR:-${TILT_LIVE_ROOT}/dist/buildpacks/tilt-live}"
 
 mkdir -p "${PLATFORM_CACHE}" "${PLATFORM_LOGS}"
 

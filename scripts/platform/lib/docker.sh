@@ -5,6 +5,9 @@
 DOCKERD_LOG="${PLATFORM_CACHE}/dockerd.log"
 DOCKERD_START_TIMEOUT="${DOCKERD_START_TIMEOUT:-60}"
 
+# pgrep (procps) is not on every minimal machine; /proc is.
+platform::docker::dockerd_running() { grep -qx dockerd /proc/[0-9]*/comm 2>/dev/null; }
+
 platform::docker::ensure() {
   if command -v docker >/dev/null && docker info >/dev/null 2>&1; then
     util::print::info "Docker engine answers (server $(docker version --format '{{.Server.Version}}' 2>/dev/null))"
@@ -13,8 +16,8 @@ platform::docker::ensure() {
   command -v dockerd >/dev/null || platform::apt_install docker.io iptables
   command -v docker >/dev/null || platform::apt_install docker.io
   [[ $(id -u) -eq 0 ]] || util::die "Docker does not answer and only root can start dockerd here; start it, then re-run"
-  if pgrep -x dockerd >/dev/null; then
-    util::print::info "dockerd is running but does not answer yet; waiting"
+  if platform::docker::dockerd_running; then
+    util::print::info "dockerd is running but does not answer yet (DOCKER_HOST=${DOCKER_HOST:-unset}); waiting"
   else
     util::print::info "Starting dockerd in the background (log: ${DOCKERD_LOG})"
     # setsid: the engine outlives this script and does not get its terminal's signals.
