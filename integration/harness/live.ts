@@ -1,0 +1,47 @@
+// Live updates the way Tilt performs them on a container: files go in with `tar -C / -x -f -` through
+// `docker exec -i`, deletions with `rm -rf`, then the rebuild tool runs by argv.
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { execa } from "execa";
+import type { RunningContainer } from "./docker.js";
+
+export const SYNC_TARGET = "/layers/tilt-live/src";
+export const REBUILD = "/layers/tilt-live/tools/bin/rebuild";
+
+/**
+ * Edits `file` in the local app copy with `edit` (which gets "" for a new file), then syncs it into the
+ * container's source snapshot.
+ */
+export async function syncFile(container: string, appDir: string, file: string, edit: (text: string) => string): Promise<void> {
+  const local = path.join(appDir, file);
+  const before = await readFile(local, "utf8").catch(() => "");
+  await mkdir(path.dirname(local), { recursive: true });
+  await writeFile(local, edit(before));
+  // Tilt's tarball carries paths relative to "/" for the sync target.
+  const transform = `s,^,${SYNC_TARGET.slice(1)}/,`;
+  await execa("tar", ["-C", appDir, "--transform", transform, "-cf", "-", file], { buffer: false, stdout: "pipe" }).pipe(
+    "docker",
+    ["exec", "-i", container, "tar", "-C", "/", "-x", "-f", "-"],
+  );
+}
+
+export async function deleteSyncedFile(container: string, appDir: string, file: string): Promise<void> {
+  await rm(path.join(appDir, file), { force: true });
+  await execa("docker", ["exec", container, "rm", "-rf", path.posix.join(SYNC_TARGET, file)]);
+}
+
+/** Polls GET / until it answers `body`. */
+export async function waitForBody(container: RunningContainer, body: string, timeoutMs = 30_000): Promise<number> {
+  const started = Date.now();
+  let last = "";
+  while (Date.now() - started < timeoutMs) {
+    try {
+      last = await (await fetch(`${container.url}/`, { signal: AbortSignal.timeout(2_000) })).text();
+      if (last === body) return Date.now() - started;
+    } catch (error) {
+      last = String(error);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`GET / never answered ${JSON.stringify(body)} within ${timeoutMs} ms (last: ${JSON.stringify(last)})`);
+}
