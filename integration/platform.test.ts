@@ -69,6 +69,13 @@ describe("platform: Go sample on the offline builder", () => {
     expect(await containerLogs(container.name)).toContain("received SIGTERM, shutting down");
   });
 
+  it("rebuilds from the cache: the go-dist stand-in reuses its layer", async () => {
+    const { log } = await packBuild(platform, resources, { image, path: sample, args: offline });
+    expect(log).toContain("Reusing cached layer /layers/paketo-buildpacks_go-dist/go");
+    expect(log).not.toContain("Installing Go");
+    expect(log).toContain(`Successfully built image '${image}'`);
+  });
+
   it("removes every container, image and volume it made", async () => {
     await resources.cleanup();
     await resources.assertNoLeaks();

@@ -48,7 +48,7 @@ export async function packBuild(
     all: true,
     reject: false,
     timeout: options.timeoutMs ?? 600_000,
-    env: { PACK_HOME: platform.packHome, NO_COLOR: "1" },
+    env: { PACK_HOME: platform.packHome, PACK_VOLUME_KEY: platform.packVolumeKey, NO_COLOR: "1" },
   });
   const log = result.all ?? "";
   if (result.exitCode !== 0) {

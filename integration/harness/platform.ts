@@ -10,6 +10,7 @@ export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 export interface Platform {
   pack: string;
   packHome: string;
+  packVolumeKey: string;
   packVersion: string;
   lifecycleVersion: string;
   lifecycleImage: string;

@@ -145,6 +145,7 @@ main() {
       return 0
       ;;
   esac
+  platform::lock
   util::timed "Builder" platform::builder::ensure
 }
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Prints the platform's names as shell exports (eval "$(scripts/platform/env.sh)"): PACK, PACK_HOME,
-# LIFECYCLE_VERSION, LIFECYCLE_IMAGE, LIFECYCLE_TGZ, BUILDER, RUN_IMAGE, BUILD_IMAGE. With --json, the JSON form.
+# PACK_VOLUME_KEY, LIFECYCLE_VERSION, LIFECYCLE_IMAGE, LIFECYCLE_TGZ, BUILDER, RUN_IMAGE, BUILD_IMAGE. With --json, the JSON form.
 # Both are written by scripts/platform/setup.sh; this only reads them.
 set -euo pipefail
 

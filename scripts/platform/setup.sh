@@ -45,6 +45,7 @@ platform::write_env() {
   cat >"${PLATFORM_ENV_FILE}.tmp" <<EOF
 export PACK=${PACK_BIN}
 export PACK_HOME=${PACK_HOME}
+export PACK_VOLUME_KEY=${PACK_VOLUME_KEY}
 export LIFECYCLE_VERSION=${LIFECYCLE_VERSION}
 export LIFECYCLE_IMAGE=${LIFECYCLE_IMAGE}
 export LIFECYCLE_TGZ=${LIFECYCLE_TGZ}
@@ -56,6 +57,7 @@ EOF
 {
   "pack": "${PACK_BIN}",
   "packHome": "${PACK_HOME}",
+  "packVolumeKey": "${PACK_VOLUME_KEY}",
   "packVersion": "${PACK_VERSION}",
   "lifecycleVersion": "${LIFECYCLE_VERSION}",
   "lifecycleImage": "${LIFECYCLE_IMAGE}",
@@ -79,6 +81,7 @@ main() {
   local start end
   start=$(date +%s%N)
   util::print::title "tilt-live platform (cache: ${TILT_LIVE_CACHE})"
+  platform::lock
   platform::check_host
   util::timed "Docker engine" platform::docker::ensure
   util::timed "Stack images" platform::stack::ensure

@@ -98,8 +98,15 @@ build_tilt() {
     util::print::step "Tilt ${TILT_VERSION}: cached at ${TILT_BIN}"
     return 0
   fi
-  util::print::title "Building Tilt ${TILT_VERSION} from its Go module (cgo, nice -n 10)"
   mkdir -p "${TILT_LOGS}" "${TILT_DIR}"
+  # One build at a time (parallel test runs share the work dir); the winner's binary serves the others.
+  exec 9>"${TILT_DIR}/.lock"
+  flock 9
+  if [[ -x "${TILT_BIN}" ]]; then
+    util::print::step "Tilt ${TILT_VERSION}: built meanwhile at ${TILT_BIN}"
+    return 0
+  fi
+  util::print::title "Building Tilt ${TILT_VERSION} from its Go module (cgo, nice -n 10)"
   tilt::check_toolchain
   local src work="${TILT_LIVE_CACHE}/tilt/work/${TILT_VERSION}"
   src=$(util::timed "Downloading ${TILT_MODULE}@v${TILT_VERSION}" tilt::download)
@@ -109,7 +116,7 @@ build_tilt() {
   tilt::go_at_least "${want_go:-0}" ||
     util::die "Tilt ${TILT_VERSION} needs Go >= ${want_go} (its go.mod); found $(go env GOVERSION)"
   util::timed "Preparing a writable copy in ${work}" tilt::prepare "$src" "$work"
-  # The copy keeps a stable path so the Go build cache hits on a rebuild.
+  # The copy keeps a stable path (and the build uses -trimpath) so the Go build cache hits on a rebuild.
   util::timed "Downloading Tilt's dependencies" \
     util::run_logged "${TILT_LOGS}/deps.log" env GOFLAGS=-mod=mod GOTOOLCHAIN=local bash -c "cd '$work' && go mod download -x"
   util::timed "Compiling tilt (log: ${TILT_LOGS}/build.log)" \
@@ -123,18 +130,23 @@ build_tilt() {
   util::print::step "Tilt ${TILT_VERSION}: ${TILT_BIN} (${reported})"
 }
 
+# tilt::compose_deb: the installed version of Debian's docker-compose package, or nothing. (Asking
+# `docker-compose version` costs about 5 s of Python start-up; dpkg answers at once.)
+tilt::compose_deb() { dpkg-query -W -f='${Status} ${Version}' docker-compose 2>/dev/null | sed -n 's/^install ok installed //p'; }
+
 install_compose() {
-  local have=""
-  have=$(docker-compose version --short 2>/dev/null || true)
-  if [[ "$have" == "${COMPOSE_VERSION}" ]]; then
-    util::print::step "Docker Compose ${COMPOSE_VERSION}: $(command -v docker-compose) (Debian docker-compose)"
+  local have
+  have=$(tilt::compose_deb)
+  if [[ "$have" == "${COMPOSE_DEB_VERSION}" ]] && command -v docker-compose >/dev/null; then
+    util::print::step "Docker Compose ${COMPOSE_VERSION}: $(command -v docker-compose) (Debian docker-compose ${have})"
     return 0
   fi
-  [[ -z "$have" ]] || util::die "docker-compose ${have} is installed, pinned is ${COMPOSE_VERSION} (scripts/versions.env)"
-  [[ $(id -u) -eq 0 ]] || util::die "installing docker-compose needs root (apt-get install docker-compose)"
+  [[ -z "$have" ]] ||
+    util::die "Debian docker-compose ${have} is installed, pinned is ${COMPOSE_DEB_VERSION} (scripts/versions.env)"
+  [[ $(id -u) -eq 0 ]] || util::die "installing docker-compose needs root (apt-get install docker-compose=${COMPOSE_DEB_VERSION})"
   util::print::title "Installing Docker Compose ${COMPOSE_VERSION} (Debian docker-compose ${COMPOSE_DEB_VERSION})"
   mkdir -p "${TILT_LOGS}"
-  # apt-get update once: only when apt does not know the pinned package version yet.
+  # apt-get update at most once: only when apt does not know the pinned package version yet.
   if ! apt-cache show "docker-compose=${COMPOSE_DEB_VERSION}" >/dev/null 2>&1; then
     util::timed "apt-get update" util::run_logged "${TILT_LOGS}/apt-update.log" apt-get update
   fi
@@ -144,7 +156,7 @@ install_compose() {
   have=$(docker-compose version --short 2>/dev/null || true)
   [[ "$have" == "${COMPOSE_VERSION}" ]] ||
     util::die "docker-compose reports '${have}' after install, expected ${COMPOSE_VERSION} (log: ${TILT_LOGS}/apt-compose.log)"
-  util::print::step "Docker Compose ${COMPOSE_VERSION}: $(command -v docker-compose) (Debian docker-compose)"
+  util::print::step "Docker Compose ${COMPOSE_VERSION}: $(command -v docker-compose) (Debian docker-compose ${COMPOSE_DEB_VERSION})"
 }
 
 print_env() {

@@ -16,6 +16,9 @@ PACK_BIN="${TILT_LIVE_CACHE}/bin/pack-v${PACK_VERSION}/pack"
 # pack keeps its config (trusted builders, experimental flags) here instead of ~/.pack.
 PACK_HOME="${PLATFORM_CACHE}/pack-home"
 export PACK_HOME
+# pack names its cache volumes with this key; unset, pack makes (and stores) a new key for each image name.
+PACK_VOLUME_KEY="${PACK_VOLUME_KEY:-tilt-live-local}"
+export PACK_VOLUME_KEY
 
 BUILDER_IMAGE="tilt-live/builder-go:latest"
 BUILDER_REPO="tilt-live/builder-go"
@@ -26,6 +29,15 @@ TILT_LIVE_SOURCE_BP_DIR="${TILT_LIVE_SOURCE_BP_DIR:-${TILT_LIVE_ROOT}/dist/build
 TILT_LIVE_BP_DIR="${TILT_LIVE_BP_DIR:-${TILT_LIVE_ROOT}/dist/buildpacks/tilt-live}"
 
 mkdir -p "${PLATFORM_CACHE}" "${PLATFORM_LOGS}"
+
+# platform::lock: one setup or builder run at a time per cache (other sessions or test files may start one too).
+platform::lock() {
+  exec 9>"${PLATFORM_CACHE}/setup.lock"
+  if ! flock -n 9; then
+    util::print::info "Another platform setup holds ${PLATFORM_CACHE}/setup.lock; waiting (up to 30 min)"
+    flock -w 1800 9 || util::die "gave up waiting for ${PLATFORM_CACHE}/setup.lock"
+  fi
+}
 
 # platform::hash: short sha256 of stdin, used as a cache key.
 platform::hash() { sha256sum | cut -c1-12; }
