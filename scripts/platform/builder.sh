@@ -133,8 +133,11 @@ platform::builder::ensure() {
   # Builders of earlier inputs: remove them (a container still using one keeps it; say so, do not fail).
   for old in $(docker image ls --format '{{.Repository}}:{{.Tag}}' "${BUILDER_REPO}"); do
     [[ "$old" == "$image" || "$old" == "${BUILDER_IMAGE}" ]] && continue
-    docker image rm "$old" >/dev/null 2>&1 && util::print::info "Removed old builder ${old}" ||
+    if docker image rm "$old" >/dev/null 2>&1; then
+      util::print::info "Removed old builder ${old}"
+    else
       util::print::info "Could not remove old builder ${old} (in use?)"
+    fi
   done
 }
 

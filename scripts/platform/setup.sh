@@ -34,7 +34,10 @@ EOF
 
 platform::check_host() {
   command -v go >/dev/null || util::die "Go is needed (to build the platform tools and as the go-dist toolchain)"
-  command -v tar >/dev/null && command -v sha256sum >/dev/null || util::die "tar and sha256sum are needed"
+  local tool
+  for tool in tar sha256sum flock; do
+    command -v "$tool" >/dev/null || util::die "$tool is needed (coreutils, tar, util-linux)"
+  done
 }
 
 # platform::write_env: the produced names, as a sourceable env file and as JSON (for the TypeScript harness).
@@ -81,8 +84,8 @@ main() {
   local start end
   start=$(date +%s%N)
   util::print::title "tilt-live platform (cache: ${TILT_LIVE_CACHE})"
-  platform::lock
   platform::check_host
+  platform::lock
   util::timed "Docker engine" platform::docker::ensure
   util::timed "Stack images" platform::stack::ensure
   util::timed "Lifecycle ${LIFECYCLE_VERSION}" platform::cnb::lifecycle

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Shared state of the platform scripts: where each step keeps its cached output, and small helpers.
 # Sourced by setup.sh, builder.sh and env.sh after scripts/lib.sh.
+# shellcheck disable=SC2034 # the names below are used by the files that source this one
 
 PLATFORM_SRC="${TILT_LIVE_ROOT}/platform"
 PLATFORM_CACHE="${TILT_LIVE_CACHE}/platform"
