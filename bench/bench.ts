@@ -1,0 +1,114 @@
+// npm run bench: for each language, N one-line changes delivered three ways (see inner-loop.ts), then a
+// table and one JSON line with medians, ratios and tilt-live's own overhead.
+import { ensurePlatform, Resources } from "../integration/harness/index.js";
+import { fullRebuild, floorUpdate, liveUpdate, startSession } from "./inner-loop.js";
+import { language } from "./languages.js";
+import { seconds, summarize, type Summary } from "./stats.js";
+
+interface Options {
+  languages: string[];
+  runs: number;
+}
+
+function parseArgs(argv: string[]): Options {
+  const options: Options = { languages: ["go"], runs: 5 };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === "--runs") options.runs = Number(argv[++i]);
+    else if (arg === "--lang") options.languages = (argv[++i] ?? "").split(",");
+    else throw new Error(`unknown argument ${arg} (usage: bench [--lang go,node] [--runs N])`);
+  }
+  if (!Number.isInteger(options.runs) || options.runs < 1) throw new Error("--runs takes a whole number >= 1");
+  return options;
+}
+
+interface LanguageResult {
+  language: string;
+  full: Summary;
+  live: Summary;
+  floor: Summary;
+  overhead: Summary;
+  rebuildSteps: Record<string, Summary>;
+}
+
+async function benchLanguage(name: string, runs: number): Promise<LanguageResult> {
+  const profile = language(name);
+  const platform = await ensurePlatform();
+  const resources = new Resources();
+  try {
+    process.stderr.write(`[bench] ${name}: building the dev image\n`);
+    const session = await startSession(platform, resources, profile);
+    // One warm-up of each kind, not counted: the first rebuild in a container links the carried layers.
+    await liveUpdate(session, "warmup-live");
+    await floorUpdate(session, "warmup-floor");
+    const live: number[] = [];
+    const floor: number[] = [];
+    const overhead: number[] = [];
+    const steps: Record<string, number[]> = {};
+    for (let i = 1; i <= runs; i++) {
+      const result = await liveUpdate(session, `live-${i}`);
+      live.push(result.totalMs);
+      const s = result.rebuild.steps;
+      // tilt-live's own time: everything the rebuild tool spent outside the buildpacks' bin/build, i.e. the
+      // client's wall time minus the build phase, plus tilt-live's two buildpacks inside the build phase,
+      // minus the app's restart (that is the app's start, also paid by the floor).
+      overhead.push(result.rebuild.wallMs - (s.build ?? 0) + result.rebuild.ownBuildpackMs - (s.restart ?? 0));
+      for (const [step, ms] of Object.entries(s)) (steps[step] ??= []).push(ms);
+      floor.push(await floorUpdate(session, `floor-${i}`));
+      process.stderr.write(`[bench] ${name} run ${i}: live ${seconds(live.at(-1)!)}, floor ${seconds(floor.at(-1)!)}\n`);
+    }
+    const full: number[] = [];
+    for (let i = 1; i <= runs; i++) {
+      full.push((await fullRebuild(platform, resources, session, `full-${i}`)).totalMs);
+      process.stderr.write(`[bench] ${name} run ${i}: full pack build ${seconds(full.at(-1)!)}\n`);
+    }
+    return {
+      language: name,
+      full: summarize(full),
+      live: summarize(live),
+      floor: summarize(floor),
+      overhead: summarize(overhead),
+      rebuildSteps: Object.fromEntries(Object.entries(steps).map(([k, v]) => [k, summarize(v)])),
+    };
+  } finally {
+    await resources.cleanup();
+  }
+}
+
+function row(label: string, s: Summary): string {
+  return `  ${label.padEnd(44)} ${seconds(s.median).padStart(8)}  (min ${seconds(s.min)}, max ${seconds(s.max)}, n=${s.runs})`;
+}
+
+async function main(): Promise<void> {
+  const options = parseArgs(process.argv.slice(2));
+  const results: LanguageResult[] = [];
+  for (const name of options.languages) results.push(await benchLanguage(name, options.runs));
+  for (const r of results) {
+    console.log(`\n${r.language}: one-line change until the new response (median)`);
+    console.log(row("1 full pack build + container replacement", r.full));
+    console.log(row("2 tilt-live live update (sync+rebuild+restart)", r.live));
+    console.log(row("3 floor (incremental compile + start)", r.floor));
+    console.log(row("tilt-live's own overhead in (2)", r.overhead));
+    console.log(`  rebuild steps: ${Object.entries(r.rebuildSteps).map(([k, v]) => `${k} ${seconds(v.median)}`).join(", ")}`);
+    console.log(`  (1)/(2) = ${(r.full.median / r.live.median).toFixed(1)} (target >= 15); (2)/(3) = ${(r.live.median / r.floor.median).toFixed(2)} (target <= 1.5); overhead ${Math.round(r.overhead.median)} ms (target <= 300)`);
+  }
+  console.log(
+    JSON.stringify({
+      bench: "tilt-live-inner-loop",
+      results: results.map((r) => ({
+        language: r.language,
+        fullMs: Math.round(r.full.median),
+        liveMs: Math.round(r.live.median),
+        floorMs: Math.round(r.floor.median),
+        fullOverLive: Number((r.full.median / r.live.median).toFixed(2)),
+        liveOverFloor: Number((r.live.median / r.floor.median).toFixed(2)),
+        overheadMs: Math.round(r.overhead.median),
+      })),
+    }),
+  );
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exitCode = 1;
+});

@@ -1,0 +1,124 @@
+// The three ways to get a one-line change into a running app, each timed from the moment the change is
+// written until GET / answers the new message:
+//   full  - pack build (trusted builder, pull policy never, warm cache) + replace the container
+//   live  - tilt-live: sync the file into the snapshot, run rebuild, supervisor restarts the app
+//   floor - the same incremental compile inside the container plus a process start (no tilt-live at all)
+import { cp, mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { execa } from "execa";
+import {
+  dockerExec,
+  packBuild,
+  randomName,
+  repoRoot,
+  runContainer,
+  waitForHttp,
+  type Platform,
+  type Resources,
+  type RunningContainer,
+} from "../integration/harness/index.js";
+import { REBUILD, syncFile, waitForBody } from "../integration/harness/live.js";
+import type { LanguageProfile } from "./languages.js";
+
+const OFFLINE = ["--network", "none", "--pull-policy", "never", "--trust-builder"];
+
+/** The port, inside the session's container, the floor's own build of the app listens on. */
+const FLOOR_PORT = 9090;
+
+export interface Session {
+  profile: LanguageProfile;
+  appDir: string;
+  image: string;
+  container: RunningContainer;
+  /** The floor app's address: a second port of the same container. */
+  floor: RunningContainer;
+}
+
+export interface RebuildTimings {
+  wallMs: number;
+  steps: Record<string, number>;
+  /** Durations the buildpacks printed (`Completed in`), by buildpack title. */
+  ownBuildpackMs: number;
+}
+
+export async function prepareApp(profile: LanguageProfile): Promise<string> {
+  const appDir = path.join(await mkdtemp(path.join(tmpdir(), `tilt-live-${profile.name}-`)), "app");
+  await cp(path.join(repoRoot, profile.sample), appDir, { recursive: true });
+  return appDir;
+}
+
+export async function buildImage(platform: Platform, resources: Resources, profile: LanguageProfile, appDir: string, image: string) {
+  return packBuild(platform, resources, {
+    image,
+    path: appDir,
+    args: [...OFFLINE, "--run-image", platform.buildImage, ...profile.buildpacks.flatMap((bp) => ["--buildpack", bp])],
+  });
+}
+
+export async function startSession(platform: Platform, resources: Resources, profile: LanguageProfile): Promise<Session & { buildMs: number }> {
+  const appDir = await prepareApp(profile);
+  const image = randomName(`${profile.name}-bench`);
+  const { durationMs } = await buildImage(platform, resources, profile, appDir, image);
+  const container = await runContainer(resources, { image, containerPort: profile.containerPort, args: ["--publish", `127.0.0.1::${FLOOR_PORT}`] });
+  await waitForHttp(container);
+  const mapping = (await execa("docker", ["port", container.name, `${FLOOR_PORT}/tcp`])).stdout;
+  const hostPort = Number(/^127\.0\.0\.1:(\d+)$/m.exec(mapping)?.[1]);
+  const floor = { name: container.name, hostPort, url: `http://127.0.0.1:${hostPort}` };
+  return { profile, appDir, image, container, floor, buildMs: durationMs };
+}
+
+async function writeMessage(session: Session, message: string): Promise<void> {
+  const file = path.join(session.appDir, session.profile.file);
+  await writeFile(file, session.profile.setMessage(await readFile(file, "utf8"), message));
+}
+
+/** tilt-live: sync + rebuild + restart, until the new answer. */
+export async function liveUpdate(session: Session, message: string): Promise<{ totalMs: number; rebuild: RebuildTimings; output: string }> {
+  const started = performance.now();
+  await syncFile(session.container.name, session.appDir, session.profile.file, (text) => session.profile.setMessage(text, message));
+  const rebuildStarted = performance.now();
+  const result = await dockerExec(session.container.name, [REBUILD]);
+  const wallMs = performance.now() - rebuildStarted;
+  if (result.exitCode !== 0) throw new Error(`rebuild failed:\n${result.stdout}\n${result.stderr}`);
+  await waitForBody(session.container, `${message}\n`);
+  return { totalMs: performance.now() - started, rebuild: parseRebuild(result.stdout, result.stderr, wallMs), output: result.stdout };
+}
+
+export function parseRebuild(stdout: string, stderr: string, wallMs: number): RebuildTimings {
+  const steps: Record<string, number> = {};
+  const summary = /rebuild succeeded \(exit 0\): (.*)$/m.exec(stderr)?.[1] ?? "";
+  for (const part of summary.split(", ")) {
+    const m = /^(\w+) ([\d.]+)s$/.exec(part);
+    if (m) steps[m[1]!] = Number(m[2]) * 1000;
+  }
+  // tilt-live's own two buildpacks run inside the build phase; each ends with a top-level "Completed in".
+  let ownBuildpackMs = 0;
+  for (const block of stdout.split(/\n(?=tilt-live )/).slice(1)) {
+    const m = /^ {2}Completed in ([\d.]+)s$/m.exec(block);
+    if (m) ownBuildpackMs += Number(m[1]) * 1000;
+  }
+  return { wallMs, steps, ownBuildpackMs };
+}
+
+/** A full image build of the change, then the old container replaced by one of the new image. */
+export async function fullRebuild(platform: Platform, resources: Resources, session: Session, message: string): Promise<{ totalMs: number; packMs: number }> {
+  const started = performance.now();
+  await writeMessage(session, message);
+  const { durationMs } = await buildImage(platform, resources, session.profile, session.appDir, session.image);
+  await execa("docker", ["rm", "--force", session.container.name]);
+  session.container = await runContainer(resources, { image: session.image, containerPort: session.profile.containerPort });
+  // The floor port went with the old container; the floor is measured before the full builds.
+  await waitForBody(session.container, `${message}\n`, 60_000);
+  return { totalMs: performance.now() - started, packMs: durationMs };
+}
+
+/** The floor: the language's own incremental build in the container, then the new process answering. */
+export async function floorUpdate(session: Session, message: string): Promise<number> {
+  const started = performance.now();
+  await syncFile(session.container.name, session.appDir, session.profile.file, (text) => session.profile.setMessage(text, message));
+  const result = await execa("docker", ["exec", "--env", `FLOOR_PORT=${FLOOR_PORT}`, session.container.name, "sh", "-c", session.profile.floorScript], { reject: false, all: true });
+  if (result.exitCode !== 0) throw new Error(`floor build failed:\n${result.all}`);
+  await waitForBody(session.floor, `${message}\n`);
+  return performance.now() - started;
+}
