@@ -34,3 +34,8 @@ util::run_logged() {
     util::die "full log: $log"
   fi
 }
+
+# Exit status of a platform step whose upstream input cannot be had on this machine (e.g. the Go module proxy
+# refuses a module): scripts/test.sh tells this apart from a failure.
+readonly UTIL_EXIT_UNAVAILABLE=3
+util::die_unavailable() { util::print::error "$*"; exit "${UTIL_EXIT_UNAVAILABLE}"; }

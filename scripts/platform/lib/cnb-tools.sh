@@ -28,7 +28,7 @@ platform::cnb::lifecycle() {
   local dir src ldflags phase
   if ! dir=$(platform::go_module_dir "${LIFECYCLE_MODULE}" "v${LIFECYCLE_VERSION}"); then
     platform::cnb::missing_module_help "${LIFECYCLE_MODULE}" "the lifecycle" "${LIFECYCLE_BIN_DIR}/lifecycle"
-    util::die "cannot build lifecycle ${LIFECYCLE_VERSION}"
+    util::die_unavailable "cannot build lifecycle ${LIFECYCLE_VERSION}"
   fi
   src="${TILT_LIVE_CACHE}/src/lifecycle-v${LIFECYCLE_VERSION}"
   platform::writable_copy "$dir" "$src"
@@ -62,7 +62,7 @@ platform::cnb::pack() {
   local dir src
   if ! dir=$(platform::go_module_dir "${PACK_MODULE}" "v${PACK_VERSION}"); then
     platform::cnb::missing_module_help "${PACK_MODULE}" "pack" "${PACK_BIN}"
-    util::die "cannot build pack ${PACK_VERSION}"
+    util::die_unavailable "cannot build pack ${PACK_VERSION}"
   fi
   src="${TILT_LIVE_CACHE}/src/pack-v${PACK_VERSION}"
   platform::writable_copy "$dir" "$src"

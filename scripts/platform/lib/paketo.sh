@@ -30,7 +30,7 @@ platform::paketo::buildpack() {
   fi
   if ! mod_dir=$(platform::go_module_dir "$module" "v${version}+incompatible"); then
     platform::cnb::missing_module_help "$module" "$name" "$dir/bin/run"
-    util::die "cannot build paketo-buildpacks/${name} ${version}"
+    util::die_unavailable "cannot build paketo-buildpacks/${name} ${version}"
   fi
   src="${TILT_LIVE_CACHE}/src/${name}-v${version}"
   platform::writable_copy "$mod_dir" "$src"
