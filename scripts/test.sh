@@ -30,7 +30,7 @@ main() {
   util::timed "Unit tests" npx vitest run --project unit
   if [[ "$unit_only" == true ]]; then return 0; fi
   local status=0
-  util::timed "Platform" bash scripts/platform/setup.sh || status=$?
+  bash scripts/platform/setup.sh || status=$?
   if [[ $status -eq ${UTIL_EXIT_UNAVAILABLE} && "${TILT_LIVE_REQUIRE_PLATFORM:-0}" != 1 ]]; then
     # Only an upstream input this machine cannot get (not a failure of ours) skips the suite, and loudly.
     util::print::error "INTEGRATION SUITE NOT RUN: the CNB platform cannot be built on this machine (see above)."
