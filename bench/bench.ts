@@ -2,6 +2,7 @@
 // table and one JSON line with medians, ratios and tilt-live's own overhead.
 import { ensurePlatform, Resources } from "../integration/harness/index.js";
 import { fullRebuild, floorUpdate, liveUpdate, startSession } from "./inner-loop.js";
+import { runMain } from "./cli.js";
 import { language } from "./languages.js";
 import { seconds, summarize, type Summary } from "./stats.js";
 
@@ -108,7 +109,4 @@ async function main(): Promise<void> {
   );
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exitCode = 1;
-});
+runMain(main);

@@ -3,6 +3,7 @@
 // prints each step with its time.
 import { ensurePlatform, Resources } from "../integration/harness/index.js";
 import { fullRebuild, liveUpdate, startSession } from "./inner-loop.js";
+import { runMain } from "./cli.js";
 import { language } from "./languages.js";
 import { seconds } from "./stats.js";
 
@@ -37,7 +38,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exitCode = 1;
-});
+runMain(main);
