@@ -51,6 +51,29 @@ describe("the tilt-live build on a Go group", () => {
     expect(await readToml(join(own(), "src.toml"), "src.toml")).toEqual({ types: { launch: true, build: false, cache: false }, metadata: {} });
   });
 
+  it("adds nothing world-writable, even from an app dir that pack made 0777", async () => {
+    const g = await lifecycleFixture();
+    const { chmod } = await import("node:fs/promises");
+    await writeFile(join(g.appDir, "main.go"), "package main\n");
+    await writeFile(join(g.appDir, "Tiltfile"), "# tilt\n");
+    await chmod(g.appDir, 0o777);
+    await chmod(join(g.appDir, "main.go"), 0o666);
+    await runSource(g);
+    await goBuildpackLayers(g);
+    await emptyAppDir(g);
+    await runLive(g);
+    const loose: string[] = [];
+    const walk = async (path: string): Promise<void> => {
+      const st = await lstat(path);
+      if (!st.isSymbolicLink() && st.mode & 0o6002) loose.push(`${path} ${(st.mode & 0o7777).toString(8)}`);
+      if (st.isDirectory()) for (const name of await readdir(path)) await walk(join(path, name));
+    };
+    await walk(join(g.layersRoot, "tilt-live"));
+    expect(loose).toEqual([]);
+    expect((await stat(join(g.layersRoot, "tilt-live", "src"))).mode & 0o777).toBe(0o775);
+    expect((await stat(join(g.layersRoot, "tilt-live", "src", "main.go"))).mode & 0o777).toBe(0o664);
+  });
+
   it("exports group, plan, layer metadata and the recorded env byte for byte", async () => {
     const meta = join(own(), "meta");
     expect(await readFile(join(meta, "group.toml"), "utf8")).toBe(await readFile(join(f.layersRoot, "group.toml"), "utf8"));

@@ -12,7 +12,7 @@ import { escapeBuildpackId, layerName } from "../cnb/names.js";
 import { ConfigVars, lookup, parseBoolean, parseList, parsePositiveInt } from "../config.js";
 import { Layers, SOURCE_BUILDPACK_ID, TILT_LIVE_ID, livePaths, writeJson, type LiveContext } from "../context.js";
 import { TiltLiveError } from "../errors.js";
-import { copyTree, exists, formatBytes, moveTree, treeSize } from "../fsutil/copy.js";
+import { copyTree, dropWorldWrite, exists, formatBytes, moveTree, treeSize } from "../fsutil/copy.js";
 import { copyFile } from "node:fs/promises";
 import { copyGroupBuildpacks } from "./buildpacks.js";
 import { carryLayers } from "./carried.js";
@@ -139,6 +139,8 @@ async function contributeSource(input: BuildInput, srcDir: string): Promise<void
       await copyTree(input.appDir, dir);
       logger.subprocess(`From the app directory (${SOURCE_BUILDPACK_ID} did not run before the language buildpacks)`);
     }
+    // The sync target is the container user's to write, nobody else's (the app dir is 0777 under pack).
+    await dropWorldWrite(dir);
     logger.subprocess(`${formatBytes(await treeSize(dir))} at ${srcDir}`);
   });
 }

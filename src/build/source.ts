@@ -4,7 +4,7 @@
  * tilt-live, last in the group, turns them into launch layers).
  */
 import { join } from "node:path";
-import { copyTree, formatBytes, treeSize } from "../fsutil/copy.js";
+import { copyTree, dropWorldWrite, formatBytes, treeSize } from "../fsutil/copy.js";
 import { Layers } from "../context.js";
 import { BUILD_ONLY, contributeLayer } from "./layer.js";
 import type { BuildInput } from "./inputs.js";
@@ -21,6 +21,7 @@ export async function buildSource(input: BuildInput): Promise<void> {
       // The tree sits one level down so that no top-level bin/ or lib/ of the app lands on the PATH of
       // later buildpacks (the lifecycle adds a build layer's bin/ and lib/ to their environment).
       await copyTree(input.appDir, join(dir, "tree"));
+      await dropWorldWrite(join(dir, "tree"));
       const recorded = recordEnv(input.platformEnv, input.env);
       await writeRecordedEnv(dir, recorded);
       logger.subprocess(`Copied ${formatBytes(await treeSize(join(dir, "tree")))} from ${input.appDir}`);

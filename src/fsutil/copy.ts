@@ -1,10 +1,27 @@
 /** Tree copies for the build: links stay links, modes and times are kept. */
-import { cp, lstat, readdir, rename, rm, mkdir } from "node:fs/promises";
+import { chmod, cp, lstat, readdir, rename, rm, mkdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
 
 export async function copyTree(source: string, dest: string): Promise<void> {
   await mkdir(dirname(dest), { recursive: true });
   await cp(source, dest, { recursive: true, verbatimSymlinks: true, preserveTimestamps: true, force: true });
+}
+
+/**
+ * Clears the "others may write" bit on `path` and everything under it (links are not followed). An app dir
+ * is often 0777 in the build container (pack makes /workspace so), and a copy keeps that mode: nothing
+ * tilt-live puts into the image may be world-writable. Returns how many entries were changed.
+ */
+export async function dropWorldWrite(path: string): Promise<number> {
+  const st = await lstat(path);
+  if (st.isSymbolicLink()) return 0;
+  let changed = 0;
+  if (st.mode & 0o002) {
+    await chmod(path, st.mode & 0o7775);
+    changed++;
+  }
+  if (st.isDirectory()) for (const name of await readdir(path)) changed += await dropWorldWrite(join(path, name));
+  return changed;
 }
 
 /** Renames when source and dest share a filesystem (instant), copies and removes otherwise. */
