@@ -18,6 +18,9 @@ describe("error messages", () => {
         "  Fix: Free space (or give the container a larger volume) and run the rebuild again; the running app was not touched.",
       ].join("\n"),
     );
+    // copyFile names the source as `path` and the target as `dest`: the full disk is the target's.
+    const copyFull = Object.assign(errno("ENOSPC", "/layers/tilt-live/src/big.bin"), { dest: "/workspace/big.bin" });
+    expect(formatError(copyFull)).toContain("ERROR: No space left on the device while writing /workspace/big.bin\n");
     expect(toTiltLiveError(errno("EACCES", "/layers/y")).code).toBe("unwritable");
     expect(toTiltLiveError(errno("EROFS", "/layers/y")).code).toBe("unwritable");
     expect(toTiltLiveError(new Error("boom")).code).toBe("internal");

@@ -116,7 +116,9 @@ export function describe(error: TiltLiveError): UserMessage {
 export function toTiltLiveError(error: unknown, path?: string): TiltLiveError {
   if (error instanceof TiltLiveError) return error;
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  const errPath = (error as NodeJS.ErrnoException | undefined)?.path ?? path;
+  // copyFile and rename report the source as `path` and the target as `dest`: a full disk is the target's.
+  const dest = (error as { dest?: unknown } | undefined)?.dest;
+  const errPath = (code === "ENOSPC" || code === "EDQUOT") && typeof dest === "string" ? dest : ((error as NodeJS.ErrnoException | undefined)?.path ?? path);
   const message = error instanceof Error ? error.message : String(error);
   if (code === "ENOSPC" || code === "EDQUOT") {
     return new TiltLiveError("disk-full", message, { path: errPath }, { cause: error });

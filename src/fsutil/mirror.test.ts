@@ -83,6 +83,18 @@ describe("mirrorTree", () => {
     expect((await mirrorTree(src, dst)).stats.copied).toBe(1);
   });
 
+  it("leaves the mode of the destination root (the app dir: a tmpfs or volume of the platform's) alone", async () => {
+    const { src, dst } = await dirs();
+    await mkdir(join(src, "sub"));
+    await chmod(src, 0o775);
+    await chmod(join(src, "sub"), 0o750);
+    await mkdir(dst);
+    await chmod(dst, 0o1777);
+    await mirrorTree(src, dst);
+    expect((await lstat(dst)).mode & 0o7777).toBe(0o1777);
+    expect((await lstat(join(dst, "sub"))).mode & 0o7777).toBe(0o750);
+  });
+
   it("replaces a read-only destination file", async () => {
     const { src, dst } = await dirs();
     await writeFile(join(src, "ro.txt"), "one");
@@ -94,4 +106,57 @@ describe("mirrorTree", () => {
     await mirrorTree(src, dst);
     expect(await readFile(join(dst, "ro.txt"), "utf8")).toBe("two!");
   });
+
+  it("follows a file that becomes a link or a dir, a dir that becomes a link, and a deleted nested tree", async () => {
+    const { root, src, dst } = await dirs();
+    await writeFile(join(root, "outside"), "outside");
+    await writeFile(join(src, "to-link"), "file");
+    await mkdir(join(src, "dir-to-link/sub"), { recursive: true });
+    await writeFile(join(src, "dir-to-link/sub/f"), "f");
+    await symlink("to-link", join(src, "link-to-file"));
+    await mkdir(join(src, "gone/a/b"), { recursive: true });
+    await writeFile(join(src, "gone/a/b/c.go"), "c");
+    const first = await mirrorTree(src, dst);
+
+    await rm(join(src, "to-link"));
+    await symlink("../outside", join(src, "to-link"));
+    await rm(join(src, "dir-to-link"), { recursive: true });
+    await symlink("/", join(src, "dir-to-link"));
+    await rm(join(src, "link-to-file"));
+    await writeFile(join(src, "link-to-file"), "a file now");
+    await rm(join(src, "gone"), { recursive: true });
+    const second = await mirrorTree(src, dst, first.index);
+    expect(await tree(dst)).toEqual(await tree(src));
+    // The links were written as links: nothing outside the tree was read or written through them.
+    expect(await readFile(join(root, "outside"), "utf8")).toBe("outside");
+    expect(second.stats.changedFiles).toEqual(["link-to-file"]);
+
+    // And back again, with the index of the previous mirror.
+    await rm(join(src, "to-link"));
+    await writeFile(join(src, "to-link"), "file again");
+    await rm(join(src, "dir-to-link"));
+    await mkdir(join(src, "dir-to-link"));
+    await mirrorTree(src, dst, second.index);
+    expect(await tree(dst)).toEqual(await tree(src));
+  });
+
+  it("mirrors a tree of 10,000 files exactly, then a change to one of them touches one file", async () => {
+    const { src, dst } = await dirs();
+    for (let d = 0; d < 100; d++) {
+      const dir = join(src, `pkg ${d}`, "ünï");
+      await mkdir(dir, { recursive: true });
+      await Promise.all(Array.from({ length: 100 }, (_, f) => writeFile(join(dir, `-f${f}.go`), `package p${d} // ${f}`)));
+    }
+    let t0 = performance.now();
+    const first = await mirrorTree(src, dst);
+    const fullMs = performance.now() - t0;
+    expect(first.stats.copied).toBe(10_000);
+    expect(await tree(dst)).toEqual(await tree(src));
+    await writeFile(join(src, "pkg 42", "ünï", "-f7.go"), "package changed");
+    t0 = performance.now();
+    const second = await mirrorTree(src, dst, first.index);
+    const incrementalMs = performance.now() - t0;
+    expect(second.stats).toMatchObject({ copied: 1, deleted: 0, unchanged: 9_999, changedFiles: [join("pkg 42", "ünï", "-f7.go")] });
+    console.log(`[mirror] 10,000 files: first mirror ${fullMs.toFixed(0)} ms, one change ${incrementalMs.toFixed(0)} ms`);
+  }, 120_000);
 });
