@@ -2,7 +2,7 @@
  * What tilt-live's build records for its in-container tools (docs/layout.md): where things are, who built
  * the image, and the settings the tools follow. Written once by the build, read by rebuild and the supervisor.
  */
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { TiltLiveError } from "./errors.js";
 import type { Process } from "./cnb/launch.js";
@@ -103,6 +103,9 @@ export async function readRecordedProcesses(path: string): Promise<RecordedProce
   return processes;
 }
 
+/** Writes through a temp file and a rename: a process killed mid-write (a `docker kill` during a rebuild) leaves the old file whole. */
 export async function writeJson(path: string, value: unknown): Promise<void> {
-  await writeFile(path, `${JSON.stringify(value, null, 2)}\n`);
+  const temp = `${path}.${process.pid}.tmp`;
+  await writeFile(temp, `${JSON.stringify(value, null, 2)}\n`);
+  await rename(temp, path);
 }
