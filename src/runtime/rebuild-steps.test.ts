@@ -87,6 +87,35 @@ describe("a rebuild in the running container", () => {
     expect(output).toContain("compiling...");
   });
 
+  it("gives the builder the build-time env byte for byte: newlines, quotes, unicode; never an excluded secret", async () => {
+    // Recorded at image build (tilt-live/source's recordEnv), restored by the rebuild's platform dir and env.
+    const odd = 'line "one"\n  it\'s $HOME `two`\nünïcødé ✓ 🚀\n';
+    const g = await lifecycleFixture();
+    await writeFile(join(g.appDir, "main.go"), "package main");
+    await writeFile(join(g.platformDir, "env", "ODD"), odd);
+    await writeFile(join(g.platformDir, "env", "SECRET_TOKEN"), "hunter2");
+    await writeFile(join(g.platformDir, "env", "BP_TILT_LIVE_ENV_EXCLUDE"), "SECRET_TOKEN,API_KEY");
+    const src: NodeJS.ProcessEnv = { ...g.env("tilt-live/source", "0.1.0"), ODD_BUILD: odd, API_KEY: "k3y" };
+    await mkdir(src.CNB_LAYERS_DIR!, { recursive: true });
+    await buildSource(await readBuildInput(src, g.appDir, g.logger));
+    await goBuildpackLayers(g);
+    const live = g.env("tilt-live", "0.1.0");
+    await mkdir(live.CNB_LAYERS_DIR!, { recursive: true });
+    await buildLive(await readBuildInput(live, g.appDir, g.logger), { lifecyclePath: g.lifecyclePath, version: "0.1.0", uid: 1000, gid: 1000 });
+    await exportAsImage(g);
+    const lifecycle = join(g.layersRoot, "tilt-live", "lifecycle", "lifecycle");
+    await writeFile(lifecycle, `#!/bin/sh\ncp -r "$CNB_PLATFORM_DIR/env" "${g.root}/seen-env"\nprintf '%s' "$ODD_BUILD" > "${g.root}/seen-odd-build"\nenv > "${g.root}/seen-process-env"\n`);
+    await chmod(lifecycle, 0o755);
+    const result = await createRebuild({ layersDir: g.layersRoot, env: {}, tmpDir: g.root, uid: 1000 })(collect);
+    expect(result.ok, output).toBe(true);
+    expect(await readFile(join(g.root, "seen-env", "ODD"), "utf8")).toBe(odd);
+    expect(await readFile(join(g.root, "seen-odd-build"), "utf8")).toBe(odd);
+    expect(await readdir(join(g.root, "seen-env"))).not.toContain("SECRET_TOKEN");
+    const processEnv = await readFile(join(g.root, "seen-process-env"), "utf8");
+    expect(processEnv).not.toContain("API_KEY");
+    expect(processEnv).not.toContain("hunter2");
+  });
+
   it("stops before the build on a syntax error in a changed script", async () => {
     await fakeLifecycle(f, 0);
     await writeFile(join(f.layersRoot, "tilt-live", "src", "server.js"), "function (\n");

@@ -185,8 +185,14 @@ describe("runSupervisor", () => {
     const script = `require("fs").appendFileSync("runs", "x"); process.exit(4);`;
     await setUp([{ ...web, args: ["-e", script] }]);
     let builds = 0;
+    const t0 = Date.now();
     await start({ build: async () => ((builds += 1), { ok: true, exitCode: 0, timings: {} }) });
     await waitFor(async () => ((await readFile(join(app, "runs"), "utf8")).length >= 3 ? true : undefined));
+    // Not a tight loop: 3 runs take the two backoff delays (0.2 s + 0.4 s), and 1 s more adds at most 3 runs.
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(550);
+    const runsSoFar = (await readFile(join(app, "runs"), "utf8")).length;
+    await sleep(1000);
+    expect((await readFile(join(app, "runs"), "utf8")).length - runsSoFar).toBeLessThanOrEqual(3);
     const log = stderr.join("");
     expect(log).toContain("app exited with status 4");
     expect(log).toMatch(/starting it again in 0\.2s/);

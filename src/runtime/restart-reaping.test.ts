@@ -1,0 +1,138 @@
+/**
+ * Case 10 of the Reliability table: an app that forks children (one ignores SIGTERM, one is orphaned by a
+ * double fork) is restarted 20 times by the AppController the supervisor uses, with native/tilt-live-init
+ * in front, as in the image. Every process of each old run ends, and no zombie stays behind.
+ * Real processes: init is built with gcc, the controller runs in a Node child bundled by esbuild.
+ */
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { build } from "esbuild";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const INIT_SOURCE = resolve(import.meta.dirname, "../../native/tilt-live-init.c");
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function hasGcc(): boolean {
+  try {
+    execFileSync("sh", ["-c", "command -v gcc"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+interface Proc {
+  pid: number;
+  state: string;
+  ppid: number;
+  pgid: number;
+  comm: string;
+}
+
+function processes(): Proc[] {
+  const out: Proc[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+      const [state, ppid, pgid] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      out.push({ pid: Number(entry), state: state!, ppid: Number(ppid), pgid: Number(pgid), comm });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+/** Every process below `root` (by parent links), root excluded. */
+function descendants(root: number): Proc[] {
+  const all = processes();
+  const found: Proc[] = [];
+  let frontier = [root];
+  while (frontier.length > 0) {
+    const next = all.filter((p) => frontier.includes(p.ppid));
+    found.push(...next);
+    frontier = next.map((p) => p.pid);
+  }
+  return found;
+}
+
+// The app: a direct child, a double-forked orphan, and a child that ignores SIGTERM; the shell waits.
+const APP = `sleep 1000 & (sleep 1001 &) ; (trap '' TERM; exec sleep 1002) & echo $$ >> runs; wait`;
+
+const DRIVER = `
+import { writeFileSync } from "node:fs";
+import { AppController } from "./app-controller.js";
+const log = { info: (t) => process.stderr.write("[driver] " + t + "\\n"), raw() {}, seconds: (ms) => (ms / 1000).toFixed(1) + "s" };
+const app = new AppController({ log, stopTimeoutMs: 2000, stdio: ["ignore", "ignore", "inherit"] });
+const spec = { command: ["sh", "-c", process.env.APP], args: [], cwd: process.cwd(), env: { PATH: process.env.PATH } };
+process.on("SIGTERM", async () => { await app.shutdown("SIGTERM"); process.exit(0); });
+app.start(spec);
+for (let i = 0; i < 20; i++) {
+  await new Promise((r) => setTimeout(r, 100));
+  await app.replace(spec);
+}
+await new Promise((r) => setTimeout(r, 300));
+writeFileSync("done", String(app.current.pid));
+setInterval(() => {}, 1000);
+`;
+
+describe.skipIf(!hasGcc())("20 restarts of a forking app under tilt-live-init (skipped: no gcc)", () => {
+  let dir: string;
+  let init: string;
+  let driver: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "reaping-"));
+    init = join(dir, "tilt-live-init");
+    execFileSync("gcc", ["-static", "-Os", "-Wall", "-Wextra", "-o", init, INIT_SOURCE], { stdio: "inherit" });
+    driver = join(dir, "driver.mjs");
+    await build({
+      stdin: { contents: DRIVER, resolveDir: import.meta.dirname, loader: "ts", sourcefile: "driver.ts" },
+      bundle: true,
+      platform: "node",
+      format: "esm",
+      target: "node20",
+      outfile: driver,
+      logLevel: "silent",
+    });
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("ends every process of each old run (SIGKILL for the one ignoring SIGTERM) and leaves no zombie", async () => {
+    const child = spawn(init, [process.execPath, driver], { cwd: dir, env: { ...process.env, APP }, stdio: ["ignore", "ignore", "inherit"] });
+    const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+    const seen = new Set<number>();
+    try {
+      const deadline = Date.now() + 60_000;
+      while (!existsSync(join(dir, "done")) && Date.now() < deadline) await sleep(50);
+      const current = Number(await readFile(join(dir, "done"), "utf8"));
+      expect((await readFile(join(dir, "runs"), "utf8")).trim().split("\n")).toHaveLength(21);
+
+      // Reaping is asynchronous: give init a moment for the last run's leftovers.
+      let below = descendants(child.pid!);
+      for (let i = 0; i < 20 && below.some((p) => p.state === "Z" || (p.comm === "sleep" && p.pgid !== current)); i++) {
+        await sleep(50);
+        below = descendants(child.pid!);
+      }
+      expect(below.filter((p) => p.state === "Z")).toEqual([]);
+      const sleeps = below.filter((p) => p.comm === "sleep");
+      // Only the current run's three children are alive, all in its process group; the orphan was adopted by init.
+      expect(sleeps.map((p) => p.pgid)).toEqual([current, current, current]);
+      expect(sleeps.filter((p) => p.ppid === child.pid)).toHaveLength(1);
+    } finally {
+      for (const p of descendants(child.pid!)) if (p.comm === "sleep") seen.add(p.pid);
+      child.kill("SIGTERM");
+    }
+    expect(await exited).toBe(0);
+    await sleep(100);
+    const survivors = processes().filter((p) => seen.has(p.pid) && p.comm === "sleep");
+    for (const p of survivors) process.kill(p.pid, "SIGKILL"); // a failed run must not leak its sleeps
+    expect(survivors).toEqual([]);
+  }, 90_000);
+});
