@@ -77,7 +77,7 @@ assemble() {
   local dir="${DIST}/buildpacks/${name}"
   rm -rf "$dir"
   mkdir -p "${dir}/bin"
-  cp "$descriptor" "${dir}/buildpack.toml"
+  sed "s/^  arch = \"amd64\"\$/  arch = \"${arch}\"/" "$descriptor" >"${dir}/buildpack.toml"
   # A hard link keeps one copy on disk when both buildpacks are assembled.
   ln "${DIST}/work/tilt-live-${arch}" "${dir}/bin/tilt-live" 2>/dev/null || cp "${DIST}/work/tilt-live-${arch}" "${dir}/bin/tilt-live"
   ln -s tilt-live "${dir}/bin/detect"
