@@ -5,12 +5,12 @@
  */
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { copyFile, link, lstat, mkdir, readdir, readlink, symlink, chmod, utimes } from "node:fs/promises";
+import { link } from "node:fs/promises";
 import { join } from "node:path";
 import type { GroupEntry } from "../cnb/group.js";
 import { escapeBuildpackId } from "../cnb/names.js";
 import { TiltLiveError } from "../errors.js";
-import { exists } from "../fsutil/copy.js";
+import { copyTreeWith, copyWithMode, exists, type PlaceFile } from "../fsutil/copy.js";
 
 const DEDUPE_MIN_BYTES = 1024 * 1024;
 
@@ -20,19 +20,12 @@ async function sha256(path: string): Promise<string> {
   return hash.digest("hex");
 }
 
-class DedupingCopier {
+/** Places files by copying, except that a large file identical to one placed before becomes a hard link to it. */
+class DedupingPlacer {
   private readonly seen = new Map<string, string>();
   deduped = 0;
 
-  async copyTree(source: string, dest: string): Promise<void> {
-    const st = await lstat(source);
-    if (st.isSymbolicLink()) return symlink(await readlink(source), dest);
-    if (st.isDirectory()) {
-      await mkdir(dest, { recursive: true, mode: st.mode & 0o7777 });
-      for (const name of await readdir(source)) await this.copyTree(join(source, name), join(dest, name));
-      return;
-    }
-    if (!st.isFile()) return;
+  readonly place: PlaceFile = async (source, dest, st) => {
     if (st.size >= DEDUPE_MIN_BYTES) {
       const key = `${st.size}:${await sha256(source)}`;
       const first = this.seen.get(key);
@@ -43,15 +36,13 @@ class DedupingCopier {
       }
       this.seen.set(key, dest);
     }
-    await copyFile(source, dest);
-    await chmod(dest, st.mode & 0o7777);
-    await utimes(dest, st.atimeMs / 1000, st.mtimeMs / 1000);
-  }
+    await copyWithMode(source, dest, st);
+  };
 }
 
 /** `<buildpacks root>/<escaped id>/<version>` for each group entry, copied under `dest` in the same shape. */
 export async function copyGroupBuildpacks(buildpacksRoot: string, group: GroupEntry[], dest: string): Promise<number> {
-  const copier = new DedupingCopier();
+  const placer = new DedupingPlacer();
   for (const bp of group) {
     const rel = join(escapeBuildpackId(bp.id), bp.version);
     const source = join(buildpacksRoot, rel);
@@ -60,7 +51,7 @@ export async function copyGroupBuildpacks(buildpacksRoot: string, group: GroupEn
         path: source,
       });
     }
-    await copier.copyTree(source, join(dest, rel));
+    await copyTreeWith(source, join(dest, rel), placer.place);
   }
-  return copier.deduped;
+  return placer.deduped;
 }

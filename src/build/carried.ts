@@ -12,7 +12,7 @@ import { join } from "node:path";
 import type { GroupEntry } from "../cnb/group.js";
 import { readLayerToml } from "../cnb/layer.js";
 import { escapeBuildpackId } from "../cnb/names.js";
-import { copyTree, exists, treeSize } from "../fsutil/copy.js";
+import { exists, linkTree, treeSize } from "../fsutil/copy.js";
 
 export interface CarriedLayer {
   buildpackId: string;
@@ -38,7 +38,8 @@ export async function carryLayers(layersRoot: string, earlier: GroupEntry[], des
       const layer = await readLayerToml(tomlPath);
       if (!layer || layer.types.launch || !(layer.types.build || layer.types.cache)) continue;
       const target = join(dest, escapeBuildpackId(bp.id));
-      await copyTree(join(bpDir, name), join(target, name));
+      // Hard links: the layers root is one filesystem, and the lifecycle only reads these after the build.
+      await linkTree(join(bpDir, name), join(target, name));
       await copyFile(tomlPath, join(target, `${name}.toml`));
       carried.push({
         buildpackId: bp.id,

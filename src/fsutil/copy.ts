@@ -1,5 +1,6 @@
 /** Tree copies for the build: links stay links, modes and times are kept. */
-import { chmod, cp, lstat, readdir, rename, rm, mkdir } from "node:fs/promises";
+import { chmod, copyFile, cp, link, lstat, mkdir, readdir, readlink, rename, rm, symlink, utimes } from "node:fs/promises";
+import type { Stats } from "node:fs";
 import { dirname, join } from "node:path";
 
 export async function copyTree(source: string, dest: string): Promise<void> {
@@ -22,6 +23,44 @@ export async function dropWorldWrite(path: string): Promise<number> {
   }
   if (st.isDirectory()) for (const name of await readdir(path)) changed += await dropWorldWrite(join(path, name));
   return changed;
+}
+
+/** How copyTreeWith places one regular file. */
+export type PlaceFile = (source: string, dest: string, st: Stats) => Promise<void>;
+
+/** A tree walk that recreates dirs (with their modes) and links, and hands each regular file to `place`. */
+export async function copyTreeWith(source: string, dest: string, place: PlaceFile): Promise<void> {
+  const st = await lstat(source);
+  if (st.isSymbolicLink()) return symlink(await readlink(source), dest);
+  if (st.isDirectory()) {
+    await mkdir(dest, { recursive: true, mode: st.mode & 0o7777 });
+    for (const name of await readdir(source)) await copyTreeWith(join(source, name), join(dest, name), place);
+    return;
+  }
+  if (st.isFile()) await place(source, dest, st);
+}
+
+/** Copies one file with its mode and times. */
+export const copyWithMode: PlaceFile = async (source, dest, st) => {
+  await copyFile(source, dest);
+  await chmod(dest, st.mode & 0o7777);
+  await utimes(dest, st.atimeMs / 1000, st.mtimeMs / 1000);
+};
+
+/**
+ * Like copyTree, but files are hard links where source and dest share a filesystem (instant, no extra
+ * space); across filesystems they are copied. Only for sources nobody writes to afterwards.
+ */
+export async function linkTree(source: string, dest: string): Promise<void> {
+  await copyTreeWith(source, dest, async (src, dst, st) => {
+    try {
+      await link(src, dst);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== "EXDEV" && code !== "EPERM" && code !== "EMLINK") throw error;
+      await copyWithMode(src, dst, st);
+    }
+  });
 }
 
 /** Renames when source and dest share a filesystem (instant), copies and removes otherwise. */
