@@ -99,6 +99,9 @@ describe("the tilt-live build on a Go group", () => {
     const carried = join(own(), "carried");
     expect(await readFile(join(carried, "paketo-buildpacks_go-dist", "go", "bin", "go"), "utf8")).toBe("go toolchain");
     expect(await readFile(join(carried, "paketo-buildpacks_go-build", "gocache", "00", "entry"), "utf8")).toBe("cached object");
+    // Hard links on the same filesystem: carrying a toolchain costs neither time nor space at build time.
+    const original = await stat(join(f.layersRoot, "paketo-buildpacks_go-dist", "go", "bin", "go"));
+    expect((await stat(join(carried, "paketo-buildpacks_go-dist", "go", "bin", "go"))).ino).toBe(original.ino);
     await expect(stat(join(carried, "paketo-buildpacks_go-build", "targets"))).rejects.toThrow();
     await expect(stat(join(carried, "tilt-live_source"))).rejects.toThrow();
     expect(f.output.text).toContain("paketo-buildpacks/go-dist:go (build+cache, 12 B)");
