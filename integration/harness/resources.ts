@@ -38,6 +38,7 @@ export async function findLeftovers(prefix: string = runPrefix): Promise<Leaks> 
 export class Resources {
   readonly containers = new Set<string>();
   readonly images = new Set<string>();
+  readonly volumes = new Set<string>();
 
   container(name: string): string {
     this.containers.add(name);
@@ -47,6 +48,12 @@ export class Resources {
   image(ref: string): string {
     this.images.add(ref);
     return ref;
+  }
+
+  /** A named volume to remove at cleanup (after the containers that use it). */
+  volume(name: string): string {
+    this.volumes.add(name);
+    return name;
   }
 
   /** Removes the tracked containers and images, then every leftover of this run (pack's cache volumes too). */
@@ -65,11 +72,12 @@ export class Resources {
     for (const ref of new Set([...this.images, ...left.images])) {
       await remove(["image", "rm", "--force", ref]);
     }
-    for (const volume of left.volumes) {
+    for (const volume of new Set([...this.volumes, ...left.volumes])) {
       await remove(["volume", "rm", "--force", volume]);
     }
     this.containers.clear();
     this.images.clear();
+    this.volumes.clear();
     if (errors.length > 0) {
       throw new Error(`cleanup failed:\n${errors.join("\n")}`);
     }
