@@ -7,7 +7,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 usage() {
   cat <<USAGE
 Usage: scripts/build.sh [--arch amd64|arm64]
-Builds dist/buildpacks/tilt-live and dist/buildpacks/tilt-live-source (default arch: amd64).
+Builds dist/buildpacks/tilt-live and dist/buildpacks/tilt-live-source (default arch: amd64); with
+--arch arm64, dist/buildpacks-arm64/ (smoke-tested with qemu-aarch64-static when it and arm64 libc are there).
 USAGE
 }
 
@@ -72,9 +73,13 @@ init_binary() {
   strip "${DIST}/work/tilt-live-init-${arch}"
 }
 
+buildpacks_dir() {
+  if [[ "$1" == amd64 ]]; then printf '%s\n' "${DIST}/buildpacks"; else printf '%s\n' "${DIST}/buildpacks-$1"; fi
+}
+
 assemble() {
   local arch="$1" name="$2" descriptor="$3"
-  local dir="${DIST}/buildpacks/${name}"
+  local dir; dir="$(buildpacks_dir "$arch")/${name}"
   rm -rf "$dir"
   mkdir -p "${dir}/bin"
   sed "s/^  arch = \"amd64\"\$/  arch = \"${arch}\"/" "$descriptor" >"${dir}/buildpack.toml"
@@ -83,6 +88,21 @@ assemble() {
   ln -s tilt-live "${dir}/bin/detect"
   ln -s tilt-live "${dir}/bin/build"
   if [[ "$name" == tilt-live && -f "${DIST}/work/tilt-live-init-${arch}" ]]; then cp "${DIST}/work/tilt-live-init-${arch}" "${dir}/bin/tilt-live-init"; fi
+}
+
+smoke_test() {
+  local arch="$1" version="$2" exe run=()
+  exe="$(buildpacks_dir "$arch")/tilt-live/bin/tilt-live"
+  if [[ "$arch" == arm64 ]]; then
+    if ! command -v qemu-aarch64-static >/dev/null || [[ ! -e /lib/ld-linux-aarch64.so.1 ]]; then
+      util::print::info "not smoke-tested: needs qemu-user-static and arm64 libc (dpkg --add-architecture arm64; apt-get install qemu-user-static libc6:arm64 libstdc++6:arm64)"
+      return 0
+    fi
+    run=(qemu-aarch64-static)
+  fi
+  local got; got=$("${run[@]}" "$exe" --version)
+  [[ "$got" == "tilt-live ${version}" ]] || util::die "smoke test: the ${arch} executable printed '$got', expected 'tilt-live ${version}'"
+  util::print::info "smoke test: ${run[*]:+${run[*]} }bin/tilt-live --version: $got"
 }
 
 main() {
@@ -104,11 +124,8 @@ main() {
   util::timed "Init" init_binary "$arch"
   assemble "$arch" tilt-live buildpack.toml
   assemble "$arch" tilt-live-source buildpacks/source/buildpack.toml
-  if [[ "$arch" == amd64 ]]; then
-    local got; got=$("${DIST}/buildpacks/tilt-live/bin/tilt-live" --version)
-    [[ "$got" == "tilt-live ${version}" ]] || util::die "smoke test: the executable printed '$got', expected 'tilt-live ${version}'"
-  fi
-  util::print::step "dist/buildpacks/tilt-live and dist/buildpacks/tilt-live-source ($(du -sh "${DIST}/work/tilt-live-${arch}" | cut -f1) executable)"
+  smoke_test "$arch" "$version"
+  util::print::step "$(buildpacks_dir "$arch")/{tilt-live,tilt-live-source} ($(du -sh "${DIST}/work/tilt-live-${arch}" | cut -f1) executable)"
 }
 
 main "$@"

@@ -24,7 +24,14 @@ export async function detect(appDir: string, platformDir: string, env: NodeJS.Pr
   } catch (error) {
     throw new TiltLiveError("bad-usage", (error as Error).message, { detail: "Set it to true, false, or leave it unset." });
   }
-  if (enabled === "false") return { pass: false, reason: `${ConfigVars.enabled}=false` };
+  if (enabled === "false") {
+    // Detection cannot tell an optional member of a builder's order from a required one (--buildpack,
+    // --pre/--post-buildpack); for the required case the lifecycle only says that no group passed.
+    return {
+      pass: false,
+      reason: `${ConfigVars.enabled}=false (where tilt-live is required, as with --buildpack or --pre/--post-buildpack, drop it from the command instead)`,
+    };
+  }
   if (enabled === "true") return { pass: true, reason: `${ConfigVars.enabled}=true` };
   const hasTiltfile = await access(join(appDir, "Tiltfile")).then(
     () => true,
