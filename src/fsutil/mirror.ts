@@ -59,6 +59,7 @@ export async function mirrorTree(
   const srcStat = await lstat(source);
   if (!srcStat.isDirectory()) throw new Error(`${source} is not a directory`);
   await mirrorDir(source, dest, "", srcStat, walk);
+  walk.stats.changedFiles.sort();
   return { stats: walk.stats, index: walk.next };
 }
 
@@ -76,13 +77,17 @@ async function mirrorDir(source: string, dest: string, rel: string, srcStat: Sta
 
   const [srcNames, destNames] = await Promise.all([readdir(source), readdir(dest)]);
   const wanted = new Set(srcNames);
-  for (const name of destNames) {
-    if (!wanted.has(name)) {
-      await rm(join(dest, name), { recursive: true, force: true });
-      stats.deleted++;
-    }
-  }
-  for (const name of srcNames) await mirrorEntry(join(source, name), join(dest, name), join(rel, name), walk);
+  // Entries go concurrently: libuv's thread pool bounds the real parallelism, and a large tree is mostly
+  // waiting on lstat and copy calls.
+  await Promise.all(
+    destNames
+      .filter((name) => !wanted.has(name))
+      .map(async (name) => {
+        await rm(join(dest, name), { recursive: true, force: true });
+        stats.deleted++;
+      }),
+  );
+  await Promise.all(srcNames.map((name) => mirrorEntry(join(source, name), join(dest, name), join(rel, name), walk)));
 }
 
 async function mirrorEntry(source: string, dest: string, rel: string, walk: Walk): Promise<void> {
