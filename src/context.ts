@@ -2,9 +2,10 @@
  * What tilt-live's build records for its in-container tools (docs/layout.md): where things are, who built
  * the image, and the settings the tools follow. Written once by the build, read by rebuild and the supervisor.
  */
-import { readFile, rename, writeFile } from "node:fs/promises";
+import { rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { TiltLiveError } from "./errors.js";
+import { readRequiredFile } from "./fsutil/read.js";
 import type { Process } from "./cnb/launch.js";
 
 export const TILT_LIVE_ID = "tilt-live";
@@ -71,15 +72,7 @@ export function runtimePaths(tmpDir = "/tmp") {
 }
 
 async function readJson<T>(path: string, what: string): Promise<T> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") {
-      throw new TiltLiveError("missing-file", what, { path }, { cause: error });
-    }
-    throw error;
-  }
+  const text = await readRequiredFile(path, what);
   try {
     return JSON.parse(text) as T;
   } catch (error) {

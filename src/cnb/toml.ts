@@ -5,6 +5,7 @@
 import TOML from "@iarna/toml";
 import { readFile, writeFile } from "node:fs/promises";
 import { TiltLiveError } from "../errors.js";
+import { readRequiredFile } from "../fsutil/read.js";
 
 export type TomlTable = Record<string, unknown>;
 
@@ -18,16 +19,7 @@ export function parseToml(text: string, path: string): TomlTable {
 }
 
 export async function readToml(path: string, what: string): Promise<TomlTable> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") {
-      throw new TiltLiveError("missing-file", what, { path }, { cause: error });
-    }
-    throw error;
-  }
-  return parseToml(text, path);
+  return parseToml(await readRequiredFile(path, what), path);
 }
 
 /** Like readToml, but a missing file is `undefined` rather than an error. */
