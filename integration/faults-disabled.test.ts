@@ -20,8 +20,8 @@ import {
   waitForHttp,
   type Platform,
 } from "./harness/index.js";
+import { OFFLINE } from "./harness/live.js";
 
-const offline = ["--network", "none", "--pull-policy", "never", "--trust-builder"];
 
 /** The platform builder's builder.toml with tilt-live/source first and tilt-live last, both optional. */
 async function optionalTiltLiveBuilderToml(): Promise<string> {
@@ -56,7 +56,7 @@ describe("BP_TILT_LIVE_ENABLED=false with a Tiltfile", () => {
       image,
       builder,
       path: path.join(repoRoot, "samples/go"),
-      args: [...offline, "--run-image", platform.buildImage, "--env", "BP_TILT_LIVE_ENABLED=false"],
+      args: [...OFFLINE, "--run-image", platform.buildImage, "--env", "BP_TILT_LIVE_ENABLED=false"],
     }));
   });
 

@@ -1,8 +1,7 @@
 // Faults and bad input on the real platform (issue 6): one dev image of the Go sample, several containers
 // from it. Each test names the case of the README's "Reliability" table it proves. Case 1 (a compile error
 // keeps the old app) is in go-live.test.ts; case 13 (BP_TILT_LIVE_ENABLED=false) in faults-disabled.test.ts.
-import { cp, mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,7 +11,6 @@ import {
   ensurePlatform,
   packBuild,
   randomName,
-  repoRoot,
   Resources,
   runContainer,
   waitForHttp,
@@ -20,9 +18,8 @@ import {
   type Platform,
   type RunningContainer,
 } from "./harness/index.js";
-import { deleteSyncedFile, REBUILD, SYNC_TARGET, syncFile, waitForBody } from "./harness/live.js";
+import { copySample, deleteSyncedFile, liveBuildArgs, REBUILD, SYNC_TARGET, syncFile, waitForBody } from "./harness/live.js";
 
-const offline = ["--network", "none", "--pull-policy", "never", "--trust-builder"];
 /** A build-time value with quotes, shell metacharacters and unicode (pack's --env cannot carry a newline). */
 const ODD_VALUE = `say "hi" & it's $HOME \`x\` ünïcødé ✓ 🚀`;
 const SECRET = "hunter2-do-not-record";
@@ -67,20 +64,14 @@ describe("faults and bad input on the Go sample", () => {
 
   beforeAll(async () => {
     platform = await ensurePlatform();
-    app = path.join(await mkdtemp(path.join(tmpdir(), "tilt-live-faults-")), "app");
-    await cp(path.join(repoRoot, "samples/go"), app, { recursive: true });
+    app = await copySample("samples/go");
     image = randomName("faults");
     const started = Date.now();
     await packBuild(platform, resources, {
       image,
       path: app,
       args: [
-        ...offline,
-        "--run-image", platform.buildImage,
-        "--buildpack", "tilt-live/source",
-        "--buildpack", "paketo-buildpacks/go-dist",
-        "--buildpack", "paketo-buildpacks/go-build",
-        "--buildpack", "tilt-live",
+        ...liveBuildArgs(platform),
         "--env", "BP_TILT_LIVE_ENV_EXCLUDE=SECRET_TOKEN",
         "--env", `SECRET_TOKEN=${SECRET}`,
         "--env", `TILT_LIVE_ODD=${ODD_VALUE}`,

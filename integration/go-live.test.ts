@@ -1,8 +1,6 @@
 // tilt-live on the real platform: pack + lifecycle + Paketo's Go buildpacks build the Go sample into a dev
 // image, which is then live-updated in its running container the way Tilt does it (tar into the sync target,
 // then the rebuild tool by argv through docker exec: no shell, no launcher).
-import { cp, mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -21,9 +19,8 @@ import {
   type Platform,
   type RunningContainer,
 } from "./harness/index.js";
-import { deleteSyncedFile, REBUILD, syncFile, waitForBody } from "./harness/live.js";
+import { copySample, deleteSyncedFile, liveBuildArgs, OFFLINE, REBUILD, syncFile, waitForBody } from "./harness/live.js";
 
-const offline = ["--network", "none", "--pull-policy", "never", "--trust-builder"];
 
 describe("tilt-live on the Go sample", () => {
   const resources = new Resources();
@@ -34,9 +31,7 @@ describe("tilt-live on the Go sample", () => {
 
   beforeAll(async () => {
     platform = await ensurePlatform();
-    // A private copy: the tests edit the source.
-    app = path.join(await mkdtemp(path.join(tmpdir(), "tilt-live-go-")), "app");
-    await cp(path.join(repoRoot, "samples/go"), app, { recursive: true });
+    app = await copySample("samples/go");
   });
 
   afterAll(async () => {
@@ -48,14 +43,7 @@ describe("tilt-live on the Go sample", () => {
     const { log } = await packBuild(platform, resources, {
       image,
       path: app,
-      args: [
-        ...offline,
-        "--run-image", platform.buildImage,
-        "--buildpack", "tilt-live/source",
-        "--buildpack", "paketo-buildpacks/go-dist",
-        "--buildpack", "paketo-buildpacks/go-build",
-        "--buildpack", "tilt-live",
-      ],
+      args: liveBuildArgs(platform),
     });
     for (const line of [
       "tilt-live source snapshot 0.1.0",
@@ -173,7 +161,7 @@ describe("tilt-live on the Go sample", () => {
     await packBuild(platform, resources, {
       image: wrapped,
       path: path.join(repoRoot, "samples/go"),
-      args: [...offline, "--run-image", platform.buildImage, "--pre-buildpack", "tilt-live/source", "--post-buildpack", "tilt-live"],
+      args: [...OFFLINE, "--run-image", platform.buildImage, "--pre-buildpack", "tilt-live/source", "--post-buildpack", "tilt-live"],
     });
     const keys = (await lifecycleMetadata(wrapped)).buildpacks?.map((bp) => bp.key) ?? [];
     expect(keys[0]).toBe("tilt-live/source");

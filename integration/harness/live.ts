@@ -1,9 +1,29 @@
 // Live updates the way Tilt performs them on a container: files go in with `tar -C / -x -f -` through
 // `docker exec -i`, deletions with `rm -rf`, then the rebuild tool runs by argv.
-import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { execa } from "execa";
 import type { RunningContainer } from "./docker.js";
+import { repoRoot, type Platform } from "./platform.js";
+
+/** pack flags every test build uses: no network, no pulls, the builder trusted (one container). */
+export const OFFLINE = ["--network", "none", "--pull-policy", "never", "--trust-builder"];
+
+/** The Go sample's group with tilt-live around it, as `--buildpack` takes it. */
+export const GO_LIVE_GROUP = ["tilt-live/source", "paketo-buildpacks/go-dist", "paketo-buildpacks/go-build", "tilt-live"];
+
+/** `pack build` arguments for a dev image: offline, the build image as run image, an explicit group. */
+export function liveBuildArgs(platform: Platform, group: string[] = GO_LIVE_GROUP): string[] {
+  return [...OFFLINE, "--run-image", platform.buildImage, ...group.flatMap((bp) => ["--buildpack", bp])];
+}
+
+/** A private copy of a sample app (tests and benchmarks edit the source). */
+export async function copySample(sample: string): Promise<string> {
+  const app = path.join(await mkdtemp(path.join(tmpdir(), `tilt-live-${path.basename(sample)}-`)), "app");
+  await cp(path.join(repoRoot, sample), app, { recursive: true });
+  return app;
+}
 
 export const SYNC_TARGET = "/layers/tilt-live/src";
 export const REBUILD = "/layers/tilt-live/tools/bin/rebuild";
