@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# The Go builder, made offline with `pack builder create` (local lifecycle tarball, --pull-policy never):
-#   order: paketo-buildpacks/go-dist (stand-in), paketo-buildpacks/go-mod-vendor (optional, when built),
-#          paketo-buildpacks/go-build
+# The builder, made offline with `pack builder create` (local lifecycle tarball, --pull-policy never). Its order has a
+# group per language, tried in this order:
+#   node:   paketo-buildpacks/node-engine (stand-in), npm-install, node-start
+#   python: paketo-buildpacks/cpython (stand-in), pip (stand-in), pip-install, python-start, procfile (optional)
+#   go:     paketo-buildpacks/go-dist (stand-in), go-mod-vendor (optional, when built), go-build
 #   also in the builder (not in its order) when they were built: tilt-live/source and tilt-live from
 #   dist/buildpacks/ (npm run build), so `pack build --buildpack`/--pre-/--post-buildpack finds them inside.
-# The image is tagged tilt-live/builder-go:<key>, key = hash of every input, and tilt-live/builder-go:latest.
+# The image is tagged tilt-live/builder-go:<key>, key = hash of every input, and tilt-live/builder-go:latest (the
+# name predates the Node.js and Python groups; tilt_live/ and the tests know it).
 # Run alone (after setup.sh) to pick up new dist/buildpacks; builder images of other keys are removed.
 set -euo pipefail
 
@@ -14,6 +17,7 @@ if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
   source "${SCRIPT_DIR}/../lib.sh"
   source "${SCRIPT_DIR}/lib/common.sh"
   source "${SCRIPT_DIR}/lib/go-dist.sh"
+  source "${SCRIPT_DIR}/lib/stand-ins.sh"
   source "${SCRIPT_DIR}/lib/stack.sh"
 fi
 
@@ -28,46 +32,33 @@ platform::builder::bp_id() {
   sed -n 's/^\s*id\s*=\s*"\(.*\)"/\1/p' "$1/buildpack.toml" | head -n1
 }
 
-# platform::builder::toml GO_DIST_DIR EXTRA_DIR...: the builder.toml on stdout.
-platform::builder::toml() {
-  local go_dist="$1" extra
-  shift
-  cat <<EOF
-description = "tilt-live offline Go builder (go-dist stand-in, Paketo go-mod-vendor and go-build)"
-
-[[buildpacks]]
-  uri = "${go_dist}"
-
-[[buildpacks]]
-  uri = "${GO_BUILD_DIR}"
-EOF
-  if [[ -x "${GO_MOD_VENDOR_DIR}/bin/run" ]]; then
-    printf '\n[[buildpacks]]\n  uri = "%s"\n' "${GO_MOD_VENDOR_DIR}"
-  fi
-  for extra in "$@"; do
-    printf '\n[[buildpacks]]\n  uri = "%s"\n' "$extra"
+# platform::builder::group DIR[:optional]...: an [[order]] table whose group is these buildpacks, in turn.
+platform::builder::group() {
+  local entry dir
+  printf '\n[[order]]\n'
+  for entry in "$@"; do
+    dir="${entry%:optional}"
+    printf '\n  [[order.group]]\n    id = "%s"\n    version = "%s"\n' \
+      "$(platform::builder::bp_id "$dir")" "$(platform::builder::bp_version "$dir")"
+    [[ "$entry" == *:optional ]] && printf '    optional = true\n'
   done
+  return 0
+}
+
+# platform::builder::toml EXTRA_DIR...: the builder.toml on stdout (after platform::builder::inputs).
+platform::builder::toml() {
+  local dir go_group=("${GO_DIST_STAND_IN}")
+  printf 'description = "tilt-live offline builder: Paketo Node.js, Python and Go groups, toolchains from offline stand-ins"\n'
+  for dir in "${LANGUAGE_BUILDPACKS[@]}" "$@"; do
+    printf '\n[[buildpacks]]\n  uri = "%s"\n' "$dir"
+  done
+  platform::builder::group "${NODE_ENGINE_STAND_IN}" "${NPM_INSTALL_DIR}" "${NODE_START_DIR}"
+  platform::builder::group "${CPYTHON_STAND_IN}" "${PIP_STAND_IN}" "${PIP_INSTALL_DIR}" "${PYTHON_START_DIR}" \
+    "${PROCFILE_DIR}:optional"
+  [[ -x "${GO_MOD_VENDOR_DIR}/bin/run" ]] && go_group+=("${GO_MOD_VENDOR_DIR}:optional")
+  go_group+=("${GO_BUILD_DIR}")
+  platform::builder::group "${go_group[@]}"
   cat <<EOF
-
-[[order]]
-  [[order.group]]
-    id = "paketo-buildpacks/go-dist"
-    version = "$(platform::builder::bp_version "$go_dist")"
-EOF
-  if [[ -x "${GO_MOD_VENDOR_DIR}/bin/run" ]]; then
-    cat <<EOF
-
-  [[order.group]]
-    id = "paketo-buildpacks/go-mod-vendor"
-    version = "$(platform::builder::bp_version "${GO_MOD_VENDOR_DIR}")"
-    optional = true
-EOF
-  fi
-  cat <<EOF
-
-  [[order.group]]
-    id = "paketo-buildpacks/go-build"
-    version = "$(platform::builder::bp_version "${GO_BUILD_DIR}")"
 
 [lifecycle]
   uri = "${LIFECYCLE_TGZ}"
@@ -86,11 +77,25 @@ EOF
 EOF
 }
 
+# platform::builder::inputs: sets the stand-in dirs and LANGUAGE_BUILDPACKS; dies when one is missing.
+platform::builder::inputs() {
+  local dir
+  GO_DIST_STAND_IN=$(platform::go_dist::dir)
+  NODE_ENGINE_STAND_IN=$(platform::stand_in::dir node-engine)
+  CPYTHON_STAND_IN=$(platform::stand_in::dir cpython)
+  PIP_STAND_IN=$(platform::stand_in::dir pip)
+  LANGUAGE_BUILDPACKS=("${GO_DIST_STAND_IN}" "${GO_BUILD_DIR}" "${NODE_ENGINE_STAND_IN}" "${NPM_INSTALL_DIR}"
+    "${NODE_START_DIR}" "${CPYTHON_STAND_IN}" "${PIP_STAND_IN}" "${PIP_INSTALL_DIR}" "${PYTHON_START_DIR}" "${PROCFILE_DIR}")
+  for dir in "${LANGUAGE_BUILDPACKS[@]}"; do
+    [[ -L "$dir/bin/build" || -f "$dir/toolchain.sha256" ]] ||
+      util::die "buildpack missing or not assembled ($dir): run scripts/platform/setup.sh"
+  done
+  if [[ -x "${GO_MOD_VENDOR_DIR}/bin/run" ]]; then LANGUAGE_BUILDPACKS+=("${GO_MOD_VENDOR_DIR}"); fi
+}
+
 platform::builder::ensure() {
-  local go_dist extras=() dir expected toml key image inputs old
-  go_dist=$(platform::go_dist::dir)
-  [[ -f "$go_dist/toolchain.sha256" ]] || util::die "go-dist stand-in not assembled ($go_dist): run scripts/platform/setup.sh"
-  [[ -x "${GO_BUILD_DIR}/bin/run" ]] || util::die "go-build missing (${GO_BUILD_DIR}): run scripts/platform/setup.sh"
+  local extras=() dir expected toml key image inputs old
+  platform::builder::inputs
   [[ -f "${LIFECYCLE_TGZ}" && -x "${PACK_BIN}" ]] || util::die "lifecycle or pack missing: run scripts/platform/setup.sh"
   for dir in "${TILT_LIVE_SOURCE_BP_DIR}" "${TILT_LIVE_BP_DIR}"; do
     [[ -f "$dir/buildpack.toml" ]] || continue
@@ -105,16 +110,18 @@ platform::builder::ensure() {
   ((${#extras[@]} > 0)) || util::print::info "No tilt-live buildpacks in dist/buildpacks (npm run build makes them)"
 
   mkdir -p "${BUILDER_CACHE}"
-  toml=$(platform::builder::toml "$go_dist" "${extras[@]}")
+  toml=$(platform::builder::toml "${extras[@]}")
   # Key: the builder.toml (names every input path and version) plus the content of each input.
   inputs=$(
     printf '%s\n' "$toml"
     docker image inspect --format '{{.Id}}' "$(platform::stack_image build)" "tilt-live/stack-run:latest"
     sha256sum "${LIFECYCLE_TGZ}" | cut -d' ' -f1
-    cat "$go_dist/toolchain.sha256" # its directory name already hashes the stand-in's own files
-    for dir in "${GO_BUILD_DIR}" "${GO_MOD_VENDOR_DIR}" "${extras[@]}"; do
-      [[ -d "$dir" ]] || continue
-      platform::tree_sha256 "$dir"
+    for dir in "${LANGUAGE_BUILDPACKS[@]}" "${extras[@]}"; do
+      if [[ -f "$dir/toolchain.sha256" ]]; then
+        cat "$dir/toolchain.sha256" # a stand-in: its directory name already hashes its own files
+      else
+        platform::tree_sha256 "$dir"
+      fi
     done
   )
   key=$(printf '%s' "$inputs" | platform::hash)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Offline CNB platform for tilt-live's integration tests and demo: Docker engine, stack images, lifecycle, pack,
-# Paketo go-build, the go-dist stand-in and the Go builder. Every step keeps its output under ${TILT_LIVE_CACHE}
+# Paketo's Node.js, Python and Go buildpacks, the toolchain stand-ins (go-dist, node-engine, cpython, pip) and the
+# builder. Every step keeps its output under ${TILT_LIVE_CACHE}
 # keyed by version or by a hash of its inputs, and skips when that output exists, so a second run takes seconds.
 set -euo pipefail
 
@@ -13,6 +14,7 @@ source "${SCRIPT_DIR}/lib/stack.sh"
 source "${SCRIPT_DIR}/lib/cnb-tools.sh"
 source "${SCRIPT_DIR}/lib/paketo.sh"
 source "${SCRIPT_DIR}/lib/go-dist.sh"
+source "${SCRIPT_DIR}/lib/stand-ins.sh"
 source "${SCRIPT_DIR}/builder.sh"
 
 usage() {
@@ -24,7 +26,10 @@ Makes the offline CNB platform (idempotent; cached under ${TILT_LIVE_CACHE}):
   stack images         tilt-live/stack-build and tilt-live/stack-run (debootstrap ${DEBIAN_SUITE})
   lifecycle, pack      lifecycle ${LIFECYCLE_VERSION} (+ tarball, ${LIFECYCLE_IMAGE}) and pack ${PACK_VERSION}
   buildpacks           paketo-buildpacks/go-build ${PAKETO_GO_BUILD_VERSION} and go-mod-vendor ${PAKETO_GO_MOD_VENDOR_VERSION},
-                       go-dist stand-in (local Go)
+                       npm-install ${PAKETO_NPM_INSTALL_VERSION}, node-start ${PAKETO_NODE_START_VERSION}, pip-install ${PAKETO_PIP_INSTALL_VERSION},
+                       python-start ${PAKETO_PYTHON_START_VERSION}, procfile ${PAKETO_PROCFILE_VERSION};
+                       stand-ins: go-dist (local Go), node-engine (Node ${NODE_ENGINE_VERSION}, npm ${NODE_ENGINE_NPM_VERSION}),
+                       cpython and pip (the build image's Debian python3, python3-pip)
   builder              ${BUILDER_IMAGE} (see scripts/platform/builder.sh)
 
 Then prints what it produced; scripts/platform/env.sh prints it again as shell exports.
@@ -93,7 +98,13 @@ main() {
   util::timed "Lifecycle image" platform::cnb::lifecycle_image
   util::timed "Paketo go-build ${PAKETO_GO_BUILD_VERSION}" platform::paketo::go_build
   util::timed "Paketo go-mod-vendor ${PAKETO_GO_MOD_VENDOR_VERSION}" platform::paketo::go_mod_vendor
+  util::timed "Paketo npm-install ${PAKETO_NPM_INSTALL_VERSION}" platform::paketo::npm_install
+  util::timed "Paketo node-start ${PAKETO_NODE_START_VERSION}" platform::paketo::node_start
+  util::timed "Paketo pip-install ${PAKETO_PIP_INSTALL_VERSION}" platform::paketo::pip_install
+  util::timed "Paketo python-start ${PAKETO_PYTHON_START_VERSION}" platform::paketo::python_start
+  util::timed "Paketo procfile ${PAKETO_PROCFILE_VERSION}" platform::paketo::procfile
   util::timed "go-dist stand-in" platform::go_dist::ensure
+  util::timed "node-engine, cpython, pip stand-ins" platform::stand_ins::ensure
   util::timed "Builder" platform::builder::ensure
   platform::write_env
   end=$(date +%s%N)

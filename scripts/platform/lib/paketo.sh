@@ -1,7 +1,7 @@
-#!/usr/bin/env bash
-# Step: Paketo's go-build and go-mod-vendor buildpacks, built from their Go modules the way their scripts/build.sh
-# does (bin/run, with bin/detect and bin/build linking to it) and given the version their packager would write
-# into buildpack.toml. The module paths have no /v2 suffix, so the proxy knows vX.Y.Z as vX.Y.Z+incompatible.
+# Step: Paketo's buildpacks, built from their Go modules the way their scripts/build.sh (packit) or
+# scripts/build.sh + create-package (libpak: procfile) do: the main binary with bin/detect and bin/build linking to
+# it, every helper under cmd/ (npm-install's setup-symlinks), and the version their packager would write into
+# buildpack.toml. A module path without /vN knows vX.Y.Z (X >= 2) as vX.Y.Z+incompatible.
 
 # platform::paketo::dir NAME VERSION: where the assembled buildpack lives.
 platform::paketo::dir() { printf '%s/buildpacks/paketo-%s/%s' "${TILT_LIVE_CACHE}" "$1" "$2"; }
@@ -15,36 +15,63 @@ platform::paketo::set_version() {
 
 platform::paketo::ok() {
   local dir="$1" version="$2"
-  [[ -x "$dir/bin/run" && -L "$dir/bin/detect" && -L "$dir/bin/build" ]] &&
+  [[ -x "$dir/bin/$(readlink "$dir/bin/build")" && -L "$dir/bin/detect" && -L "$dir/bin/build" ]] &&
     grep -q "^  version = \"${version}\"\$" "$dir/buildpack.toml" 2>/dev/null
 }
 
-# platform::paketo::buildpack NAME VERSION: github.com/paketo-buildpacks/NAME at vVERSION, assembled.
+# platform::paketo::module_version MODULE VERSION: the Go module version of git tag vVERSION.
+platform::paketo::module_version() {
+  local major="${2%%.*}"
+  if ((major >= 2)) && [[ "$1" != */v"${major}" ]]; then
+    printf 'v%s+incompatible' "$2"
+  else
+    printf 'v%s' "$2"
+  fi
+}
+
+# platform::paketo::buildpack NAME VERSION [MODULE] [MAIN]: github.com/paketo-buildpacks/NAME (or MODULE) at
+# vVERSION, assembled. MAIN: the main package and binary, `run` (packit, default) or `cmd/main` (libpak: bin/main).
 platform::paketo::buildpack() {
-  local name="$1" version="$2" module dir src mod_dir
-  module="github.com/paketo-buildpacks/${name}"
+  local name="$1" version="$2" module="${3:-github.com/paketo-buildpacks/$1}" main="${4:-run}" dir src mod_dir bin helper
   dir=$(platform::paketo::dir "$name" "$version")
   if platform::paketo::ok "$dir" "$version"; then
     util::print::info "Reusing paketo-buildpacks/${name} ${version} (${dir})"
     return 0
   fi
-  if ! mod_dir=$(platform::go_module_dir "$module" "v${version}+incompatible"); then
-    platform::cnb::missing_module_help "$module" "$name" "$dir/bin/run"
+  bin=$(basename "$main")
+  if ! mod_dir=$(platform::go_module_dir "$module" "$(platform::paketo::module_version "$module" "$version")"); then
+    platform::cnb::missing_module_help "$module" "$name" "$dir/bin/${bin}"
     util::die_unavailable "cannot build paketo-buildpacks/${name} ${version}"
   fi
   src="${TILT_LIVE_CACHE}/src/${name}-v${version}"
   platform::writable_copy "$mod_dir" "$src"
   rm -rf "$dir" && mkdir -p "$dir/bin"
-  util::print::info "Building paketo-buildpacks/${name} ${version} (go build ./run)"
-  (cd "$src" && CGO_ENABLED=0 GOOS=linux GOARCH=amd64 GOFLAGS=-mod=mod \
+  util::print::info "Building paketo-buildpacks/${name} ${version} (go build ./${main})"
+  (cd "$src" && export CGO_ENABLED=0 GOOS=linux GOARCH=amd64 GOFLAGS=-mod=mod &&
     util::run_logged "${PLATFORM_LOGS}/${name}-build.log" \
-    go build -trimpath -ldflags "-s -w" -o "$dir/bin/run" ./run)
-  ln -s run "$dir/bin/detect"
-  ln -s run "$dir/bin/build"
-  cp "$src/buildpack.toml" "$dir/buildpack.toml"
-  platform::paketo::set_version "$dir/buildpack.toml" "$version"
+      nice go build -trimpath -ldflags "-s -w" -o "$dir/bin/${bin}" "./${main}" &&
+    for helper in cmd/*/main.go; do
+      [[ -f "$helper" && "$(dirname "$helper")" != "$main" ]] || continue
+      util::run_logged "${PLATFORM_LOGS}/${name}-build.log" \
+        nice go build -trimpath -ldflags "-s -w" -o "$dir/bin/$(basename "$(dirname "$helper")")" "./$(dirname "$helper")"
+    done)
+  ln -s "$bin" "$dir/bin/detect"
+  ln -s "$bin" "$dir/bin/build"
+  # libpak's buildpack.toml carries a version template and targets of every arch it is packaged for.
+  sed -e "s/{{.version}}/${version}/" "$src/buildpack.toml" |
+    awk '/^\[\[targets\]\]/ { skip = 1; next } skip && /^(\[|$)/ { skip = 0 } !skip' >"$dir/buildpack.toml"
+  grep -q "^  version = \"${version}\"\$" "$dir/buildpack.toml" || platform::paketo::set_version "$dir/buildpack.toml" "$version"
   platform::paketo::ok "$dir" "$version" || util::die "paketo-buildpacks/${name} assembled incompletely in $dir"
 }
 
 platform::paketo::go_build() { platform::paketo::buildpack go-build "${PAKETO_GO_BUILD_VERSION}"; }
 platform::paketo::go_mod_vendor() { platform::paketo::buildpack go-mod-vendor "${PAKETO_GO_MOD_VENDOR_VERSION}"; }
+platform::paketo::npm_install() { platform::paketo::buildpack npm-install "${PAKETO_NPM_INSTALL_VERSION}"; }
+platform::paketo::node_start() {
+  platform::paketo::buildpack node-start "${PAKETO_NODE_START_VERSION}" github.com/paketo-buildpacks/node-start/v2
+}
+platform::paketo::pip_install() { platform::paketo::buildpack pip-install "${PAKETO_PIP_INSTALL_VERSION}"; }
+platform::paketo::python_start() { platform::paketo::buildpack python-start "${PAKETO_PYTHON_START_VERSION}"; }
+platform::paketo::procfile() {
+  platform::paketo::buildpack procfile "${PAKETO_PROCFILE_VERSION}" github.com/paketo-buildpacks/procfile/v5 cmd/main
+}

@@ -1,0 +1,3 @@
+"use strict";
+// A local dependency (vendored: builds are offline).
+exports.greet = (name) => `hello from ${name}`;

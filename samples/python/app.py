@@ -1,0 +1,45 @@
+"""Sample app for tilt-live: an HTTP server whose answer tests and the demo change to see an update land."""
+import os
+import signal
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from greeting import greet
+
+# message is what GET / answers; tests edit this line.
+message = "v1"
+
+
+class Handler(BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = (message + "\n").encode() if self.path == "/" else b"not found\n"
+        self.send_response(200 if self.path == "/" else 404)
+        self.send_header("content-type", "text/plain")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format, *args):
+        pass
+
+
+def main():
+    port = int(os.environ.get("PORT", "8080"))
+    server = ThreadingHTTPServer(("", port), Handler)
+
+    def shutdown(signum, _frame):
+        name = "SIGTERM" if signum == signal.SIGTERM else signal.Signals(signum).name
+        print(f"received {name}, shutting down", flush=True)
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, shutdown)
+    signal.signal(signal.SIGINT, shutdown)
+    print(f"{greet('python sample')}: listening on :{port}, message {message!r}", flush=True)
+    server.serve_forever()
+    server.server_close()
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,5 @@
+"""A second local dependency: the integration test adds it to requirements.txt to see a rebuild install it."""
+
+
+def shout(text):
+    return text.upper()
