@@ -21,18 +21,20 @@ import {
   type Platform,
 } from "./harness/index.js";
 import { OFFLINE } from "./harness/live.js";
+import { parseToml, stringifyToml } from "../src/cnb/toml.js";
 
 
-/** The platform builder's builder.toml with tilt-live/source first and tilt-live last, both optional. */
+/** The platform builder's builder.toml with tilt-live/source first and tilt-live last in every group, optional. */
 async function optionalTiltLiveBuilderToml(): Promise<string> {
   const dir = path.join(cacheDir(), "platform", "builder");
   const current = (await readFile(path.join(dir, "current"), "utf8")).trim();
-  const toml = await readFile(path.join(dir, `builder-${current.split(":").at(-1)}.toml`), "utf8");
+  const file = path.join(dir, `builder-${current.split(":").at(-1)}.toml`);
+  const config = parseToml(await readFile(file, "utf8"), file);
   const version = JSON.parse(await readFile(path.join(repoRoot, "package.json"), "utf8")).version as string;
-  const member = (id: string) => `\n  [[order.group]]\n    id = "${id}"\n    version = "${version}"\n    optional = true\n`;
-  const [head, rest] = toml.split("[[order]]\n") as [string, string];
-  const end = rest.indexOf("\n[lifecycle]");
-  return `${head}[[order]]\n${member("tilt-live/source")}${rest.slice(0, end)}${member("tilt-live")}${rest.slice(end)}`;
+  const member = (id: string) => ({ id, version, optional: true });
+  const order = config.order as Array<{ group: unknown[] }>;
+  for (const entry of order) entry.group = [member("tilt-live/source"), ...entry.group, member("tilt-live")];
+  return stringifyToml(config);
 }
 
 describe("BP_TILT_LIVE_ENABLED=false with a Tiltfile", () => {
