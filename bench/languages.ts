@@ -36,7 +36,52 @@ export const go: LanguageProfile = {
   ].join("\n"),
 };
 
-export const LANGUAGES: Record<string, LanguageProfile> = { go };
+// Interpreted languages compile nothing, so their floor is only a process restart: stop the previous floor app,
+// copy the synced source, start the interpreter on it with the dependencies the image already installed.
+const restartFloor = (prepare: string[], start: string): string =>
+  [
+    "set -e",
+    "if [ -f /tmp/floor/pid ]; then kill $(cat /tmp/floor/pid) 2>/dev/null || true; sleep 0.05; fi",
+    "rm -rf /tmp/floor/src && mkdir -p /tmp/floor && cp -r /layers/tilt-live/src/. /tmp/floor/src",
+    ...prepare,
+    `cd /tmp/floor/src && PORT=$FLOOR_PORT ${start} >/tmp/floor/log 2>&1 &`,
+    "echo $! > /tmp/floor/pid",
+  ].join("\n");
+
+export const node: LanguageProfile = {
+  name: "node",
+  sample: "samples/node",
+  file: "server.js",
+  setMessage: (text, message) => text.replace(/const message = "[^"]*"/, `const message = "${message}"`),
+  containerPort: 8080,
+  buildpacks: ["tilt-live/source", "paketo-buildpacks/node-engine", "paketo-buildpacks/npm-install", "paketo-buildpacks/node-start", "tilt-live"],
+  // node-start's command on npm-install's modules (the link npm-install's setup-symlinks makes at launch).
+  floorScript: restartFloor(
+    ["ln -s /layers/paketo-buildpacks_npm-install/launch-modules/node_modules /tmp/floor/src/node_modules"],
+    "/layers/paketo-buildpacks_node-engine/node/bin/node server.js",
+  ),
+};
+
+export const python: LanguageProfile = {
+  name: "python",
+  sample: "samples/python",
+  file: "app.py",
+  setMessage: (text, message) => text.replace(/^message = "[^"]*"/m, `message = "${message}"`),
+  containerPort: 8080,
+  buildpacks: [
+    "tilt-live/source",
+    "paketo-buildpacks/cpython",
+    "paketo-buildpacks/pip",
+    "paketo-buildpacks/pip-install",
+    "paketo-buildpacks/python-start",
+    "paketo-buildpacks/procfile",
+    "tilt-live",
+  ],
+  // The Procfile's command on pip-install's packages layer (PYTHONUSERBASE, as its launch env sets it).
+  floorScript: restartFloor([], "PYTHONUSERBASE=/layers/paketo-buildpacks_pip-install/packages /usr/bin/python3 app.py"),
+};
+
+export const LANGUAGES: Record<string, LanguageProfile> = { go, node, python };
 
 export function language(name: string): LanguageProfile {
   const profile = LANGUAGES[name];
