@@ -1,6 +1,10 @@
 // npm run bench: for each language, N one-line changes delivered three ways (see inner-loop.ts), then a
 // table and one JSON line with medians, ratios and tilt-live's own overhead.
-import { ensurePlatform, Resources } from "../integration/harness/index.js";
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { execa } from "execa";
+import { ensurePlatform, repoRoot, Resources } from "../integration/harness/index.js";
 import { fullRebuild, floorUpdate, liveUpdate, startSession } from "./inner-loop.js";
 import { runMain } from "./cli.js";
 import { language } from "./languages.js";
@@ -12,7 +16,7 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { languages: ["go"], runs: 5 };
+  const options: Options = { languages: ["go", "node"], runs: 5 };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === "--runs") options.runs = Number(argv[++i]);
@@ -76,14 +80,30 @@ async function benchLanguage(name: string, runs: number): Promise<LanguageResult
   }
 }
 
+/** bin/detect as the lifecycle runs it (app dir as cwd), on an app with a Tiltfile: the whole process. */
+async function benchDetect(runs = 20): Promise<Summary> {
+  const app = await mkdtemp(path.join(tmpdir(), "tilt-live-detect-"));
+  await writeFile(path.join(app, "Tiltfile"), "");
+  const detect = path.join(repoRoot, "dist", "buildpacks", "tilt-live", "bin", "detect");
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const started = performance.now();
+    await execa(detect, [], { cwd: app, env: { CNB_PLATFORM_DIR: path.join(app, "no-platform") } });
+    times.push(performance.now() - started);
+  }
+  return summarize(times);
+}
+
 function row(label: string, s: Summary): string {
   return `  ${label.padEnd(44)} ${seconds(s.median).padStart(8)}  (min ${seconds(s.min)}, max ${seconds(s.max)}, n=${s.runs})`;
 }
 
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
+  const detect = await benchDetect();
   const results: LanguageResult[] = [];
   for (const name of options.languages) results.push(await benchLanguage(name, options.runs));
+  console.log(`\ndetect (bin/detect process, app with a Tiltfile): ${detect.median.toFixed(0)} ms median (min ${detect.min.toFixed(0)}, max ${detect.max.toFixed(0)}, n=${detect.runs})`);
   for (const r of results) {
     console.log(`\n${r.language}: one-line change until the new response (median)`);
     console.log(row("1 full pack build + container replacement", r.full));
@@ -96,6 +116,7 @@ async function main(): Promise<void> {
   console.log(
     JSON.stringify({
       bench: "tilt-live-inner-loop",
+      detectMs: Math.round(detect.median),
       results: results.map((r) => ({
         language: r.language,
         fullMs: Math.round(r.full.median),
