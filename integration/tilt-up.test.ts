@@ -137,9 +137,13 @@ describe("tilt up with the tilt_live extension (Docker Compose, samples/go)", ()
       up.kill("SIGTERM");
       await up.catch(() => undefined);
     }
+    const problems: string[] = [];
     if (dir) {
-      const down = await execa(tilt, ["down", ...tiltArgs()], { cwd: app, env, reject: false, all: true });
-      if (down.exitCode !== 0) console.error(`tilt down failed:\n${down.all}`);
+      // `tilt down` has no --port: it reads the Tiltfile and removes the compose project's containers and network.
+      const down = await execa(tilt, ["down"], { cwd: app, env, reject: false, all: true });
+      if (down.exitCode !== 0) problems.push(`tilt down failed:\n${down.all}`);
+      const left = await lines(["ps", "--all", "--quiet", "--filter", `label=com.docker.compose.project=${project}`]);
+      if (left.length > 0) problems.push(`tilt down left containers: ${left.join(", ")}`);
     }
     // Tilt tags every build (<image>:tilt-<hash>) and never removes them; pack's caching tag too.
     if (image) {
@@ -159,6 +163,7 @@ describe("tilt up with the tilt_live extension (Docker Compose, samples/go)", ()
     if (image) expect(await lines(["image", "ls", "--quiet", image])).toEqual([]);
     await resources.assertNoLeaks();
     if (dir) await rm(dir, { recursive: true, force: true });
+    expect(problems).toEqual([]);
   });
 
   let baseline: BuildRecord;
@@ -200,8 +205,9 @@ describe("tilt up with the tilt_live extension (Docker Compose, samples/go)", ()
 
   it("builds a new image when project.toml (fall_back_on) changes, then live-updates again", async () => {
     const before = await containerId();
-    await edit("project.toml", () => '[_]\nschema-version = "0.2"\nid = "tilt-live-sample"\n');
+    const editedAt = await edit("project.toml", () => '[_]\nschema-version = "0.2"\nid = "tilt-live-sample"\n');
     const record = await nextBuild(baseline, 900_000);
+    const fallBackMs = Date.now() - editedAt;
     expect(record.error ?? "").toBe("");
     expect(record.spanID).toMatch(/^build:\d+$/);
     baseline = record;
@@ -209,10 +215,33 @@ describe("tilt up with the tilt_live extension (Docker Compose, samples/go)", ()
     expect(await containerId()).not.toBe(before);
     expect(await tiltLogs()).toContain(`UpdateStopped: Detected change to stop file "${path.join(app, "project.toml")}"`);
 
-    const editedAt = await edit("main.go", (text) => text.replace('"v4"', '"v5"'));
-    const ms = await waitForBody("v5\n", editedAt, 120_000);
+    const liveAt = await edit("main.go", (text) => text.replace('"v4"', '"v5"'));
+    const ms = await waitForBody("v5\n", liveAt, 120_000);
     const again = await nextBuild(baseline, 60_000);
     expect(again.spanID).toBe(`liveupdate:${service}:${image}`);
-    console.log(`[tilt-up] live update after the fall-back image build: ${(ms / 1000).toFixed(2)} s`);
+    baseline = again;
+    console.log(
+      `[tilt-up] edit of project.toml → new image deployed: ${(fallBackMs / 1000).toFixed(1)} s; ` +
+        `live update after it: ${(ms / 1000).toFixed(2)} s`,
+    );
+  });
+
+  it("reports a compile error as a failed live update, keeps serving, and recovers on the next edit", async () => {
+    const before = await containerId();
+    await edit("main.go", (text) => text.replace('const message = "v5"', "const message = v6 +"));
+    const failed = await nextBuild(baseline, 120_000);
+    expect(failed.spanID).toBe(`liveupdate:${service}:${image}`);
+    expect(failed.error).toMatch(/rebuild/);
+    expect((await uiResource()).status.updateStatus).toBe("error");
+    expect(await get()).toBe("v5\n");
+    expect(await tiltLogs()).toMatch(/main\.go:\d+:\d+: syntax error/);
+    baseline = failed;
+
+    const fixedAt = await edit("main.go", (text) => text.replace("const message = v6 +", 'const message = "v6"'));
+    await waitForBody("v6\n", fixedAt, 120_000);
+    const fixed = await nextBuild(baseline, 60_000);
+    expect(fixed.spanID).toBe(`liveupdate:${service}:${image}`);
+    expect(fixed.error ?? "").toBe("");
+    expect(await containerId()).toBe(before);
   });
 });
