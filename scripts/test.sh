@@ -38,6 +38,7 @@ main() {
     return 0
   fi
   [[ $status -eq 0 ]] || util::die "platform setup failed (exit $status)"
+  util::timed "Tilt and Docker Compose" bash scripts/platform/tilt.sh
   export TILT_LIVE_PLATFORM_READY=1
   util::timed "Integration tests" npx vitest run --project integration
 }
