@@ -98,6 +98,8 @@ describe("tilt_live extension: tiltfile-result", () => {
     const echoed = await execa("sh", ["-c", command.replace(/^'\/opt\/pack'/, "printf '%s\\n'").replace(/ && .*$/, "")]);
     expect(echoed.stdout.split("\n")).toContain("QUOTED=it's");
     expect(target.BuildDetails.Deps).toEqual([app]);
+    // ignore= reaches the file watch: neither watched nor synced.
+    expect(target.FileWatchIgnores).toContainEqual({ basePath: app, patterns: ["*.tmp"] });
   });
 
   it("lets the caller turn tilt-live off and add deps outside the app (a change there builds an image)", async () => {

@@ -46,6 +46,7 @@ export interface TiltfileResult {
       LiveUpdateName: string;
       BuildDetails: { args: string[]; dir: string; Deps: string[] };
       LiveUpdateSpec: LiveUpdateSpec;
+      FileWatchIgnores?: Array<{ basePath: string; patterns?: string[] }>;
     }>;
   }>;
 }
