@@ -102,13 +102,16 @@ describe("tilt_live extension: tiltfile-result", () => {
     expect(target.FileWatchIgnores).toContainEqual({ basePath: app, patterns: ["*.tmp"] });
   });
 
-  it("lets the caller turn tilt-live off and add deps outside the app (a change there builds an image)", async () => {
+  it("lets the caller turn tilt-live off, add deps outside the app, and name an image with a registry port", async () => {
+    await writeFile(path.join(app, "docker-compose.yml"), "services:\n  web:\n    image: localhost:5000/tilt-live-ext-web\n");
     const manifest = await evaluate(
       `load('${extension}', 'tilt_live')\n` +
-        "tilt_live('tilt-live-ext-web', env={'BP_TILT_LIVE_ENABLED': 'false'}, deps=['../shared'])\n" +
+        "tilt_live('localhost:5000/tilt-live-ext-web', env={'BP_TILT_LIVE_ENABLED': 'false'}, deps=['../shared'])\n" +
         "docker_compose('docker-compose.yml')\n",
     );
     const target = manifest.ImageTargets[0]!;
+    // A registry port is not a tag.
+    expect(target.BuildDetails.args[2]).toContain("'build' 'localhost:5000/tilt-live-ext-web:tilt-build-pack-caching'");
     expect(target.BuildDetails.args[2]).toContain("'--env' 'BP_TILT_LIVE_ENABLED=false'");
     expect(target.BuildDetails.args[2]).not.toContain("BP_TILT_LIVE_ENABLED=true");
     expect(target.BuildDetails.Deps).toEqual([app, path.join(dir, "shared")]);
