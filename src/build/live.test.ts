@@ -114,7 +114,7 @@ describe("the tilt-live build on a Go group", () => {
     });
     const processes = JSON.parse(await readFile(join(own(), "meta", "processes.json"), "utf8"));
     expect(processes).toEqual([
-      { type: "web", command: [join(f.layersRoot, "paketo-buildpacks_go-build", "targets", "bin", "app")], args: [], default: true, buildpackId: "paketo-buildpacks/go-build" },
+      { type: "web", command: [join(f.layersRoot, "paketo-buildpacks_go-build", "targets", "bin", "app")], args: [], default: true, direct: true, buildpackId: "paketo-buildpacks/go-build" },
     ]);
   });
 

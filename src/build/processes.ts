@@ -12,7 +12,7 @@ export async function collectProcesses(layersRoot: string, earlier: GroupEntry[]
   const byType = new Map<string, RecordedProcess>();
   for (const bp of earlier) {
     const path = join(layersRoot, escapeBuildpackId(bp.id), "launch.toml");
-    for (const p of await readLaunchProcesses(path)) {
+    for (const p of await readLaunchProcesses(path, bp.api)) {
       byType.delete(p.type); // keep declaration order of the winner
       byType.set(p.type, { ...p, buildpackId: bp.id });
     }
@@ -33,6 +33,7 @@ export function wrapProcesses(processes: RecordedProcess[], tools: SupervisorCom
     command: [...(tools.init ? [tools.init] : []), tools.supervise, p.type],
     args: [],
     default: p.default,
+    direct: true,
     ...(p.workingDir ? { workingDir: p.workingDir } : {}),
   }));
 }

@@ -7,7 +7,15 @@ export interface Process {
   command: string[];
   args: string[];
   default: boolean;
+  /** false: `command` is a shell command line (buildpack API < 0.9 only; from 0.9 on every process is direct). */
+  direct: boolean;
   workingDir?: string;
+}
+
+/** Buildpack API < 0.9 made processes shell commands unless `direct = true`; 0.9 made all of them direct. */
+export function directByDefault(buildpackApi: string): boolean {
+  const [major = 0, minor = 0] = buildpackApi.split(".").map(Number);
+  return major > 0 || minor >= 9;
 }
 
 function stringArray(value: unknown, key: string, path: string): string[] {
@@ -19,7 +27,8 @@ function stringArray(value: unknown, key: string, path: string): string[] {
   return value as string[];
 }
 
-export function parseProcesses(table: TomlTable, path: string): Process[] {
+export function parseProcesses(table: TomlTable, path: string, buildpackApi = "0.9"): Process[] {
+  const defaultDirect = directByDefault(buildpackApi);
   return optionalTableArray(table, "processes", path).map((p) => {
     const command = stringArray(p.command, "command", path);
     if (command.length === 0) {
@@ -31,15 +40,16 @@ export function parseProcesses(table: TomlTable, path: string): Process[] {
       command,
       args: stringArray(p.args, "args", path),
       default: optionalBoolean(p, "default", path) ?? false,
+      direct: defaultDirect ? true : (optionalBoolean(p, "direct", path) ?? false),
       ...(typeof workingDir === "string" ? { workingDir } : {}),
     };
   });
 }
 
 /** The processes of one launch.toml; none when the buildpack wrote no launch.toml. */
-export async function readLaunchProcesses(path: string): Promise<Process[]> {
+export async function readLaunchProcesses(path: string, buildpackApi?: string): Promise<Process[]> {
   const table = await readOptionalToml(path);
-  return table ? parseProcesses(table, path) : [];
+  return table ? parseProcesses(table, path, buildpackApi) : [];
 }
 
 export async function writeLaunch(path: string, processes: Process[]): Promise<void> {

@@ -113,6 +113,13 @@ afterEach(async () => {
 const web = { type: "web", command: ["node"], args: ["server.js"], default: true, buildpackId: "bp" };
 
 describe("runSupervisor", () => {
+  it("runs a shell (non-direct) process, such as a Procfile line, with its args as positional parameters", async () => {
+    // Buildpack API < 0.9 processes are command lines; the args follow as "$@".
+    await setUp([{ ...web, command: ["cd . && exec node"], args: ["server.js"], direct: false }]);
+    await start();
+    expect(await waitFor(fetchApp)).toMatchObject({ greeting: "hello", version: "v1" });
+  });
+
   it("restarts the app with the new code and refreshed launch env after a good build; keeps it after a failed one", async () => {
     await setUp([web]);
     let ok = true;

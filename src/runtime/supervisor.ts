@@ -58,7 +58,13 @@ function findProcess(processes: RecordedProcess[], type: string, path: string): 
 }
 
 function appSpec(p: RecordedProcess, ctx: LiveContext, env: Record<string, string>): AppSpec {
-  return { command: p.command, args: p.args ?? [], cwd: resolve(ctx.appDir, p.workingDir ?? "."), env };
+  const cwd = resolve(ctx.appDir, p.workingDir ?? ".");
+  if (p.direct === false) {
+    // A shell process (buildpack API < 0.9, e.g. a Procfile line): the launcher runs it with bash -c and the
+    // args as positional parameters; so does the supervisor.
+    return { command: ["bash", "-c", `${p.command.join(" ")} "$@"`, "bash"], args: p.args ?? [], cwd, env };
+  }
+  return { command: p.command, args: p.args ?? [], cwd, env };
 }
 
 async function tryLaunchEnv(read: (t: string) => Promise<EnvMod[]>, type: string, log: RuntimeLog): Promise<EnvMod[] | undefined> {
