@@ -3,25 +3,22 @@
 //   full  - pack build (trusted builder, pull policy never, warm cache) + replace the container
 //   live  - tilt-live: sync the file into the snapshot, run rebuild, supervisor restarts the app
 //   floor - the same incremental compile inside the container plus a process start (no tilt-live at all)
-import { cp, mkdtemp, readFile, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { execa } from "execa";
 import {
   dockerExec,
   packBuild,
   randomName,
-  repoRoot,
   runContainer,
   waitForHttp,
   type Platform,
   type Resources,
   type RunningContainer,
 } from "../integration/harness/index.js";
-import { REBUILD, syncFile, waitForBody } from "../integration/harness/live.js";
+import { copySample, liveBuildArgs, REBUILD, syncFile, waitForBody } from "../integration/harness/live.js";
 import type { LanguageProfile } from "./languages.js";
 
-const OFFLINE = ["--network", "none", "--pull-policy", "never", "--trust-builder"];
 
 /** The port, inside the session's container, the floor's own build of the app listens on. */
 const FLOOR_PORT = 9090;
@@ -42,22 +39,16 @@ export interface RebuildTimings {
   ownBuildpackMs: number;
 }
 
-export async function prepareApp(profile: LanguageProfile): Promise<string> {
-  const appDir = path.join(await mkdtemp(path.join(tmpdir(), `tilt-live-${profile.name}-`)), "app");
-  await cp(path.join(repoRoot, profile.sample), appDir, { recursive: true });
-  return appDir;
-}
-
 export async function buildImage(platform: Platform, resources: Resources, profile: LanguageProfile, appDir: string, image: string) {
   return packBuild(platform, resources, {
     image,
     path: appDir,
-    args: [...OFFLINE, "--run-image", platform.buildImage, ...profile.buildpacks.flatMap((bp) => ["--buildpack", bp])],
+    args: liveBuildArgs(platform, profile.buildpacks),
   });
 }
 
 export async function startSession(platform: Platform, resources: Resources, profile: LanguageProfile): Promise<Session & { buildMs: number }> {
-  const appDir = await prepareApp(profile);
+  const appDir = await copySample(profile.sample);
   const image = randomName(`${profile.name}-bench`);
   const { durationMs } = await buildImage(platform, resources, profile, appDir, image);
   const container = await runContainer(resources, { image, containerPort: profile.containerPort, args: ["--publish", `127.0.0.1::${FLOOR_PORT}`] });

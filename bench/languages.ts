@@ -1,5 +1,6 @@
 // The sample apps the demo and the benchmark drive: where each lives, how a one-line change is made, and
 // the "floor" for it: the same incremental compile (or none) inside the container plus a process start.
+import { LIVE_GROUPS } from "../integration/harness/live.js";
 export interface LanguageProfile {
   name: string;
   sample: string;
@@ -22,7 +23,7 @@ export const go: LanguageProfile = {
   file: "main.go",
   setMessage: (text, message) => text.replace(/const message = "[^"]*"/, `const message = "${message}"`),
   containerPort: 8080,
-  buildpacks: ["tilt-live/source", "paketo-buildpacks/go-dist", "paketo-buildpacks/go-build", "tilt-live"],
+  buildpacks: LIVE_GROUPS.go,
   // go-build's own command line, its cache and toolchain, in a scratch copy of the synced source.
   floorScript: [
     "set -e",
@@ -54,7 +55,7 @@ export const node: LanguageProfile = {
   file: "server.js",
   setMessage: (text, message) => text.replace(/const message = "[^"]*"/, `const message = "${message}"`),
   containerPort: 8080,
-  buildpacks: ["tilt-live/source", "paketo-buildpacks/node-engine", "paketo-buildpacks/npm-install", "paketo-buildpacks/node-start", "tilt-live"],
+  buildpacks: LIVE_GROUPS.node,
   // node-start's command on npm-install's modules (the link npm-install's setup-symlinks makes at launch).
   floorScript: restartFloor(
     ["ln -s /layers/paketo-buildpacks_npm-install/launch-modules/node_modules /tmp/floor/src/node_modules"],
@@ -68,15 +69,7 @@ export const python: LanguageProfile = {
   file: "app.py",
   setMessage: (text, message) => text.replace(/^message = "[^"]*"/m, `message = "${message}"`),
   containerPort: 8080,
-  buildpacks: [
-    "tilt-live/source",
-    "paketo-buildpacks/cpython",
-    "paketo-buildpacks/pip",
-    "paketo-buildpacks/pip-install",
-    "paketo-buildpacks/python-start",
-    "paketo-buildpacks/procfile",
-    "tilt-live",
-  ],
+  buildpacks: LIVE_GROUPS.python,
   // The Procfile's command on pip-install's packages layer (PYTHONUSERBASE, as its launch env sets it).
   floorScript: restartFloor([], "PYTHONUSERBASE=/layers/paketo-buildpacks_pip-install/packages /usr/bin/python3 app.py"),
 };

@@ -18,15 +18,9 @@ import {
   type Platform,
   type RunningContainer,
 } from "./harness/index.js";
-import { copySample, liveBuildArgs, REBUILD, syncFile, waitForBody } from "./harness/live.js";
+import { copySample, liveBuildArgs, LIVE_GROUPS, REBUILD, syncFile, waitForBody } from "./harness/live.js";
 
-const NODE_LIVE_GROUP = [
-  "tilt-live/source",
-  "paketo-buildpacks/node-engine",
-  "paketo-buildpacks/npm-install",
-  "paketo-buildpacks/node-start",
-  "tilt-live",
-];
+const NODE_LIVE_GROUP = LIVE_GROUPS.node;
 const MODULES = "/layers/paketo-buildpacks_npm-install/launch-modules/node_modules";
 
 describe("tilt-live on the Node.js sample", () => {

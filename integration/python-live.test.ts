@@ -17,17 +17,9 @@ import {
   type Platform,
   type RunningContainer,
 } from "./harness/index.js";
-import { copySample, liveBuildArgs, REBUILD, syncFile, waitForBody } from "./harness/live.js";
+import { copySample, liveBuildArgs, LIVE_GROUPS, REBUILD, syncFile, waitForBody } from "./harness/live.js";
 
-const PYTHON_LIVE_GROUP = [
-  "tilt-live/source",
-  "paketo-buildpacks/cpython",
-  "paketo-buildpacks/pip",
-  "paketo-buildpacks/pip-install",
-  "paketo-buildpacks/python-start",
-  "paketo-buildpacks/procfile",
-  "tilt-live",
-];
+const PYTHON_LIVE_GROUP = LIVE_GROUPS.python;
 const SITE_PACKAGES = "/layers/paketo-buildpacks_pip-install/packages/lib/python3.11/site-packages";
 
 describe("tilt-live on the Python sample", () => {

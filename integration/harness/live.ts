@@ -10,8 +10,20 @@ import { repoRoot, type Platform } from "./platform.js";
 /** pack flags every test build uses: no network, no pulls, the builder trusted (one container). */
 export const OFFLINE = ["--network", "none", "--pull-policy", "never", "--trust-builder"];
 
-/** The Go sample's group with tilt-live around it, as `--buildpack` takes it. */
-export const GO_LIVE_GROUP = ["tilt-live/source", "paketo-buildpacks/go-dist", "paketo-buildpacks/go-build", "tilt-live"];
+/** Each sample's Paketo group with tilt-live around it, as `--buildpack` takes it (tests and bench alike). */
+const around = (group: string[]) => ["tilt-live/source", ...group, "tilt-live"];
+export const LIVE_GROUPS = {
+  go: around(["paketo-buildpacks/go-dist", "paketo-buildpacks/go-build"]),
+  node: around(["paketo-buildpacks/node-engine", "paketo-buildpacks/npm-install", "paketo-buildpacks/node-start"]),
+  python: around([
+    "paketo-buildpacks/cpython",
+    "paketo-buildpacks/pip",
+    "paketo-buildpacks/pip-install",
+    "paketo-buildpacks/python-start",
+    "paketo-buildpacks/procfile",
+  ]),
+};
+export const GO_LIVE_GROUP = LIVE_GROUPS.go;
 
 /** `pack build` arguments for a dev image: offline, the build image as run image, an explicit group. */
 export function liveBuildArgs(platform: Platform, group: string[] = GO_LIVE_GROUP): string[] {
