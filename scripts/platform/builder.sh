@@ -141,6 +141,7 @@ platform::builder::ensure() {
   for old in $(docker image ls --format '{{.Repository}}:{{.Tag}}' "${BUILDER_REPO}"); do
     [[ "$old" == "$image" || "$old" == "${BUILDER_IMAGE}" ]] && continue
     if docker image rm "$old" >/dev/null 2>&1; then
+      rm -f "${BUILDER_CACHE}/builder-${old##*:}.toml"
       util::print::info "Removed old builder ${old}"
     else
       util::print::info "Could not remove old builder ${old} (in use?)"
