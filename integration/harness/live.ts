@@ -23,10 +23,9 @@ export const LIVE_GROUPS = {
     "paketo-buildpacks/procfile",
   ]),
 };
-export const GO_LIVE_GROUP = LIVE_GROUPS.go;
 
 /** `pack build` arguments for a dev image: offline, the build image as run image, an explicit group. */
-export function liveBuildArgs(platform: Platform, group: string[] = GO_LIVE_GROUP): string[] {
+export function liveBuildArgs(platform: Platform, group: string[] = LIVE_GROUPS.go): string[] {
   return [...OFFLINE, "--run-image", platform.buildImage, ...group.flatMap((bp) => ["--buildpack", bp])];
 }
 

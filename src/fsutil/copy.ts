@@ -89,10 +89,6 @@ export async function exists(path: string): Promise<boolean> {
   }
 }
 
-export async function isEmptyDir(path: string): Promise<boolean> {
-  return (await readdir(path)).length === 0;
-}
-
 /** Bytes used by the regular files under `path` (links not followed). */
 export async function treeSize(path: string): Promise<number> {
   const st = await lstat(path);

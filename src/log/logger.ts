@@ -1,6 +1,6 @@
 /**
  * Scribe-style output, as Paketo buildpacks print it: a title with name and version, indented steps and
- * sub-steps, child output indented under the step, and `Completed in 1.234s` after timed work.
+ * sub-steps, and `Completed in 1.234s` after timed work (child output is streamed as the child prints it).
  * Debug lines appear only when BP_LOG_LEVEL=DEBUG.
  */
 import type { Writable } from "node:stream";
@@ -30,12 +30,6 @@ export class Logger {
   subprocess(text: string): void {
     this.line(2, text);
   }
-  action(text: string): void {
-    this.line(3, text);
-  }
-  detail(text: string): void {
-    this.line(4, text);
-  }
   debug(text: string): void {
     if (this.options.debug) this.line(2, `[debug] ${text}`);
   }
@@ -52,11 +46,6 @@ export class Logger {
     const result = await work();
     this.line(depth, `Completed in ${formatSeconds(this.clock.now() - start)}`);
     return result;
-  }
-
-  /** Writes a block of child output (e.g. a compiler's) indented under the current step. */
-  indented(text: string, depth = 4): void {
-    for (const l of text.replace(/\n$/, "").split("\n")) this.line(depth, l);
   }
 
   private line(depth: number, text: string): void {
