@@ -1,49 +1,34 @@
 // tilt-live on the real platform: pack + lifecycle + Paketo's Go buildpacks build the Go sample into a dev
 // image, which is then live-updated in its running container the way Tilt does it (tar into the sync target,
 // then the rebuild tool by argv through docker exec: no shell, no launcher).
-import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   containerLogs,
   dockerExec,
-  ensurePlatform,
   lifecycleMetadata,
   listImageFiles,
   packBuild,
   randomName,
-  repoRoot,
-  Resources,
   runContainer,
-  stopContainer,
   waitForHttp,
-  type Platform,
   type RunningContainer,
 } from "./harness/index.js";
-import { copySample, deleteSyncedFile, liveBuildArgs, OFFLINE, REBUILD, syncFile, waitForBody } from "./harness/live.js";
+import { deleteSyncedFile, liveBuildArgs, REBUILD, syncFile, waitForBody } from "./harness/live.js";
+import { buildThroughOrder, expectGracefulStop, expectRebuild, liveSuite } from "./harness/suite.js";
 
 
 describe("tilt-live on the Go sample", () => {
-  const resources = new Resources();
-  let platform: Platform;
+  const suite = liveSuite("samples/go");
+  const { resources } = suite;
   let image: string;
-  let app: string;
   let container: RunningContainer;
-
-  beforeAll(async () => {
-    platform = await ensurePlatform();
-    app = await copySample("samples/go");
-  });
-
-  afterAll(async () => {
-    await resources.cleanup();
-  });
 
   it("builds with tilt-live/source first and tilt-live last (--buildpack), offline", async () => {
     image = randomName("go-live");
-    const { log } = await packBuild(platform, resources, {
+    const { log } = await packBuild(suite.platform, resources, {
       image,
-      path: app,
-      args: liveBuildArgs(platform),
+      path: suite.app,
+      args: liveBuildArgs(suite.platform),
     });
     for (const line of [
       "tilt-live source snapshot 0.1.0",
@@ -99,9 +84,8 @@ describe("tilt-live on the Go sample", () => {
   });
 
   it("live-updates a synced change: rebuild by argv reuses the toolchain and the compile cache", async () => {
-    await syncFile(container.name, app, "main.go", (text) => text.replace('"v1"', '"v2"'));
-    const rebuild = await dockerExec(container.name, [REBUILD]);
-    expect(rebuild.exitCode, rebuild.stdout + rebuild.stderr).toBe(0);
+    await syncFile(container.name, suite.app, "main.go", (text) => text.replace('"v1"', '"v2"'));
+    const rebuild = await expectRebuild(container.name);
     expect(rebuild.stdout).toMatch(/^ {2}Mirrored the source \(\d+(\.\d+)?s\)$/m);
     expect(rebuild.stdout).toMatch(/^ {2}Ran the build phase \(\d+(\.\d+)?s\)$/m);
     expect(rebuild.stdout).toContain("paketo-buildpacks_go-dist/go/");
@@ -113,29 +97,27 @@ describe("tilt-live on the Go sample", () => {
   });
 
   it("keeps serving the last good app when the compile fails, and recovers", async () => {
-    await syncFile(container.name, app, "main.go", (text) => text.replace('const message = "v2"', 'const message = v3 +'));
+    await syncFile(container.name, suite.app, "main.go", (text) => text.replace('const message = "v2"', 'const message = v3 +'));
     const failed = await dockerExec(container.name, [REBUILD]);
     expect(failed.exitCode).not.toBe(0);
     expect(failed.stdout).toMatch(/main\.go:\d+:\d+: syntax error/);
     expect(failed.stdout).toContain("ERROR: Rebuild failed: the build phase exited with status");
     expect(await waitForHttp(container)).toBe("v2\n");
 
-    await syncFile(container.name, app, "main.go", (text) => text.replace("const message = v3 +", 'const message = "v3"'));
-    const fixed = await dockerExec(container.name, [REBUILD]);
-    expect(fixed.exitCode, fixed.stdout).toBe(0);
+    await syncFile(container.name, suite.app, "main.go", (text) => text.replace("const message = v3 +", 'const message = "v3"'));
+    await expectRebuild(container.name);
     expect(await waitForHttp(container)).toBe("v3\n");
   });
 
   it("takes a new file and a deleted file into account", async () => {
-    await syncFile(container.name, app, "broken.go", () => "package main\n\nvar broken = undefinedThing\n");
+    await syncFile(container.name, suite.app, "broken.go", () => "package main\n\nvar broken = undefinedThing\n");
     const withBroken = await dockerExec(container.name, [REBUILD]);
     expect(withBroken.exitCode).not.toBe(0);
     expect(withBroken.stdout).toContain("undefined: undefinedThing");
 
-    await deleteSyncedFile(container.name, app, "broken.go");
-    await syncFile(container.name, app, "extra.go", () => 'package main\n\nimport "log"\n\nfunc init() { log.Print("extra.go compiled in") }\n');
-    const fixed = await dockerExec(container.name, [REBUILD]);
-    expect(fixed.exitCode, fixed.stdout).toBe(0);
+    await deleteSyncedFile(container.name, suite.app, "broken.go");
+    await syncFile(container.name, suite.app, "extra.go", () => 'package main\n\nimport "log"\n\nfunc init() { log.Print("extra.go compiled in") }\n');
+    await expectRebuild(container.name);
     await waitForBody(container, "v3\n");
     await expect.poll(() => containerLogs(container.name), { timeout: 10_000 }).toContain("extra.go compiled in");
   });
@@ -143,32 +125,20 @@ describe("tilt-live on the Go sample", () => {
   it("with the watcher on, a synced change alone brings the new version", async () => {
     const watched = await runContainer(resources, { image, containerPort: 8080, env: { TILT_LIVE_WATCH: "true" } });
     expect(await waitForHttp(watched)).toBe("v1\n");
-    await syncFile(watched.name, app, "main.go", (text) => text.replace(/const message = "v\d"/, 'const message = "v4"'));
+    await syncFile(watched.name, suite.app, "main.go", (text) => text.replace(/const message = "v\d"/, 'const message = "v4"'));
     await waitForBody(watched, "v4\n", 120_000);
     expect(await containerLogs(watched.name)).toMatch(/\[tilt-live\] .*rebuild #1 succeeded/);
   });
 
   it("stops within its grace period and the app saw SIGTERM", async () => {
-    const started = Date.now();
-    const exitCode = await stopContainer(container.name, 10);
-    expect(Date.now() - started).toBeLessThan(10_000);
-    expect(exitCode).toBe(0);
-    expect(await containerLogs(container.name)).toContain("received SIGTERM, shutting down");
+    await expectGracefulStop(container.name);
   });
 
   it("builds through the builder's order with --pre-buildpack and --post-buildpack", async () => {
-    const wrapped = randomName("go-live-order");
-    await packBuild(platform, resources, {
-      image: wrapped,
-      path: path.join(repoRoot, "samples/go"),
-      args: [...OFFLINE, "--run-image", platform.buildImage, "--pre-buildpack", "tilt-live/source", "--post-buildpack", "tilt-live"],
-    });
-    const keys = (await lifecycleMetadata(wrapped)).buildpacks?.map((bp) => bp.key) ?? [];
+    const keys = await buildThroughOrder(suite, "samples/go", "go-live-order");
     expect(keys[0]).toBe("tilt-live/source");
     expect(keys.at(-1)).toBe("tilt-live");
     expect(keys).toContain("paketo-buildpacks/go-build");
-    const run = await runContainer(resources, { image: wrapped, containerPort: 8080 });
-    expect(await waitForHttp(run)).toBe("v1\n");
   });
 
   it("leaves no container, image or volume behind", async () => {

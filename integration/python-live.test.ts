@@ -1,46 +1,33 @@
 // tilt-live on the real platform with Paketo's Python buildpacks: pack + lifecycle + the cpython and pip stand-ins,
 // pip-install, python-start and procfile build the Python sample into a dev image, which is then live-updated in
 // its running container the way Tilt does it (tar into the sync target, then the rebuild tool by argv).
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   containerLogs,
   dockerExec,
-  ensurePlatform,
   lifecycleMetadata,
   listImageFiles,
   packBuild,
   randomName,
-  Resources,
   runContainer,
-  stopContainer,
   waitForHttp,
-  type Platform,
   type RunningContainer,
 } from "./harness/index.js";
-import { copySample, liveBuildArgs, LIVE_GROUPS, REBUILD, syncFile, waitForBody } from "./harness/live.js";
+import { liveBuildArgs, LIVE_GROUPS, REBUILD, syncFile, waitForBody } from "./harness/live.js";
+import { buildThroughOrder, expectGracefulStop, expectRebuild, liveSuite } from "./harness/suite.js";
 
 const PYTHON_LIVE_GROUP = LIVE_GROUPS.python;
 const SITE_PACKAGES = "/layers/paketo-buildpacks_pip-install/packages/lib/python3.11/site-packages";
 
 describe("tilt-live on the Python sample", () => {
-  const resources = new Resources();
-  let platform: Platform;
+  const suite = liveSuite("samples/python");
+  const { resources } = suite;
   let image: string;
-  let app: string;
   let container: RunningContainer;
-
-  beforeAll(async () => {
-    platform = await ensurePlatform();
-    app = await copySample("samples/python");
-  });
-
-  afterAll(async () => {
-    await resources.cleanup();
-  });
 
   it("builds with cpython and pip (stand-ins), pip-install, python-start and procfile inside tilt-live's group, offline", async () => {
     image = randomName("python-live");
-    const { log } = await packBuild(platform, resources, { image, path: app, args: liveBuildArgs(platform, PYTHON_LIVE_GROUP) });
+    const { log } = await packBuild(suite.platform, resources, { image, path: suite.app, args: liveBuildArgs(suite.platform, PYTHON_LIVE_GROUP) });
     expect(log).toContain("Paketo Buildpack for CPython (tilt-live offline stand-in) 0.1.0");
     expect(log).toContain("--no-index --compile --user --disable-pip-version-check --requirement=requirements.txt");
     expect(log).toContain("Successfully installed greeting-1.0.0");
@@ -68,9 +55,8 @@ describe("tilt-live on the Python sample", () => {
   });
 
   it("live-updates a changed app.py: the toolchain layers are reused, the process restarts", async () => {
-    await syncFile(container.name, app, "app.py", (text) => text.replace('message = "v1"', 'message = "v2"'));
-    const rebuild = await dockerExec(container.name, [REBUILD]);
-    expect(rebuild.exitCode, rebuild.stdout + rebuild.stderr).toBe(0);
+    await syncFile(container.name, suite.app, "app.py", (text) => text.replace('message = "v1"', 'message = "v2"'));
+    const rebuild = await expectRebuild(container.name);
     expect(rebuild.stdout).toMatch(/^ {2}Checked the syntax of changed files \(\d+(\.\d+)?s\)$/m);
     expect(rebuild.stdout).toContain("Reusing cached layer /layers/paketo-buildpacks_cpython/cpython");
     expect(rebuild.stdout).toContain("Reusing cached layer /layers/paketo-buildpacks_pip/pip");
@@ -79,14 +65,13 @@ describe("tilt-live on the Python sample", () => {
   });
 
   it("installs a dependency added to requirements.txt (offline, from vendor/) and the app uses it", async () => {
-    await syncFile(container.name, app, "requirements.txt", (text) => `${text}shout==1.0.0\n`);
-    await syncFile(container.name, app, "app.py", (text) =>
+    await syncFile(container.name, suite.app, "requirements.txt", (text) => `${text}shout==1.0.0\n`);
+    await syncFile(container.name, suite.app, "app.py", (text) =>
       text
         .replace("from greeting import greet", "from greeting import greet\nfrom shout import shout")
         .replace('message = "v2"', 'message = shout("v3")'),
     );
-    const rebuild = await dockerExec(container.name, [REBUILD]);
-    expect(rebuild.exitCode, rebuild.stdout + rebuild.stderr).toBe(0);
+    const rebuild = await expectRebuild(container.name);
     expect(rebuild.stdout).toMatch(/Successfully installed greeting-1\.0\.0 shout-1\.0\.0|Successfully installed shout-1\.0\.0 greeting-1\.0\.0/);
     expect(await waitForHttp(container)).toBe("V3\n");
     const site = await dockerExec(container.name, ["ls", SITE_PACKAGES]);
@@ -94,39 +79,24 @@ describe("tilt-live on the Python sample", () => {
   });
 
   it("keeps serving the last good app when app.py has a syntax error (python3 ast.parse on the supervisor's PATH)", async () => {
-    await syncFile(container.name, app, "app.py", (text) => text.replace('shout("v3")', 'shout("v4"'));
+    await syncFile(container.name, suite.app, "app.py", (text) => text.replace('shout("v3")', 'shout("v4"'));
     const failed = await dockerExec(container.name, [REBUILD]);
     expect(failed.exitCode).not.toBe(0);
     expect(failed.stdout).toContain("SyntaxError");
     expect(failed.stdout + failed.stderr).toContain("syntax error in app.py");
     expect(await waitForHttp(container)).toBe("V3\n");
 
-    await syncFile(container.name, app, "app.py", (text) => text.replace('shout("v4"', 'shout("v4")'));
-    const fixed = await dockerExec(container.name, [REBUILD]);
-    expect(fixed.exitCode, fixed.stdout).toBe(0);
+    await syncFile(container.name, suite.app, "app.py", (text) => text.replace('shout("v4"', 'shout("v4")'));
+    await expectRebuild(container.name);
     await waitForBody(container, "V4\n");
   });
 
   it("stops within its grace period and the app saw SIGTERM", async () => {
-    const started = Date.now();
-    const exitCode = await stopContainer(container.name, 10);
-    expect(Date.now() - started).toBeLessThan(10_000);
-    expect(exitCode).toBe(0);
-    expect(await containerLogs(container.name)).toContain("received SIGTERM, shutting down");
+    await expectGracefulStop(container.name);
   });
 
   it("builds through the builder's order (the python group) with --pre-buildpack and --post-buildpack", async () => {
-    const wrapped = randomName("python-live-order");
-    await packBuild(platform, resources, {
-      image: wrapped,
-      path: await copySample("samples/python"),
-      args: ["--network", "none", "--pull-policy", "never", "--trust-builder", "--run-image", platform.buildImage,
-        "--pre-buildpack", "tilt-live/source", "--post-buildpack", "tilt-live"],
-    });
-    const keys = (await lifecycleMetadata(wrapped)).buildpacks?.map((bp) => bp.key) ?? [];
-    expect(keys).toEqual(PYTHON_LIVE_GROUP);
-    const run = await runContainer(resources, { image: wrapped, containerPort: 8080 });
-    expect(await waitForHttp(run)).toBe("v1\n");
+    expect(await buildThroughOrder(suite, "samples/python", "python-live-order")).toEqual(PYTHON_LIVE_GROUP);
   });
 
   it("leaves no container, image or volume behind", async () => {

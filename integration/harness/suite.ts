@@ -1,0 +1,64 @@
+// What every live-update test file shares: one platform, a private copy of its sample, cleanup at the end,
+// and the checks that read the same for every language (a rebuild that must succeed, a graceful stop, a build
+// through the builder's order).
+import { afterAll, beforeAll, expect } from "vitest";
+import { containerLogs, dockerExec, lifecycleMetadata, runContainer, stopContainer, waitForHttp, type CommandResult } from "./docker.js";
+import { randomName } from "./names.js";
+import { packBuild } from "./pack.js";
+import { ensurePlatform, type Platform } from "./platform.js";
+import { Resources } from "./resources.js";
+import { copySample, OFFLINE, REBUILD } from "./live.js";
+
+export interface LiveSuite {
+  readonly resources: Resources;
+  /** Set before the first test runs. */
+  platform: Platform;
+  /** The private copy of the sample the tests edit. */
+  app: string;
+}
+
+/** Registers the file's beforeAll/afterAll: the platform, a copy of `sample`, and the cleanup of what the tests made. */
+export function liveSuite(sample: string): LiveSuite {
+  const suite = { resources: new Resources() } as LiveSuite;
+  beforeAll(async () => {
+    suite.platform = await ensurePlatform();
+    suite.app = await copySample(sample);
+  });
+  afterAll(async () => {
+    await suite.resources.cleanup();
+  });
+  return suite;
+}
+
+/** Runs the rebuild tool by argv and expects it to succeed, showing its output when it does not. */
+export async function expectRebuild(container: string): Promise<CommandResult> {
+  const result = await dockerExec(container, [REBUILD]);
+  expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+  return result;
+}
+
+/** `docker stop` ends the container within its grace period, with status 0, and the app saw SIGTERM. */
+export async function expectGracefulStop(container: string): Promise<void> {
+  const started = Date.now();
+  const exitCode = await stopContainer(container, 10);
+  expect(Date.now() - started).toBeLessThan(10_000);
+  expect(exitCode).toBe(0);
+  expect(await containerLogs(container)).toContain("received SIGTERM, shutting down");
+}
+
+/**
+ * Builds a fresh copy of `sample` through the builder's order with tilt-live as pre- and post-buildpack,
+ * checks that the image answers v1, and returns the group the lifecycle chose.
+ */
+export async function buildThroughOrder(suite: LiveSuite, sample: string, name: string): Promise<string[]> {
+  const image = randomName(name);
+  await packBuild(suite.platform, suite.resources, {
+    image,
+    path: await copySample(sample),
+    args: [...OFFLINE, "--run-image", suite.platform.buildImage, "--pre-buildpack", "tilt-live/source", "--post-buildpack", "tilt-live"],
+  });
+  const keys = (await lifecycleMetadata(image)).buildpacks?.map((bp) => bp.key) ?? [];
+  const run = await runContainer(suite.resources, { image, containerPort: 8080 });
+  expect(await waitForHttp(run)).toBe("v1\n");
+  return keys;
+}
