@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Shared helpers for tilt-live's scripts: strict mode, pinned versions, the cache root and scribe-style output.
-set -euo pipefail
+set -Eeuo pipefail
 
 TILT_LIVE_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=versions.env
@@ -35,7 +35,6 @@ util::run_logged() {
   fi
 }
 
-# Exit status of a platform step whose upstream input cannot be had on this machine (e.g. the Go module proxy
-# refuses a module): scripts/test.sh tells this apart from a failure.
-readonly UTIL_EXIT_UNAVAILABLE=3
-util::die_unavailable() { util::print::error "$*"; exit "${UTIL_EXIT_UNAVAILABLE}"; }
+# A failing command under `set -e` ends a script silently; this names the command and the line instead.
+util::on_error() { util::print::error "failed (exit $1): ${BASH_COMMAND} (${BASH_SOURCE[1]:-?}:${BASH_LINENO[0]:-?})"; }
+trap 'util::on_error $?' ERR

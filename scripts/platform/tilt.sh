@@ -132,7 +132,7 @@ build_tilt() {
 
 # tilt::compose_deb: the installed version of Debian's docker-compose package, or nothing. (Asking
 # `docker-compose version` costs about 5 s of Python start-up; dpkg answers at once.)
-tilt::compose_deb() { dpkg-query -W -f='${Status} ${Version}' docker-compose 2>/dev/null | sed -n 's/^install ok installed //p'; }
+tilt::compose_deb() { { dpkg-query -W -f='${Status} ${Version}' docker-compose 2>/dev/null || true; } | sed -n 's/^install ok installed //p'; }
 
 install_compose() {
   local have

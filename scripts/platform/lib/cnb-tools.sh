@@ -6,14 +6,6 @@
 LIFECYCLE_MODULE="github.com/buildpacks/lifecycle"
 PACK_MODULE="github.com/buildpacks/pack"
 
-platform::cnb::missing_module_help() {
-  cat >&2 <<EOF
-    The Go module proxy reachable here may not serve $1 (some workplaces refuse github.com/buildpacks/* and
-    github.com/paketo-buildpacks/*). Without it this step cannot build $2. It is skipped when the cache already
-    holds a build of the pinned version: $3
-EOF
-}
-
 # platform::cnb::lifecycle_ok: the cached lifecycle reports the pinned version and its tarball exists.
 platform::cnb::lifecycle_ok() {
   [[ -x "${LIFECYCLE_BIN_DIR}/lifecycle" && -x "${LIFECYCLE_BIN_DIR}/launcher" && -f "${LIFECYCLE_TGZ}" ]] &&
@@ -26,10 +18,8 @@ platform::cnb::lifecycle() {
     return 0
   fi
   local dir src ldflags phase
-  if ! dir=$(platform::go_module_dir "${LIFECYCLE_MODULE}" "v${LIFECYCLE_VERSION}"); then
-    platform::cnb::missing_module_help "${LIFECYCLE_MODULE}" "the lifecycle" "${LIFECYCLE_BIN_DIR}/lifecycle"
-    util::die_unavailable "cannot build lifecycle ${LIFECYCLE_VERSION}"
-  fi
+  dir=$(platform::module_source "${LIFECYCLE_MODULE}" "v${LIFECYCLE_VERSION}") ||
+    util::die "no source for lifecycle ${LIFECYCLE_VERSION} (see above)"
   src="${TILT_LIVE_CACHE}/src/lifecycle-v${LIFECYCLE_VERSION}"
   platform::writable_copy "$dir" "$src"
   ldflags="-s -w -X ${LIFECYCLE_MODULE}/cmd.Version=${LIFECYCLE_VERSION} -X ${LIFECYCLE_MODULE}/cmd.SCMRepository=${LIFECYCLE_MODULE}"
@@ -60,10 +50,8 @@ platform::cnb::pack() {
     return 0
   fi
   local dir src
-  if ! dir=$(platform::go_module_dir "${PACK_MODULE}" "v${PACK_VERSION}"); then
-    platform::cnb::missing_module_help "${PACK_MODULE}" "pack" "${PACK_BIN}"
-    util::die_unavailable "cannot build pack ${PACK_VERSION}"
-  fi
+  dir=$(platform::module_source "${PACK_MODULE}" "v${PACK_VERSION}") ||
+    util::die "no source for pack ${PACK_VERSION} (see above)"
   src="${TILT_LIVE_CACHE}/src/pack-v${PACK_VERSION}"
   platform::writable_copy "$dir" "$src"
   mkdir -p "$(dirname "${PACK_BIN}")"

@@ -93,22 +93,80 @@ platform::apt_install() {
     env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
 }
 
-# platform::go_module_dir MODULE VERSION: prints the directory of MODULE@VERSION downloaded through the Go module
-# proxy (read-only, in the module cache). Dies with the proxy's answer when it does not serve that version.
-platform::go_module_dir() {
-  local module="$1" version="$2" out
-  if ! out=$(cd /tmp && GOFLAGS=-mod=mod go mod download -json "${module}@${version}" 2>&1); then
-    util::print::error "the Go module proxy did not serve ${module}@${version}:"
-    printf '%s\n' "$out" | sed 's/^/    /' >&2
-    return 1
-  fi
-  printf '%s\n' "$out" | sed -n 's/^\s*"Dir": "\(.*\)",\?$/\1/p'
-}
-
 # platform::writable_copy SRC DEST: a writable copy of a (read-only) module directory.
 platform::writable_copy() {
   rm -rf "$2"
   mkdir -p "$(dirname "$2")"
   cp -r "$1" "$2"
   chmod -R u+w "$2"
+}
+
+# The upstream bundle: release sources (git archive tarballs, sha256 in MANIFEST.tsv) of the parts the Go module
+# proxy here refuses. Default: ../shared/upstream beside the checkout; TILT_LIVE_UPSTREAM_DIR points elsewhere.
+UPSTREAM_DIR="${TILT_LIVE_UPSTREAM_DIR:-$(cd "${TILT_LIVE_ROOT}/.." && pwd)/shared/upstream}"
+UPSTREAM_CACHE="${TILT_LIVE_CACHE}/src/upstream"
+
+# platform::upstream::row REPOSITORY TAG: the MANIFEST.tsv row (archive, repository, tag, commit, sha256) of that
+# release, or nothing.
+platform::upstream::row() {
+  [[ -f "${UPSTREAM_DIR}/MANIFEST.tsv" ]] || return 0
+  awk -F'\t' -v repo="$1" -v tag="$2" 'NR > 1 && $2 == repo && $3 == tag { print; exit }' "${UPSTREAM_DIR}/MANIFEST.tsv"
+}
+
+# platform::upstream::unpack ARCHIVE SHA256: verifies ARCHIVE (a file name in the bundle) against SHA256, unpacks it
+# once into the cache (keyed by the checksum) and prints the directory of its single top-level folder.
+platform::upstream::unpack() {
+  local archive="$1" want="$2" path="${UPSTREAM_DIR}/$1" have dest
+  dest="${UPSTREAM_CACHE}/${want:0:12}"
+  if [[ -f "$dest/.complete" ]]; then
+    printf '%s\n' "$dest"/*/ | head -n1 | sed 's:/$::'
+    return 0
+  fi
+  [[ -f "$path" ]] || {
+    util::print::error "upstream archive ${archive} is missing from ${UPSTREAM_DIR}"
+    util::print::error "put the release there (see its MANIFEST.tsv) or set TILT_LIVE_UPSTREAM_DIR to a copy that has it"
+    return 1
+  }
+  have=$(sha256sum "$path" | cut -d' ' -f1)
+  [[ "$have" == "$want" ]] || {
+    util::print::error "upstream archive ${path} is corrupt: sha256 ${have}, MANIFEST.tsv says ${want}"
+    util::print::error "replace it with the release named in ${UPSTREAM_DIR}/MANIFEST.tsv, or set TILT_LIVE_UPSTREAM_DIR to a good copy"
+    return 1
+  }
+  rm -rf "$dest" && mkdir -p "$dest"
+  tar -xzf "$path" -C "$dest" || { util::print::error "cannot unpack ${path} into ${dest}"; return 1; }
+  touch "$dest/.complete"
+  printf '%s\n' "$dest"/*/ | head -n1 | sed 's:/$::'
+}
+
+# platform::upstream::archive_dir REPOSITORY TAG: the unpacked source of that release from the bundle.
+platform::upstream::archive_dir() {
+  local row archive sha
+  row=$(platform::upstream::row "$1" "$2")
+  if [[ -z "$row" ]]; then
+    util::print::error "${UPSTREAM_DIR}/MANIFEST.tsv lists no release $1 $2 (TILT_LIVE_UPSTREAM_DIR=${TILT_LIVE_UPSTREAM_DIR:-unset})"
+    util::print::error "a machine with internet access can fill the bundle with 'git archive' of that tag (see scripts/platform/README.md)"
+    return 1
+  fi
+  archive=$(cut -f1 <<<"$row")
+  sha=$(cut -f5 <<<"$row")
+  platform::upstream::unpack "$archive" "$sha"
+}
+
+# platform::module_source MODULE VERSION: prints a directory holding the source of MODULE at VERSION (a Go module
+# version). From the Go module proxy where it serves it (read-only, in the module cache), otherwise from the
+# upstream bundle's archive of the matching release tag (module path without /vN, tag without +incompatible).
+platform::module_source() {
+  local module="$1" version="$2" out repo tag
+  if out=$(cd /tmp && GOFLAGS=-mod=mod go mod download -json "${module}@${version}" 2>&1); then
+    printf '%s\n' "$out" | sed -n 's/^\s*"Dir": "\(.*\)",\?$/\1/p'
+    return 0
+  fi
+  repo=$(sed -E 's:/v[0-9]+$::' <<<"$module")
+  tag="${version%+incompatible}"
+  util::print::info "The Go module proxy does not serve ${module}@${version}; taking ${repo} ${tag} from ${UPSTREAM_DIR}" >&2
+  platform::upstream::archive_dir "$repo" "$tag" && return 0
+  util::print::error "the Go module proxy did not serve ${module}@${version} either:"
+  printf '%s\n' "$out" | grep -m3 -E 'Error|403|404' | sed 's/^/    /' >&2
+  return 1
 }

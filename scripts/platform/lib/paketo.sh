@@ -39,10 +39,8 @@ platform::paketo::buildpack() {
     return 0
   fi
   bin=$(basename "$main")
-  if ! mod_dir=$(platform::go_module_dir "$module" "$(platform::paketo::module_version "$module" "$version")"); then
-    platform::cnb::missing_module_help "$module" "$name" "$dir/bin/${bin}"
-    util::die_unavailable "cannot build paketo-buildpacks/${name} ${version}"
-  fi
+  mod_dir=$(platform::module_source "$module" "$(platform::paketo::module_version "$module" "$version")") ||
+    util::die "no source for paketo-buildpacks/${name} ${version} (see above)"
   src="${TILT_LIVE_CACHE}/src/${name}-v${version}"
   platform::writable_copy "$mod_dir" "$src"
   rm -rf "$dir" && mkdir -p "$dir/bin"
