@@ -38,3 +38,14 @@ util::run_logged() {
 # A failing command under `set -e` ends a script silently; this names the command and the line instead.
 util::on_error() { util::print::error "failed (exit $1): ${BASH_COMMAND} (${BASH_SOURCE[1]:-?}:${BASH_LINENO[0]:-?})"; }
 trap 'util::on_error $?' ERR
+
+# util::platform_lock: one user of the shared platform at a time (integration suite, demo, bench) on this machine:
+# the builder image, the stack images and the Docker engine are machine-wide, and another checkout's setup would
+# remake the builder with its own buildpacks under a running suite. Held on fd 8 until the calling script exits.
+util::platform_lock() {
+  exec 8>"${TILT_LIVE_CACHE}/platform-user.lock"
+  if ! flock -n 8; then
+    util::print::step "Another run uses the platform (${TILT_LIVE_CACHE}/platform-user.lock); waiting (up to 60 min)"
+    flock -w 3600 8 || util::die "gave up waiting for ${TILT_LIVE_CACHE}/platform-user.lock"
+  fi
+}

@@ -31,10 +31,7 @@ main() {
     util::print::error "INTEGRATION SUITE NOT RUN: --unit-only was given. Run 'npm test' for the whole suite."
     return 0
   fi
-  util::timed "Platform" bash scripts/platform/setup.sh
-  util::timed "Tilt and Docker Compose" bash scripts/platform/tilt.sh
-  export TILT_LIVE_PLATFORM_READY=1
-  util::timed "Integration tests" npx vitest run --project integration
+  bash scripts/integration.sh
 }
 
 main "$@"

@@ -12,7 +12,8 @@ main() {
   cd "$TILT_LIVE_ROOT"
   [[ -d node_modules ]] || util::timed "npm ci" npm ci --no-audit --no-fund --loglevel=error
   util::timed "Build the buildpacks" bash scripts/build.sh
-  util::timed "Platform" bash scripts/platform/setup.sh
+  util::platform_lock
+  util::timed "Platform" bash scripts/platform/setup.sh 8>&-
   export TILT_LIVE_PLATFORM_READY=1
   npx esbuild "bench/${tool}.ts" --bundle --platform=node --format=esm --packages=external \
     --outfile="dist/bench/${tool}.mjs" --log-level=warning

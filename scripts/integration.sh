@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# scripts/integration.sh [vitest args]: the integration suite on the real platform. Builds the platform (cached),
+# Tilt and Docker Compose, then runs `vitest --project integration` with the given arguments (e.g. one file).
+# One run per machine at a time (util::platform_lock).
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+main() {
+  cd "$TILT_LIVE_ROOT"
+  util::platform_lock
+  util::timed "Platform" bash scripts/platform/setup.sh 8>&-
+  util::timed "Tilt and Docker Compose" bash scripts/platform/tilt.sh 8>&-
+  export TILT_LIVE_PLATFORM_READY=1
+  util::timed "Integration tests" npx vitest run --project integration "$@"
+}
+
+main "$@"
