@@ -6,6 +6,8 @@ import { access } from "node:fs/promises";
 import { join } from "node:path";
 import { ConfigVars, lookup, parseBoolean } from "./config.js";
 import { readPlatformEnv } from "./cnb/platform.js";
+import { DEFAULT_ORDER_PATHS, orderMembership } from "./cnb/order.js";
+import { readBuildpackDescriptor } from "./build/inputs.js";
 import { TiltLiveError } from "./errors.js";
 
 export const DETECT_PASS = 0;
@@ -16,7 +18,32 @@ export interface DetectResult {
   reason: string;
 }
 
-export async function detect(appDir: string, platformDir: string, env: NodeJS.ProcessEnv): Promise<DetectResult> {
+export interface DetectOptions {
+  /** CNB_BUILDPACK_DIR: tells which of the two buildpacks runs (read only when disabled). */
+  buildpackDir?: string;
+  orderPaths?: string[];
+}
+
+/**
+ * BP_TILT_LIVE_ENABLED=false: step aside where the order makes tilt-live optional (a builder's order), but pass
+ * where it is required (`--buildpack`, `--pre/--post-buildpack`, project.toml): a required buildpack that fails
+ * detect fails the whole build, and bin/build contributes nothing when disabled, so the image comes out as it
+ * would without tilt-live (the group in its labels still names it). Lifecycle tries an optional buildpack's
+ * plan alternatives before dropping it, so no plan can tell the two cases apart: the order file does.
+ */
+async function detectDisabled(options: DetectOptions): Promise<DetectResult> {
+  const id = options.buildpackDir ? (await readBuildpackDescriptor(options.buildpackDir)).id : undefined;
+  const membership = id ? await orderMembership(id, options.orderPaths ?? DEFAULT_ORDER_PATHS) : "unknown";
+  if (membership === "optional") {
+    return { pass: false, reason: `${ConfigVars.enabled}=false` };
+  }
+  return {
+    pass: true,
+    reason: `${ConfigVars.enabled}=false, but this build requires tilt-live (${membership === "required" ? "a required member of the order" : "no order file to say it is optional"}): it passes and contributes nothing`,
+  };
+}
+
+export async function detect(appDir: string, platformDir: string, env: NodeJS.ProcessEnv, options: DetectOptions = {}): Promise<DetectResult> {
   const platformEnv = await readPlatformEnv(platformDir);
   let enabled;
   try {
@@ -24,14 +51,7 @@ export async function detect(appDir: string, platformDir: string, env: NodeJS.Pr
   } catch (error) {
     throw new TiltLiveError("bad-usage", (error as Error).message, { detail: "Set it to true, false, or leave it unset." });
   }
-  if (enabled === "false") {
-    // Detection cannot tell an optional member of a builder's order from a required one (--buildpack,
-    // --pre/--post-buildpack); for the required case the lifecycle only says that no group passed.
-    return {
-      pass: false,
-      reason: `${ConfigVars.enabled}=false (where tilt-live is required, as with --buildpack or --pre/--post-buildpack, drop it from the command instead)`,
-    };
-  }
+  if (enabled === "false") return detectDisabled(options);
   if (enabled === "true") return { pass: true, reason: `${ConfigVars.enabled}=true` };
   const hasTiltfile = await access(join(appDir, "Tiltfile")).then(
     () => true,
