@@ -87,3 +87,28 @@ describe("detect", () => {
     await expect(detect(f.app, f.platform, {})).rejects.toThrow('BP_TILT_LIVE_ENABLED must be true or false, got "maybe"');
   });
 });
+
+describe("detect with Paketo's BP_LIVE_RELOAD_ENABLED=true (tilt-dev's pack extension sets it)", () => {
+  async function sourceBuildpack(root: string, id: string): Promise<string> {
+    const dir = join(root, id.replace("/", "_"));
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, "buildpack.toml"), `api = "0.10"\n[buildpack]\nid = "${id}"\nversion = "0.1.0"\n`);
+    return dir;
+  }
+
+  it("tilt-live/source provides watchexec, with an empty alternative for groups that do not require it", async () => {
+    const f = await fixture({ tiltfile: true });
+    await writeFile(join(f.platform, "env", "BP_LIVE_RELOAD_ENABLED"), "true");
+    const result = await detect(f.app, f.platform, {}, { buildpackDir: await sourceBuildpack(f.root, "tilt-live/source") });
+    expect(result.pass).toBe(true);
+    expect(result.plan).toBe('[[provides]]\nname = "watchexec"\n\n[[or]]\n');
+    expect(result.reason).toContain("provides watchexec");
+  });
+
+  it("tilt-live provides nothing, and neither does tilt-live/source without the variable", async () => {
+    const f = await fixture({ tiltfile: true });
+    expect((await detect(f.app, f.platform, { BP_LIVE_RELOAD_ENABLED: "true" }, { buildpackDir: f.buildpackDir })).plan).toBeUndefined();
+    const source = await sourceBuildpack(f.root, "tilt-live/source");
+    expect((await detect(f.app, f.platform, { BP_LIVE_RELOAD_ENABLED: "false" }, { buildpackDir: source })).plan).toBeUndefined();
+  });
+});

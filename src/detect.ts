@@ -9,6 +9,7 @@ import { readPlatformEnv } from "./cnb/platform.js";
 import { DEFAULT_ORDER_PATHS, orderMembership } from "./cnb/order.js";
 import { readBuildpackDescriptor } from "./build/inputs.js";
 import { TiltLiveError } from "./errors.js";
+import { SOURCE_BUILDPACK_ID } from "./context.js";
 
 export const DETECT_PASS = 0;
 export const DETECT_FAIL = 100;
@@ -16,7 +17,20 @@ export const DETECT_FAIL = 100;
 export interface DetectResult {
   pass: boolean;
   reason: string;
+  /** The build plan (TOML) to write to CNB_BUILD_PLAN_PATH, when there is one. */
+  plan?: string;
 }
+
+/** Paketo's live reload (RFC 0032): its buildpacks then require `watchexec` at launch to wrap their processes. */
+export const PAKETO_LIVE_RELOAD = "BP_LIVE_RELOAD_ENABLED";
+
+/**
+ * tilt-live/source provides `watchexec` when Paketo's live reload is on (tilt-dev's `pack` extension always
+ * turns it on), so that go-build and node-start pass detect on a builder without a watchexec buildpack: the
+ * supervisor does watchexec's job (restart on change), and tilt-live runs the wrapped command directly
+ * (processes.ts). The empty alternative keeps the group passing where nothing requires watchexec.
+ */
+const WATCHEXEC_PLAN = '[[provides]]\nname = "watchexec"\n\n[[or]]\n';
 
 export interface DetectOptions {
   /** CNB_BUILDPACK_DIR: tells which of the two buildpacks runs (read only when disabled). */
@@ -52,12 +66,27 @@ export async function detect(appDir: string, platformDir: string, env: NodeJS.Pr
     throw new TiltLiveError("bad-usage", (error as Error).message, { detail: "Set it to true, false, or leave it unset." });
   }
   if (enabled === "false") return detectDisabled(options);
-  if (enabled === "true") return { pass: true, reason: `${ConfigVars.enabled}=true` };
+  if (enabled === "true") return withWatchexec({ pass: true, reason: `${ConfigVars.enabled}=true` }, platformEnv, env, options);
   const hasTiltfile = await access(join(appDir, "Tiltfile")).then(
     () => true,
     () => false,
   );
-  return hasTiltfile
-    ? { pass: true, reason: "found a Tiltfile" }
-    : { pass: false, reason: `no Tiltfile in the app root (set ${ConfigVars.enabled}=true to force)` };
+  if (!hasTiltfile) return { pass: false, reason: `no Tiltfile in the app root (set ${ConfigVars.enabled}=true to force)` };
+  return withWatchexec({ pass: true, reason: "found a Tiltfile" }, platformEnv, env, options);
+}
+
+/** Paketo parses the value with Go's strconv.ParseBool; a value it rejects fails its own detect, not ours. */
+function paketoLiveReload(value: string | undefined): boolean {
+  return ["1", "t", "T", "true", "TRUE", "True"].includes(value?.trim() ?? "");
+}
+
+async function withWatchexec(
+  result: DetectResult,
+  platformEnv: Record<string, string>,
+  env: NodeJS.ProcessEnv,
+  options: DetectOptions,
+): Promise<DetectResult> {
+  if (!paketoLiveReload(lookup(platformEnv, env, PAKETO_LIVE_RELOAD))) return result;
+  if (!options.buildpackDir || (await readBuildpackDescriptor(options.buildpackDir)).id !== SOURCE_BUILDPACK_ID) return result;
+  return { ...result, reason: `${result.reason}; provides watchexec (${PAKETO_LIVE_RELOAD}=true)`, plan: WATCHEXEC_PLAN };
 }

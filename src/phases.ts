@@ -1,4 +1,5 @@
 /** bin/detect and bin/build of both tilt-live buildpacks, as the lifecycle runs them. */
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { detect, DETECT_FAIL, DETECT_PASS } from "./detect.js";
 import { formatError } from "./errors.js";
@@ -22,6 +23,7 @@ export async function runDetect(io: PhaseIo): Promise<number> {
     const result = await detect(io.cwd, io.env.CNB_PLATFORM_DIR ?? "/platform", io.env, {
       ...(io.env.CNB_BUILDPACK_DIR ? { buildpackDir: io.env.CNB_BUILDPACK_DIR } : {}),
     });
+    if (result.plan !== undefined && io.env.CNB_BUILD_PLAN_PATH) await writeFile(io.env.CNB_BUILD_PLAN_PATH, result.plan);
     if (isDebug(io.env) || !result.pass) {
       io.stdout.write(`tilt-live: ${result.pass ? "pass" : "skip"}: ${result.reason} (${(performance.now() - start).toFixed(1)} ms)\n`);
     }

@@ -21,6 +21,7 @@ import { LAUNCH_ONLY, contributeLayer } from "./layer.js";
 import { exportBuildpackFiles, exportLifecycleFiles } from "./metadata.js";
 import { collectProcesses, wrapProcesses } from "./processes.js";
 import { recordEnv, writeRecordedEnv } from "./recorded-env.js";
+import { cgoMismatchWarning, readRunImageFacts } from "./run-image.js";
 import { installTools, toolPaths } from "./tools.js";
 
 export interface LiveBuildOptions {
@@ -61,6 +62,8 @@ export async function buildLive(input: BuildInput, options: LiveBuildOptions): P
 
   logger.process("This is a DEVELOPMENT image: it holds the app's source, toolchains and tilt-live's rebuild tools");
   logger.process("Do not ship it to production (build without a Tiltfile, or with BP_TILT_LIVE_ENABLED=false)");
+  const cgoWarning = await cgoMismatchWarning(input, group, await readRunImageFacts(layersRoot));
+  if (cgoWarning) logger.warning(cgoWarning);
   logger.break();
 
   logger.process("Contributing the source snapshot (the live-update sync target)");
