@@ -34,6 +34,8 @@ export interface LiveContext {
   watchIgnore: string[];
   /** Seconds the supervisor waits after SIGTERM before SIGKILL. */
   stopTimeoutSeconds: number;
+  /** Go compiled with cgo at image build (build/run-image.ts); absent when not. */
+  goCgo?: boolean;
 }
 
 export interface RecordedProcess extends Process {

@@ -21,7 +21,7 @@ import { LAUNCH_ONLY, contributeLayer } from "./layer.js";
 import { exportBuildpackFiles, exportLifecycleFiles } from "./metadata.js";
 import { collectProcesses, wrapProcesses } from "./processes.js";
 import { recordEnv, writeRecordedEnv } from "./recorded-env.js";
-import { cgoMismatchWarning, readRunImageFacts } from "./run-image.js";
+import { CGO_BUILD_NOTE, goUsedCgo } from "./run-image.js";
 import { installTools, toolPaths } from "./tools.js";
 
 export interface LiveBuildOptions {
@@ -62,8 +62,8 @@ export async function buildLive(input: BuildInput, options: LiveBuildOptions): P
 
   logger.process("This is a DEVELOPMENT image: it holds the app's source, toolchains and tilt-live's rebuild tools");
   logger.process("Do not ship it to production (build without a Tiltfile, or with BP_TILT_LIVE_ENABLED=false)");
-  const cgoWarning = await cgoMismatchWarning(input, group, await readRunImageFacts(layersRoot));
-  if (cgoWarning) logger.warning(cgoWarning);
+  const goCgo = await goUsedCgo(input, group);
+  if (goCgo) logger.process(CGO_BUILD_NOTE);
   logger.break();
 
   logger.process("Contributing the source snapshot (the live-update sync target)");
@@ -83,6 +83,7 @@ export async function buildLive(input: BuildInput, options: LiveBuildOptions): P
         buildUid: options.uid,
         buildGid: options.gid,
         ...settings(input),
+        ...(goCgo ? { goCgo } : {}),
       };
       await writeJson(join(dir, "context.json"), ctx);
       logger.subprocess(`${files.join(", ")} and ${count} buildpack metadata file(s) of ${others.length} buildpack(s)`);

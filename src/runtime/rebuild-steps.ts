@@ -16,6 +16,7 @@ import { exists } from "../fsutil/copy.js";
 import { mirrorTree, type MirrorIndex } from "../fsutil/mirror.js";
 import { formatSeconds } from "../log/logger.js";
 import { REBUILD_MARKER } from "../build/inputs.js";
+import { CGO_REBUILD_WARNING, hasCCompiler } from "../build/run-image.js";
 import { checkSyntax } from "./syntax-check.js";
 
 export interface BuildResult {
@@ -73,6 +74,7 @@ export function createRebuild(options: RebuildOptions): (onOutput: (text: string
       }
       const restored = await step("restore", "Restored layer metadata and carried layers", () => restoreLayers(ctx));
       if (restored.length > 0) onOutput(`    ${restored.join(", ")}\n`);
+      if (ctx.goCgo && !(await hasCCompiler(options.env.PATH))) onOutput(`  ${CGO_REBUILD_WARNING}\n`);
       const platformDir = await preparePlatform(options.tmpDir, paths.platformEnv);
       const exitCode = await step("build", "Ran the build phase", () => runBuilder(ctx, paths, platformDir, options, onOutput));
       timings.total = performance.now() - started;
