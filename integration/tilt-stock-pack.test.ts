@@ -100,7 +100,7 @@ describe("tilt up with the stock tilt-extensions pack extension and tilt-live's 
     // go-build's reload process is the default, run by the supervisor without watchexec.
     const ids = await dockerLines(["ps", "--quiet", "--filter", `label=com.docker.compose.project=${project}`]);
     expect(ids).toHaveLength(1);
-    const top = await execa("docker", ["top", ids[0]!, "-o", "args"]);
+    const top = await execa("docker", ["top", ids[0]!, "-o", "pid,args"]);
     expect(top.stdout).toContain("tilt-live-supervise reload-hello");
     expect(top.stdout).not.toMatch(/watchexec/);
   });
