@@ -11,7 +11,7 @@ import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensurePlatform, randomName, repoRoot, Resources, type Platform } from "./harness/index.js";
 import { LIVE_GROUPS, REBUILD, SYNC_TARGET } from "./harness/live.js";
-import { ensureTilt, tiltEnv, type BuildRecord } from "./harness/tilt.js";
+import { ensureTilt, tiltEnv, type BuildRecord, type TiltfileResult } from "./harness/tilt.js";
 import { dockerLines, freePort, getText, seconds, TiltSession, waitForAnswer } from "./harness/tilt-session.js";
 
 /** The bundle's directory: TILT_LIVE_UPSTREAM_DIR, or ../shared/upstream beside the checkout (scripts/platform/lib/common.sh). */
@@ -85,6 +85,16 @@ describe("tilt up with the stock tilt-extensions pack extension and tilt-live's 
     expect(problems).toEqual([]);
   });
 
+  it("the extension as published builds with BP_LIVE_RELOAD_ENABLED=true, without --trust-builder or --run-image", async () => {
+    const result = await execa(session.tilt, ["alpha", "tiltfile-result", "-f", path.join(app, "Tiltfile")], { cwd: app, env: session.env });
+    const manifests = (JSON.parse(result.stdout) as TiltfileResult).Manifests;
+    const command = manifests.flatMap((m) => m.ImageTargets).map((t) => t.BuildDetails.args.join(" ")).join("\n");
+    expect(command).toContain("--env BP_LIVE_RELOAD_ENABLED=true");
+    expect(command).toContain("--buildpack tilt-live/source");
+    expect(command).not.toContain("--trust-builder");
+    expect(command).not.toContain("--run-image");
+  });
+
   it("deploys: the extension's pack build (BP_LIVE_RELOAD_ENABLED=true, untrusted builder) passes detect and GET answers v1", async () => {
     session.start();
     const started = Date.now();
@@ -94,9 +104,7 @@ describe("tilt up with the stock tilt-extensions pack extension and tilt-live's 
     expect(baseline.spanID).toMatch(/^build:\d+$/);
     await waitForAnswer(url, "v1\n", Date.now(), 60_000, () => session.logs());
     console.log(`[stock-pack] first deploy (pack build through the extension + compose up): ${seconds(Date.now() - started)} s`);
-    expect(logs).toContain("--env BP_LIVE_RELOAD_ENABLED=true");
     expect(logs).toContain("BP_LIVE_RELOAD_ENABLED=true: standing in for watchexec");
-    expect(logs).not.toContain("--trust-builder");
     // go-build's reload process is the default, run by the supervisor without watchexec.
     const ids = await dockerLines(["ps", "--quiet", "--filter", `label=com.docker.compose.project=${project}`]);
     expect(ids).toHaveLength(1);

@@ -22,6 +22,10 @@ import { exportBuildpackFiles, exportLifecycleFiles } from "./metadata.js";
 import { collectProcesses, wrapProcesses } from "./processes.js";
 import { recordEnv, writeRecordedEnv } from "./recorded-env.js";
 import { CGO_BUILD_NOTE, goUsedCgo } from "./run-image.js";
+import { devmodeBomEntry, devmodeSyncRules } from "./devmode-sync.js";
+
+/** Set by Skaffold for builds in `skaffold dev` (GoogleContainerTools/skaffold pkg/skaffold/build/buildpacks). */
+const GOOGLE_DEVMODE = "GOOGLE_DEVMODE";
 import { installTools, toolPaths } from "./tools.js";
 
 export interface LiveBuildOptions {
@@ -38,7 +42,8 @@ function settings(input: BuildInput) {
   const get = (name: string) => lookup(input.platformEnv, input.env, name);
   try {
     return {
-      watch: parseBoolean(get(ConfigVars.watch), ConfigVars.watch) === "true",
+      // Skaffold's dev mode sets GOOGLE_DEVMODE=1 for the build: it only copies files, so the watcher rebuilds.
+      watch: parseBoolean(get(ConfigVars.watch), ConfigVars.watch) === "true" || get(GOOGLE_DEVMODE) === "1",
       watchDebounceMs: parsePositiveInt(get(ConfigVars.watchDebounceMs), ConfigVars.watchDebounceMs, 100),
       watchIgnore: parseList(get(ConfigVars.watchIgnore)),
       stopTimeoutSeconds: parsePositiveInt(get(ConfigVars.stopTimeout), ConfigVars.stopTimeout, 10),
@@ -168,7 +173,9 @@ async function declareProcesses(
   const { logger } = input;
   const processes = await collectProcesses(input.layersRoot, earlier);
   await writeJson(processesPath, processes);
-  await writeLaunch(join(input.layersDir, "launch.toml"), wrapProcesses(processes, tools));
+  const paths = livePaths(input.layersRoot);
+  const rules = input.rebuild ? [] : await devmodeSyncRules(paths.src, paths.src);
+  await writeLaunch(join(input.layersDir, "launch.toml"), wrapProcesses(processes, tools), rules.length > 0 ? [devmodeBomEntry(rules)] : []);
   logger.process("Processes, each under the tilt-live supervisor");
   for (const p of processes) {
     logger.subprocess(`${p.type}${p.default ? " (default)" : ""}: ${[...p.command, ...p.args].join(" ")}`);
