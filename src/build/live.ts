@@ -22,7 +22,6 @@ import { exportBuildpackFiles, exportLifecycleFiles } from "./metadata.js";
 import { collectProcesses, wrapProcesses } from "./processes.js";
 import { recordEnv, writeRecordedEnv } from "./recorded-env.js";
 import { CGO_BUILD_NOTE, goUsedCgo } from "./run-image.js";
-import { devmodeBomEntry, devmodeSyncRules } from "./devmode-sync.js";
 
 /** Set by Skaffold for builds in `skaffold dev` (GoogleContainerTools/skaffold pkg/skaffold/build/buildpacks). */
 const GOOGLE_DEVMODE = "GOOGLE_DEVMODE";
@@ -173,9 +172,7 @@ async function declareProcesses(
   const { logger } = input;
   const processes = await collectProcesses(input.layersRoot, earlier);
   await writeJson(processesPath, processes);
-  const paths = livePaths(input.layersRoot);
-  const rules = input.rebuild ? [] : await devmodeSyncRules(paths.src, paths.src);
-  await writeLaunch(join(input.layersDir, "launch.toml"), wrapProcesses(processes, tools), rules.length > 0 ? [devmodeBomEntry(rules)] : []);
+  await writeLaunch(join(input.layersDir, "launch.toml"), wrapProcesses(processes, tools));
   logger.process("Processes, each under the tilt-live supervisor");
   for (const p of processes) {
     logger.subprocess(`${p.type}${p.default ? " (default)" : ""}: ${[...p.command, ...p.args].join(" ")}`);

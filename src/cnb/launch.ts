@@ -52,15 +52,8 @@ export async function readLaunchProcesses(path: string, buildpackApi?: string): 
   return table ? parseProcesses(table, path, buildpackApi) : [];
 }
 
-/** A launch.toml `[[bom]]` entry (deprecated since Buildpack API 0.7, still exported to the build metadata label). */
-export interface BomEntry {
-  name: string;
-  metadata: Record<string, unknown>;
-}
-
-export async function writeLaunch(path: string, processes: Process[], bom: BomEntry[] = []): Promise<void> {
+export async function writeLaunch(path: string, processes: Process[]): Promise<void> {
   await writeToml(path, {
-    ...(bom.length > 0 ? { bom } : {}),
     processes: processes.map((p) => ({
       type: p.type,
       command: p.command,
