@@ -11,6 +11,31 @@ import type { Process } from "./cnb/launch.js";
 export const TILT_LIVE_ID = "tilt-live";
 export const SOURCE_BUILDPACK_ID = "tilt-live/source";
 
+/** The layers root when the environment does not name one: the lifecycle's default (platform spec). */
+export const DEFAULT_LAYERS_ROOT = "/layers";
+
+/**
+ * The layers root the in-container tools work on: CNB_LAYERS_DIR, which the image sets, else /layers (the
+ * launcher leaves it out of the env of the processes it starts). The one place that decides it. (At build
+ * time the lifecycle sets CNB_LAYERS_DIR to a buildpack's own layers dir instead: see BuildInput.)
+ */
+export function layersRoot(env: NodeJS.ProcessEnv): string {
+  return env.CNB_LAYERS_DIR || DEFAULT_LAYERS_ROOT;
+}
+
+/** tilt-live's single executable and the names it answers to in the tools layer (argv[0] links to it). */
+export const EXECUTABLE = "tilt-live";
+export const TOOL_NAMES = ["rebuild", "tilt-live-supervise"] as const;
+export type ToolName = (typeof TOOL_NAMES)[number];
+/** The static init in front of the supervisor (native/tilt-live-init.c); absent where it was not built. */
+export const INIT = "tilt-live-init";
+
+/**
+ * The platform dir file that marks a rebuild: rebuild writes `rebuild` into it (a real platform never
+ * does), and tilt-live's own two buildpacks then do only the cheap part.
+ */
+export const REBUILD_MARKER = join("tilt-live", "mode");
+
 /** Layer names of tilt-live (the last buildpack) and tilt-live/source (the first). */
 export const Layers = {
   src: "src",
@@ -24,7 +49,8 @@ export const Layers = {
 
 export interface LiveContext {
   version: string;
-  layersDir: string;
+  /** The layers root of the build (the parent of every buildpack's layers dir). */
+  layersRoot: string;
   appDir: string;
   platformApi: string;
   buildUid: number;
@@ -40,9 +66,9 @@ export interface RecordedProcess extends Process {
   buildpackId: string;
 }
 
-/** Paths inside the image, derived from the layers dir; one place so build and tools agree. */
-export function livePaths(layersDir: string) {
-  const own = join(layersDir, TILT_LIVE_ID);
+/** Paths inside the image, derived from the layers root; one place so build and tools agree. */
+export function livePaths(layersRoot: string) {
+  const own = join(layersRoot, TILT_LIVE_ID);
   const meta = join(own, Layers.meta);
   return {
     own,
@@ -82,8 +108,8 @@ async function readJson<T>(path: string, what: string): Promise<T> {
 
 export async function readContext(path: string): Promise<LiveContext> {
   const ctx = await readJson<LiveContext>(path, "tilt-live's build context is missing (was the image built with tilt-live?)");
-  if (typeof ctx.layersDir !== "string" || typeof ctx.appDir !== "string" || typeof ctx.platformApi !== "string") {
-    throw new TiltLiveError("invalid-metadata", "layersDir, appDir and platformApi must be strings", { path });
+  if (typeof ctx.layersRoot !== "string" || typeof ctx.appDir !== "string" || typeof ctx.platformApi !== "string") {
+    throw new TiltLiveError("invalid-metadata", "layersRoot, appDir and platformApi must be strings", { path });
   }
   return ctx;
 }

@@ -4,7 +4,8 @@
  */
 import { basename } from "node:path";
 import { runBuild, runDetect } from "./phases.js";
-import { runTool, TOOLS } from "./tools.js";
+import { TOOL_NAMES } from "./context.js";
+import { runTool } from "./tools.js";
 
 declare const TILT_LIVE_VERSION: string | undefined;
 const VERSION = typeof TILT_LIVE_VERSION === "string" ? TILT_LIVE_VERSION : "0.0.0-dev";
@@ -33,7 +34,7 @@ async function main(): Promise<number> {
     case "help":
     case "--help":
     case "-h":
-      io.stdout.write(`tilt-live ${VERSION}\nUsage: tilt-live <${["detect", "build", ...TOOLS].join("|")}> [args]\n`);
+      io.stdout.write(`tilt-live ${VERSION}\nUsage: tilt-live <${["detect", "build", ...TOOL_NAMES].join("|")}> [args]\n`);
       return 0;
     default:
       return runTool(name, args, io);

@@ -3,13 +3,14 @@ import { readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { readPlatformEnv } from "../cnb/platform.js";
 import { readToml, expectString, optionalTable } from "../cnb/toml.js";
+import { REBUILD_MARKER } from "../context.js";
 import { TiltLiveError } from "../errors.js";
 import type { Logger } from "../log/logger.js";
 
 export interface BuildInput {
   appDir: string;
-  /** This buildpack's layers dir (CNB_LAYERS_DIR). */
-  layersDir: string;
+  /** This buildpack's own layers dir, `<layers root>/<escaped id>` (CNB_LAYERS_DIR at build time). */
+  ownLayersDir: string;
   /** The layers root, parent of every buildpack's layers dir. */
   layersRoot: string;
   platformDir: string;
@@ -22,9 +23,6 @@ export interface BuildInput {
   logger: Logger;
 }
 
-/** The platform dir file that marks a rebuild (written by rebuild, never by a real platform). */
-export const REBUILD_MARKER = join("tilt-live", "mode");
-
 function required(env: NodeJS.ProcessEnv, name: string): string {
   const value = env[name];
   if (!value) {
@@ -36,7 +34,7 @@ function required(env: NodeJS.ProcessEnv, name: string): string {
 }
 
 export async function readBuildInput(env: NodeJS.ProcessEnv, cwd: string, logger: Logger): Promise<BuildInput> {
-  const layersDir = required(env, "CNB_LAYERS_DIR");
+  const ownLayersDir = required(env, "CNB_LAYERS_DIR");
   const platformDir = required(env, "CNB_PLATFORM_DIR");
   const mode = await readFile(join(platformDir, REBUILD_MARKER), "utf8").then(
     (text) => text.trim(),
@@ -44,8 +42,8 @@ export async function readBuildInput(env: NodeJS.ProcessEnv, cwd: string, logger
   );
   return {
     appDir: cwd,
-    layersDir,
-    layersRoot: dirname(layersDir),
+    ownLayersDir,
+    layersRoot: dirname(ownLayersDir),
     platformDir,
     buildpackDir: required(env, "CNB_BUILDPACK_DIR"),
     planPath: required(env, "CNB_BP_PLAN_PATH"),

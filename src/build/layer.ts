@@ -10,17 +10,17 @@ export const LAUNCH_ONLY: LayerTypes = { launch: true, build: false, cache: fals
 export const BUILD_ONLY: LayerTypes = { launch: false, build: true, cache: false };
 
 export async function contributeLayer(
-  layersDir: string,
+  ownLayersDir: string,
   name: string,
   types: LayerTypes,
   logger: Logger,
   fill: (dir: string) => Promise<TomlTable | void>,
 ): Promise<string> {
-  const dir = join(layersDir, layerName(name));
+  const dir = join(ownLayersDir, layerName(name));
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
   const metadata = (await fill(dir)) ?? {};
-  await writeLayerToml(layersDir, layerName(name), { types, metadata });
+  await writeLayerToml(ownLayersDir, layerName(name), { types, metadata });
   logger.debug(`layer ${name}: ${JSON.stringify(types)}`);
   return dir;
 }

@@ -85,7 +85,7 @@ describe("the tilt-live build on a Go group", () => {
     expect(buildEnv).toMatchObject({ PATH: "/usr/bin:/bin", HOME: "/home/cnb" });
     expect(buildEnv).not.toHaveProperty("CNB_LAYERS_DIR");
     const ctx = JSON.parse(await readFile(join(meta, "context.json"), "utf8"));
-    expect(ctx).toMatchObject({ layersDir: f.layersRoot, appDir: f.appDir, platformApi: "0.14", buildUid: 1000, watch: false, watchDebounceMs: 100 });
+    expect(ctx).toMatchObject({ layersRoot: f.layersRoot, appDir: f.appDir, platformApi: "0.14", buildUid: 1000, watch: false, watchDebounceMs: 100 });
   });
 
   it("copies every buildpack of the group and the lifecycle", async () => {

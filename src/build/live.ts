@@ -68,13 +68,13 @@ export async function buildLive(input: BuildInput, options: LiveBuildOptions): P
 
   logger.process("Exporting the build metadata");
   await logger.timed(2, () =>
-    contributeLayer(input.layersDir, Layers.meta, LAUNCH_ONLY, logger, async (dir) => {
+    contributeLayer(input.ownLayersDir, Layers.meta, LAUNCH_ONLY, logger, async (dir) => {
       const files = await exportLifecycleFiles(layersRoot, dir);
       const count = await exportBuildpackFiles(layersRoot, others, dir);
       await recordBuildEnv(input, dir);
       const ctx: LiveContext = {
         version: options.version,
-        layersDir: layersRoot,
+        layersRoot,
         appDir: input.appDir,
         platformApi: input.env.CNB_PLATFORM_API ?? "",
         buildUid: options.uid,
@@ -89,13 +89,13 @@ export async function buildLive(input: BuildInput, options: LiveBuildOptions): P
   logger.process("Copying the group's buildpacks and the lifecycle builder");
   await logger.timed(2, async () => {
     const buildpacksRoot = dirname(dirname(input.buildpackDir));
-    await contributeLayer(input.layersDir, Layers.buildpacks, LAUNCH_ONLY, logger, async (dir) => {
+    await contributeLayer(input.ownLayersDir, Layers.buildpacks, LAUNCH_ONLY, logger, async (dir) => {
       const deduped = await copyGroupBuildpacks(buildpacksRoot, group, dir);
       logger.subprocess(`${group.map((bp) => `${bp.id}@${bp.version}`).join(", ")}`);
       if (deduped > 0) logger.subprocess(`Stored ${formatBytes(deduped)} of identical files once`);
     });
     if (await exists(options.lifecyclePath)) {
-      await contributeLayer(input.layersDir, Layers.lifecycle, LAUNCH_ONLY, logger, async (dir) => {
+      await contributeLayer(input.ownLayersDir, Layers.lifecycle, LAUNCH_ONLY, logger, async (dir) => {
         await copyFile(options.lifecyclePath, join(dir, "lifecycle"));
         logger.subprocess(`Lifecycle builder from ${options.lifecyclePath}`);
       });
@@ -106,7 +106,7 @@ export async function buildLive(input: BuildInput, options: LiveBuildOptions): P
 
   logger.process("Carrying build and cache layers (toolchains, compile caches)");
   await logger.timed(2, () =>
-    contributeLayer(input.layersDir, Layers.carried, LAUNCH_ONLY, logger, async (dir) => {
+    contributeLayer(input.ownLayersDir, Layers.carried, LAUNCH_ONLY, logger, async (dir) => {
       const carried = await carryLayers(layersRoot, others, dir);
       for (const layer of carried) {
         const flags = [layer.types.build && "build", layer.types.cache && "cache"].filter(Boolean).join("+");
@@ -117,7 +117,7 @@ export async function buildLive(input: BuildInput, options: LiveBuildOptions): P
   );
 
   logger.process("Installing the rebuild tools");
-  await contributeLayer(input.layersDir, Layers.tools, LAUNCH_ONLY, logger, async (dir) => {
+  await contributeLayer(input.ownLayersDir, Layers.tools, LAUNCH_ONLY, logger, async (dir) => {
     await installTools(dir, tools);
     logger.subprocess(`rebuild: ${tools.rebuild}`);
     logger.subprocess(`supervisor: ${tools.supervise}`);
@@ -129,7 +129,7 @@ export async function buildLive(input: BuildInput, options: LiveBuildOptions): P
 async function contributeSource(input: BuildInput, srcDir: string): Promise<void> {
   const { logger } = input;
   const snapshot = join(input.layersRoot, escapeBuildpackId(SOURCE_BUILDPACK_ID), Layers.snapshot, "tree");
-  await contributeLayer(input.layersDir, Layers.src, LAUNCH_ONLY, logger, async (dir) => {
+  await contributeLayer(input.ownLayersDir, Layers.src, LAUNCH_ONLY, logger, async (dir) => {
     if (await exists(snapshot)) {
       await moveTree(snapshot, dir);
       logger.subprocess(`From ${SOURCE_BUILDPACK_ID}'s snapshot of the pristine source`);
@@ -164,7 +164,7 @@ async function declareProcesses(
   const { logger } = input;
   const processes = await collectProcesses(input.layersRoot, earlier);
   await writeJson(processesPath, processes);
-  await writeLaunch(join(input.layersDir, "launch.toml"), wrapProcesses(processes, tools));
+  await writeLaunch(join(input.ownLayersDir, "launch.toml"), wrapProcesses(processes, tools));
   logger.process("Processes, each under the tilt-live supervisor");
   for (const p of processes) {
     logger.subprocess(`${p.type}${p.default ? " (default)" : ""}: ${[...p.command, ...p.args].join(" ")}`);
@@ -176,8 +176,8 @@ async function declareProcesses(
 async function refreshProcesses(input: BuildInput, earlier: GroupEntry[], tools: ReturnType<typeof toolPaths>): Promise<void> {
   const paths = livePaths(input.layersRoot);
   for (const name of Object.values(Layers)) {
-    if (name !== Layers.snapshot && (await exists(join(input.layersDir, name)))) {
-      await writeLayerToml(input.layersDir, layerName(name), { types: LAUNCH_ONLY, metadata: {} });
+    if (name !== Layers.snapshot && (await exists(join(input.ownLayersDir, name)))) {
+      await writeLayerToml(input.ownLayersDir, layerName(name), { types: LAUNCH_ONLY, metadata: {} });
     }
   }
   await declareProcesses(input, earlier, tools, paths.processes);

@@ -38,8 +38,9 @@ export async function readLayerToml(path: string): Promise<LayerMetadata | undef
   return table ? parseLayerToml(table, path) : undefined;
 }
 
-export async function writeLayerToml(layersDir: string, name: LayerName, layer: LayerMetadata): Promise<void> {
-  await writeToml(join(layersDir, `${name}.toml`), { types: { ...layer.types }, metadata: layer.metadata });
+/** Writes `<name>.toml` into a buildpack's own layers dir. */
+export async function writeLayerToml(ownLayersDir: string, name: LayerName, layer: LayerMetadata): Promise<void> {
+  await writeToml(join(ownLayersDir, `${name}.toml`), { types: { ...layer.types }, metadata: layer.metadata });
 }
 
 export type EnvAction = "override" | "default" | "prepend" | "append";

@@ -25,7 +25,7 @@ export interface LaunchBuildpack {
 }
 
 export interface LaunchEnvOptions {
-  layersDir: string;
+  layersRoot: string;
   buildpacks: readonly LaunchBuildpack[];
   processType?: string;
   /** tilt-live's recorded layer metadata: `<dir>/<escaped id>/layers/<layer>.toml`. */
@@ -126,7 +126,7 @@ export async function computeLaunchEnv(options: LaunchEnvOptions): Promise<EnvMo
   const mods: EnvMod[] = [];
   for (const bp of options.buildpacks) {
     const escaped = escapeBuildpackId(bp.id);
-    const bpDir = join(options.layersDir, escaped);
+    const bpDir = join(options.layersRoot, escaped);
     const metaDir = options.metaBuildpacksDir ? join(options.metaBuildpacksDir, escaped) : undefined;
     const layers = await launchLayers(bpDir, metaDir);
     for (const layer of layers) {

@@ -64,7 +64,7 @@ describe("a rebuild in the running container", () => {
     await writeFile(join(f.layersRoot, "tilt-live", "src", "main.go"), 'const message = "v2"');
   });
 
-  const rebuild = () => createRebuild({ layersDir: f.layersRoot, env: {}, tmpDir: f.root, uid: 1000 });
+  const rebuild = () => createRebuild({ layersRoot: f.layersRoot, env: {}, tmpDir: f.root, uid: 1000 });
 
   it("mirrors the source, restores what the export dropped, and runs the builder with the recorded env", async () => {
     await fakeLifecycle(f, 0);
@@ -106,7 +106,7 @@ describe("a rebuild in the running container", () => {
     const lifecycle = join(g.layersRoot, "tilt-live", "lifecycle", "lifecycle");
     await writeFile(lifecycle, `#!/bin/sh\ncp -r "$CNB_PLATFORM_DIR/env" "${g.root}/seen-env"\nprintf '%s' "$ODD_BUILD" > "${g.root}/seen-odd-build"\nenv > "${g.root}/seen-process-env"\n`);
     await chmod(lifecycle, 0o755);
-    const result = await createRebuild({ layersDir: g.layersRoot, env: {}, tmpDir: g.root, uid: 1000 })(collect);
+    const result = await createRebuild({ layersRoot: g.layersRoot, env: {}, tmpDir: g.root, uid: 1000 })(collect);
     expect(result.ok, output).toBe(true);
     expect(await readFile(join(g.root, "seen-env", "ODD"), "utf8")).toBe(odd);
     expect(await readFile(join(g.root, "seen-odd-build"), "utf8")).toBe(odd);
@@ -119,7 +119,7 @@ describe("a rebuild in the running container", () => {
   it("stops before the build on a syntax error in a changed script", async () => {
     await fakeLifecycle(f, 0);
     await writeFile(join(f.layersRoot, "tilt-live", "src", "server.js"), "function (\n");
-    const result = await createRebuild({ layersDir: f.layersRoot, env: process.env, tmpDir: f.root, uid: 1000 })(collect);
+    const result = await createRebuild({ layersRoot: f.layersRoot, env: process.env, tmpDir: f.root, uid: 1000 })(collect);
     expect(result).toMatchObject({ ok: false, exitCode: 1 });
     expect(output).toContain("SyntaxError");
     expect(output).toContain("ERROR: Rebuild stopped: syntax error in server.js");
@@ -136,10 +136,10 @@ describe("a rebuild in the running container", () => {
 
   it("refuses to run as root or as another user than the build's", async () => {
     await fakeLifecycle(f, 0);
-    const asRoot = await createRebuild({ layersDir: f.layersRoot, env: {}, tmpDir: f.root, uid: 0 })(collect);
+    const asRoot = await createRebuild({ layersRoot: f.layersRoot, env: {}, tmpDir: f.root, uid: 0 })(collect);
     expect(asRoot.ok).toBe(false);
     expect(output).toContain("ERROR: rebuild cannot run as root");
-    const other = await createRebuild({ layersDir: f.layersRoot, env: {}, tmpDir: f.root, uid: 1002 })(collect);
+    const other = await createRebuild({ layersRoot: f.layersRoot, env: {}, tmpDir: f.root, uid: 1002 })(collect);
     expect(other.ok).toBe(false);
     expect(output).toContain("ERROR: rebuild runs as uid 1002, but the image was built by uid 1000");
   });

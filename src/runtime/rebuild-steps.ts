@@ -10,12 +10,11 @@ import { execa } from "execa";
 import { readGroup } from "../cnb/group.js";
 import { parseLayerToml } from "../cnb/layer.js";
 import { readToml } from "../cnb/toml.js";
-import { livePaths, readContext, runtimePaths, type LiveContext } from "../context.js";
+import { livePaths, readContext, REBUILD_MARKER, runtimePaths, type LiveContext, type LivePaths } from "../context.js";
 import { TiltLiveError, formatError, toTiltLiveError } from "../errors.js";
 import { exists } from "../fsutil/copy.js";
 import { mirrorTree, type MirrorIndex } from "../fsutil/mirror.js";
 import { formatSeconds } from "../log/logger.js";
-import { REBUILD_MARKER } from "../build/inputs.js";
 import { checkSyntax } from "./syntax-check.js";
 
 export interface BuildResult {
@@ -25,7 +24,8 @@ export interface BuildResult {
 }
 
 export interface RebuildOptions {
-  layersDir: string;
+  /** The layers root (context.layersRoot(env)): where the image's layers are, and CNB_LAYERS_DIR for the builder. */
+  layersRoot: string;
   /** The env the tool runs with: only CNB_PLATFORM_API is taken from it (the image sets it). */
   env: NodeJS.ProcessEnv;
   tmpDir?: string;
@@ -56,7 +56,7 @@ export function createRebuild(options: RebuildOptions): (onOutput: (text: string
     };
     const started = performance.now();
     try {
-      const paths = livePaths(options.layersDir);
+      const paths = livePaths(options.layersRoot);
       const ctx = await readContext(paths.context);
       checkUser(ctx, options.uid ?? process.getuid?.() ?? -1);
       await step("validate", "Checked the build metadata", () => validateMetadata(paths));
@@ -71,7 +71,7 @@ export function createRebuild(options: RebuildOptions): (onOutput: (text: string
           detail: "The language's own parser rejected the file; the build phase was not run.",
         });
       }
-      const restored = await step("restore", "Restored layer metadata and carried layers", () => restoreLayers(ctx));
+      const restored = await step("restore", "Restored layer metadata and carried layers", () => restoreLayers(options.layersRoot, paths));
       if (restored.length > 0) onOutput(`    ${restored.join(", ")}\n`);
       const platformDir = await preparePlatform(options.tmpDir, paths.platformEnv);
       const exitCode = await step("build", "Ran the build phase", () => runBuilder(ctx, paths, platformDir, options, onOutput));
@@ -89,7 +89,7 @@ export function createRebuild(options: RebuildOptions): (onOutput: (text: string
 }
 
 /** Reads every metadata file the build depends on before anything is changed, so a bad one names itself. */
-async function validateMetadata(paths: ReturnType<typeof livePaths>): Promise<void> {
+async function validateMetadata(paths: LivePaths): Promise<void> {
   await readGroup(paths.group);
   await readToml(paths.plan, "The exported plan.toml is missing");
   for (const bp of (await exists(paths.buildpackMeta)) ? await readdir(paths.buildpackMeta) : []) {
@@ -113,12 +113,11 @@ function checkUser(ctx: LiveContext, uid: number): void {
 }
 
 /** Puts back, once per container, the layer .toml files and the non-launch layers the export left out. */
-async function restoreLayers(ctx: LiveContext): Promise<string[]> {
-  const paths = livePaths(ctx.layersDir);
+async function restoreLayers(layersRoot: string, paths: LivePaths): Promise<string[]> {
   const restored: string[] = [];
   if (!(await exists(paths.buildpackMeta))) return restored;
   for (const bp of await readdir(paths.buildpackMeta)) {
-    const bpDir = join(ctx.layersDir, bp);
+    const bpDir = join(layersRoot, bp);
     await mkdir(bpDir, { recursive: true });
     for (const name of PER_BUILD_FILES) await rm(join(bpDir, name), { force: true });
     for (const entry of await readdir(bpDir, { withFileTypes: true })) {
@@ -161,7 +160,7 @@ async function preparePlatform(tmpDir: string | undefined, recordedEnv: string):
 
 async function runBuilder(
   ctx: LiveContext,
-  paths: ReturnType<typeof livePaths>,
+  paths: LivePaths,
   platformDir: string,
   options: RebuildOptions,
   onOutput: (text: string) => void,
@@ -178,7 +177,7 @@ async function runBuilder(
   const env: Record<string, string> = {
     ...recorded,
     CNB_PLATFORM_API: platformApi,
-    CNB_LAYERS_DIR: ctx.layersDir,
+    CNB_LAYERS_DIR: options.layersRoot,
     CNB_APP_DIR: ctx.appDir,
     CNB_PLATFORM_DIR: platformDir,
     CNB_GROUP_PATH: paths.group,

@@ -33,7 +33,7 @@ async function setUp(processes: object[], contextExtra: object = {}): Promise<vo
   await mkdir(join(layers, "tilt-live", "src"), { recursive: true });
   await writeFile(
     join(meta, "context.json"),
-    JSON.stringify({ version: "0.1.0", layersDir: layers, appDir: app, platformApi: "0.14", watch: false, stopTimeoutSeconds: 1, ...contextExtra }),
+    JSON.stringify({ version: "0.1.0", layersRoot: layers, appDir: app, platformApi: "0.14", watch: false, stopTimeoutSeconds: 1, ...contextExtra }),
   );
   await writeFile(join(meta, "processes.json"), JSON.stringify(processes));
   await writeFile(join(meta, "group.toml"), '[[group]]\nid = "bp"\nversion = "1"\napi = "0.10"\n');
@@ -44,11 +44,12 @@ async function setUp(processes: object[], contextExtra: object = {}): Promise<vo
 
 async function start(extra: Partial<SupervisorOptions> = {}): Promise<void> {
   // The launcher applied the layers' env before the supervisor started: do the same.
-  const mods = await computeLaunchEnv({ layersDir: layers, buildpacks: [{ id: "bp", api: "0.10" }], processType: "web" });
+  const mods = await computeLaunchEnv({ layersRoot: layers, buildpacks: [{ id: "bp", api: "0.10" }], processType: "web" });
   const env = applyEnvMods({ PATH: process.env.PATH, CNB_LAYERS_DIR: layers, PORT_FILE: join(root, "port") }, mods);
   running = runSupervisor({
     argv: ["web"],
     env,
+    layersRoot: layers,
     stderr: { write: (t: string) => (stderr.push(t), true) },
     build: async () => ({ ok: true, exitCode: 0, timings: {} }),
     signals,
@@ -212,7 +213,7 @@ describe("runSupervisor", () => {
   it("rebuilds when the watched source changes (TILT_LIVE_WATCH=true)", async () => {
     await setUp([web]);
     let builds = 0;
-    const mods = await computeLaunchEnv({ layersDir: layers, buildpacks: [{ id: "bp", api: "0.10" }], processType: "web" });
+    const mods = await computeLaunchEnv({ layersRoot: layers, buildpacks: [{ id: "bp", api: "0.10" }], processType: "web" });
     await start({
       env: applyEnvMods({ PATH: process.env.PATH, CNB_LAYERS_DIR: layers, PORT_FILE: join(root, "port"), TILT_LIVE_WATCH: "true", TILT_LIVE_WATCH_DEBOUNCE_MS: "50" }, mods),
       build: async () => ((builds += 1), { ok: true, exitCode: 0, timings: {} }),
@@ -227,7 +228,7 @@ describe("runSupervisor", () => {
   it("rejects an unknown process type", async () => {
     await setUp([web]);
     await expect(
-      runSupervisor({ argv: ["worker"], env: { CNB_LAYERS_DIR: layers }, stderr: { write: () => true }, build: async () => ({ ok: true, exitCode: 0, timings: {} }) }),
+      runSupervisor({ argv: ["worker"], env: {}, layersRoot: layers, stderr: { write: () => true }, build: async () => ({ ok: true, exitCode: 0, timings: {} }) }),
     ).rejects.toThrow(/no process type "worker" \(known: web\)/);
   });
 });

@@ -27,6 +27,8 @@ export interface SignalSource {
 
 export interface SupervisorOptions {
   argv: string[];
+  /** The layers root (context.layersRoot(env)). */
+  layersRoot: string;
   env: NodeJS.ProcessEnv;
   stderr: Pick<Writable, "write">;
   /** The rebuild (runRebuildSteps / createRebuild); its output goes to the requesters and to stderr. */
@@ -42,10 +44,10 @@ export interface SupervisorOptions {
 
 const FORWARDED: NodeJS.Signals[] = ["SIGTERM", "SIGINT", "SIGHUP"];
 
-function defaultLaunchEnv(layersDir: string, paths: LivePaths) {
+function defaultLaunchEnv(layersRoot: string, paths: LivePaths) {
   return async (processType: string) => {
     const group = await readGroup(paths.group);
-    return computeLaunchEnv({ layersDir, buildpacks: group, processType, metaBuildpacksDir: paths.buildpackMeta });
+    return computeLaunchEnv({ layersRoot, buildpacks: group, processType, metaBuildpacksDir: paths.buildpackMeta });
   };
 }
 
@@ -82,11 +84,10 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
     throw new TiltLiveError("bad-usage", "usage: tilt-live-supervise <process type>");
   }
   const log = createRuntimeLog(options.stderr);
-  const layersDir = options.env.CNB_LAYERS_DIR || "/layers";
-  const paths = livePaths(layersDir);
+  const paths = livePaths(options.layersRoot);
   const ctx = await readContext(paths.context);
   const process0 = findProcess(await readRecordedProcesses(paths.processes), processType, paths.processes);
-  const readLaunchEnv = options.launchEnv ?? defaultLaunchEnv(layersDir, paths);
+  const readLaunchEnv = options.launchEnv ?? defaultLaunchEnv(options.layersRoot, paths);
   const startEnv: Record<string, string> = {};
   for (const [k, v] of Object.entries(options.env)) if (v !== undefined) startEnv[k] = v;
   const before = await tryLaunchEnv(readLaunchEnv, processType, log);
