@@ -106,12 +106,54 @@ async function readJson<T>(path: string, what: string): Promise<T> {
   }
 }
 
+type FieldKind = "string" | "path" | "id" | "positive" | "boolean" | "strings";
+
+const FIELD_KINDS: Record<FieldKind, { test: (v: unknown) => boolean; what: string }> = {
+  string: { test: (v) => typeof v === "string", what: "a string" },
+  path: { test: (v) => typeof v === "string" && v.startsWith("/"), what: "an absolute path" },
+  id: { test: (v) => Number.isInteger(v) && (v as number) >= 0, what: "a whole number >= 0" },
+  positive: { test: (v) => typeof v === "number" && Number.isFinite(v) && v > 0, what: "a number > 0" },
+  boolean: { test: (v) => typeof v === "boolean", what: "true or false" },
+  strings: { test: (v) => Array.isArray(v) && v.every((s) => typeof s === "string"), what: "an array of strings" },
+};
+
+/** Every field of context.json and what it must hold. */
+const CONTEXT_FIELDS: Record<keyof LiveContext, FieldKind> = {
+  version: "string",
+  layersRoot: "path",
+  appDir: "path",
+  platformApi: "string",
+  buildUid: "id",
+  buildGid: "id",
+  watch: "boolean",
+  watchDebounceMs: "positive",
+  watchIgnore: "strings",
+  stopTimeoutSeconds: "positive",
+};
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
 export async function readContext(path: string): Promise<LiveContext> {
-  const ctx = await readJson<LiveContext>(path, "tilt-live's build context is missing (was the image built with tilt-live?)");
-  if (typeof ctx.layersRoot !== "string" || typeof ctx.appDir !== "string" || typeof ctx.platformApi !== "string") {
-    throw new TiltLiveError("invalid-metadata", "layersRoot, appDir and platformApi must be strings", { path });
+  const ctx = await readJson<unknown>(path, "tilt-live's build context is missing (was the image built with tilt-live?)");
+  if (!isObject(ctx)) throw new TiltLiveError("invalid-metadata", "expected a JSON object", { path });
+  for (const [field, kind] of Object.entries(CONTEXT_FIELDS)) {
+    const { test, what } = FIELD_KINDS[kind];
+    if (!test(ctx[field])) {
+      throw new TiltLiveError("invalid-metadata", `field "${field}" must be ${what}, got ${JSON.stringify(ctx[field]) ?? "nothing"}`, { path });
+    }
   }
-  return ctx;
+  return ctx as unknown as LiveContext;
+}
+
+/** build-env.json: the process env the build's buildpacks ran with, name to value. */
+export async function readBuildEnv(path: string): Promise<Record<string, string>> {
+  const env = await readJson<unknown>(path, "tilt-live's record of the build-time environment is missing");
+  if (!isObject(env) || Object.values(env).some((v) => typeof v !== "string")) {
+    throw new TiltLiveError("invalid-metadata", "expected an object of variable names to string values", { path });
+  }
+  return env as Record<string, string>;
 }
 
 export async function readRecordedProcesses(path: string): Promise<RecordedProcess[]> {

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { detect } from "./detect.js";
-import { TiltLiveError } from "./errors.js";
+import { formatError, TiltLiveError } from "./errors.js";
 
 async function fixture(opts: { tiltfile: boolean; platformValue?: string }) {
   const root = await mkdtemp(join(tmpdir(), "tilt-live-detect-"));
@@ -52,5 +52,9 @@ describe("detect", () => {
     const f = await fixture({ tiltfile: true, platformValue: "maybe" });
     await expect(detect(f.app, f.platform, {})).rejects.toThrow(TiltLiveError);
     await expect(detect(f.app, f.platform, {})).rejects.toThrow('BP_TILT_LIVE_ENABLED must be true or false, got "maybe"');
+    const error = await detect(f.app, f.platform, {}).catch((e: unknown) => e);
+    expect(formatError(error)).toContain(
+      "  Fix: Set BP_TILT_LIVE_ENABLED to true or false (1/0, yes/no and on/off work too), or leave it unset.",
+    );
   });
 });

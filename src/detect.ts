@@ -6,7 +6,6 @@ import { access } from "node:fs/promises";
 import { join } from "node:path";
 import { ConfigVars, lookup, parseBoolean } from "./config.js";
 import { readPlatformEnv } from "./cnb/platform.js";
-import { TiltLiveError } from "./errors.js";
 
 export const DETECT_PASS = 0;
 export const DETECT_FAIL = 100;
@@ -18,12 +17,7 @@ export interface DetectResult {
 
 export async function detect(appDir: string, platformDir: string, env: NodeJS.ProcessEnv): Promise<DetectResult> {
   const platformEnv = await readPlatformEnv(platformDir);
-  let enabled;
-  try {
-    enabled = parseBoolean(lookup(platformEnv, env, ConfigVars.enabled), ConfigVars.enabled);
-  } catch (error) {
-    throw new TiltLiveError("bad-usage", (error as Error).message, { detail: "Set it to true, false, or leave it unset." });
-  }
+  const enabled = parseBoolean(lookup(platformEnv, env, ConfigVars.enabled), ConfigVars.enabled);
   if (enabled === "false") {
     // Detection cannot tell an optional member of a builder's order from a required one (--buildpack,
     // --pre/--post-buildpack); for the required case the lifecycle only says that no group passed.

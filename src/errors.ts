@@ -12,6 +12,7 @@ export type ErrorCode =
   | "no-supervisor"
   | "build-failed"
   | "uid-mismatch"
+  | "config"
   | "bad-usage"
   | "internal";
 
@@ -20,6 +21,12 @@ export interface ErrorDetails {
   path?: string;
   /** Free-form detail shown under the headline (e.g. the parser's message). */
   detail?: string;
+  /** "config": the environment variable that is wrong or missing. */
+  variable?: string;
+  /** "config": what the variable may be set to, e.g. "true or false". */
+  allowed?: string;
+  /** "bad-usage": how the command is called. */
+  usage?: string;
 }
 
 export class TiltLiveError extends Error {
@@ -97,11 +104,17 @@ export function describe(error: TiltLiveError): UserMessage {
         why: error.details.detail ?? "The image's layers belong to the user that built it; another user cannot rewrite them.",
         fix: "Run the container as the build user (`--user <uid>:<gid>`), or use the build image as the dev run image (`pack build --run-image <build image>`).",
       };
+    case "config":
+      return {
+        headline: error.message,
+        why: error.details.detail ?? `tilt-live reads ${error.details.variable ?? "this setting"} and cannot use its value.`,
+        fix: `Set ${error.details.variable ?? "the variable"} to ${error.details.allowed ?? "a valid value"}.`,
+      };
     case "bad-usage":
       return {
         headline: error.message,
         why: error.details.detail ?? "The command line was not understood.",
-        fix: "Run the tool with --help for its usage.",
+        fix: error.details.usage ? `Call it as: ${error.details.usage}` : "Run the tool with --help for its usage.",
       };
     case "internal":
       return {

@@ -23,11 +23,21 @@ export interface BuildInput {
   logger: Logger;
 }
 
-function required(env: NodeJS.ProcessEnv, name: string): string {
+/** What each variable the lifecycle gives bin/build holds (buildpack spec, "Build"). */
+const LIFECYCLE_VARS = {
+  CNB_LAYERS_DIR: "this buildpack's own layers dir, <layers root>/<escaped buildpack id>",
+  CNB_PLATFORM_DIR: "the platform dir (the one holding env/)",
+  CNB_BUILDPACK_DIR: "the buildpack's directory (the one holding buildpack.toml)",
+  CNB_BP_PLAN_PATH: "the path of this buildpack's plan.toml",
+} as const;
+
+function required(env: NodeJS.ProcessEnv, name: keyof typeof LIFECYCLE_VARS): string {
   const value = env[name];
   if (!value) {
-    throw new TiltLiveError("bad-usage", `${name} is not set`, {
-      detail: "bin/build must be run by the CNB lifecycle, which sets it.",
+    throw new TiltLiveError("config", `${name} is not set`, {
+      variable: name,
+      allowed: `${LIFECYCLE_VARS[name]}; the CNB lifecycle sets it when it runs bin/build, so run the build through a platform such as \`pack build\``,
+      detail: "bin/build is run by the CNB lifecycle, which sets CNB_LAYERS_DIR, CNB_PLATFORM_DIR, CNB_BUILDPACK_DIR and CNB_BP_PLAN_PATH.",
     });
   }
   return value;

@@ -9,7 +9,7 @@ import { readGroup, type GroupEntry } from "../cnb/group.js";
 import { writeLaunch } from "../cnb/launch.js";
 import { writeLayerToml } from "../cnb/layer.js";
 import { escapeBuildpackId, layerName } from "../cnb/names.js";
-import { ConfigVars, lookup, parseBoolean, parseList, parsePositiveInt } from "../config.js";
+import { readBuildSettings } from "../config.js";
 import { Layers, SOURCE_BUILDPACK_ID, TILT_LIVE_ID, livePaths, writeJson, type LiveContext } from "../context.js";
 import { TiltLiveError } from "../errors.js";
 import { copyTree, dropWorldWrite, exists, formatBytes, moveTree, treeSize } from "../fsutil/copy.js";
@@ -32,20 +32,6 @@ export interface LiveBuildOptions {
 }
 
 const OWN_IDS = new Set([TILT_LIVE_ID, SOURCE_BUILDPACK_ID]);
-
-function settings(input: BuildInput) {
-  const get = (name: string) => lookup(input.platformEnv, input.env, name);
-  try {
-    return {
-      watch: parseBoolean(get(ConfigVars.watch), ConfigVars.watch) === "true",
-      watchDebounceMs: parsePositiveInt(get(ConfigVars.watchDebounceMs), ConfigVars.watchDebounceMs, 100),
-      watchIgnore: parseList(get(ConfigVars.watchIgnore)),
-      stopTimeoutSeconds: parsePositiveInt(get(ConfigVars.stopTimeout), ConfigVars.stopTimeout, 10),
-    };
-  } catch (error) {
-    throw new TiltLiveError("bad-usage", (error as Error).message, {}, { cause: error });
-  }
-}
 
 export async function buildLive(input: BuildInput, options: LiveBuildOptions): Promise<void> {
   const { logger, layersRoot } = input;
@@ -79,7 +65,7 @@ export async function buildLive(input: BuildInput, options: LiveBuildOptions): P
         platformApi: input.env.CNB_PLATFORM_API ?? "",
         buildUid: options.uid,
         buildGid: options.gid,
-        ...settings(input),
+        ...readBuildSettings(input.platformEnv, input.env),
       };
       await writeJson(join(dir, "context.json"), ctx);
       logger.subprocess(`${files.join(", ")} and ${count} buildpack metadata file(s) of ${others.length} buildpack(s)`);

@@ -159,6 +159,46 @@ describe("a rebuild in the running container", () => {
     expect(await exists(join(f.root, "builder-env"))).toBe(false);
   });
 
+  it.each([
+    ["context.json", "{not json", "has unexpected content: not valid JSON"],
+    ["context.json", "[]", "has unexpected content: expected a JSON object"],
+    ["context.json", JSON.stringify({ version: "0.1.0" }), 'has unexpected content: field "layersRoot" must be an absolute path, got nothing'],
+    ["build-env.json", "{not json", "has unexpected content: not valid JSON"],
+    ["build-env.json", '{"PATH": 1}', "has unexpected content: expected an object of variable names to string values"],
+  ])("names a tampered %s (%s) and leaves the app dir alone", async (file, content, message) => {
+    await fakeLifecycle(f, 0);
+    const path = join(f.layersRoot, "tilt-live", "meta", file);
+    await writeFile(path, content);
+    const result = await rebuild()(collect);
+    expect(result.ok).toBe(false);
+    expect(output).toContain(`ERROR: ${path} ${message}`);
+    expect(await readdir(f.appDir)).toEqual([]);
+    expect(await exists(join(f.root, "builder-env"))).toBe(false);
+  });
+
+  it("checks every field of context.json", async () => {
+    const path = join(f.layersRoot, "tilt-live", "meta", "context.json");
+    const good = JSON.parse(await readFile(path, "utf8")) as Record<string, unknown>;
+    for (const [field, bad] of Object.entries({ version: 1, appDir: "relative", platformApi: null, buildUid: -1, buildGid: 1.5, watch: "yes", watchDebounceMs: 0, watchIgnore: [1], stopTimeoutSeconds: "10" })) {
+      output = "";
+      await writeFile(path, JSON.stringify({ ...good, [field]: bad }));
+      expect((await rebuild()(collect)).ok, field).toBe(false);
+      expect(output, field).toContain(`has unexpected content: field "${field}" must be`);
+    }
+  });
+
+  it("names CNB_LAYERS_DIR when the tools look for the layers elsewhere than the build put them", async () => {
+    await fakeLifecycle(f, 0);
+    const path = join(f.layersRoot, "tilt-live", "meta", "context.json");
+    const ctx = JSON.parse(await readFile(path, "utf8")) as Record<string, unknown>;
+    await writeFile(path, JSON.stringify({ ...ctx, layersRoot: "/layers" }));
+    const result = await rebuild()(collect);
+    expect(result.ok).toBe(false);
+    expect(output).toContain(`ERROR: The layers are expected at ${f.layersRoot}, but the image was built with them at /layers`);
+    expect(output).toContain("  Fix: Set CNB_LAYERS_DIR to /layers (or leave it unset when that is /layers).");
+    expect(await readdir(f.appDir)).toEqual([]);
+  });
+
   it("names tampered metadata and leaves the app dir alone", async () => {
     await fakeLifecycle(f, 0);
     await writeFile(join(f.layersRoot, "tilt-live", "meta", "context.json"), "{not json");

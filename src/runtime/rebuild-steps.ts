@@ -4,13 +4,13 @@
  * lifecycle's own builder, the recorded build-time env and the image's copies of the buildpacks.
  * The supervisor (or the standalone `rebuild --no-restart`) calls it; restarting the app is the caller's job.
  */
-import { access, constants, mkdir, readdir, readFile, rm, symlink, writeFile, copyFile } from "node:fs/promises";
+import { access, constants, mkdir, readdir, rm, symlink, writeFile, copyFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
 import { readGroup } from "../cnb/group.js";
 import { parseLayerToml } from "../cnb/layer.js";
 import { readToml } from "../cnb/toml.js";
-import { livePaths, readContext, REBUILD_MARKER, runtimePaths, type LiveContext, type LivePaths } from "../context.js";
+import { livePaths, readBuildEnv, readContext, REBUILD_MARKER, runtimePaths, type LiveContext, type LivePaths } from "../context.js";
 import { TiltLiveError, formatError, toTiltLiveError } from "../errors.js";
 import { exists } from "../fsutil/copy.js";
 import { mirrorTree, type MirrorIndex } from "../fsutil/mirror.js";
@@ -58,6 +58,7 @@ export function createRebuild(options: RebuildOptions): (onOutput: (text: string
     try {
       const paths = livePaths(options.layersRoot);
       const ctx = await readContext(paths.context);
+      checkLayersRoot(ctx, options.layersRoot);
       checkUser(ctx, options.uid ?? process.getuid?.() ?? -1);
       await step("validate", "Checked the build metadata", () => validateMetadata(paths));
       const { stats, index: next } = await step("mirror", "Mirrored the source", () => mirrorTree(paths.src, ctx.appDir, index));
@@ -91,6 +92,7 @@ export function createRebuild(options: RebuildOptions): (onOutput: (text: string
 /** Reads every metadata file the build depends on before anything is changed, so a bad one names itself. */
 async function validateMetadata(paths: LivePaths): Promise<void> {
   await readGroup(paths.group);
+  await readBuildEnv(paths.buildEnv);
   await readToml(paths.plan, "The exported plan.toml is missing");
   for (const bp of (await exists(paths.buildpackMeta)) ? await readdir(paths.buildpackMeta) : []) {
     const layers = join(paths.buildpackMeta, bp, "layers");
@@ -98,6 +100,17 @@ async function validateMetadata(paths: LivePaths): Promise<void> {
       const path = join(layers, file);
       parseLayerToml(await readToml(path, "layer metadata"), path);
     }
+  }
+}
+
+/** The image's launch.toml and layer files name the build's layers root: the tools must find the same one. */
+function checkLayersRoot(ctx: LiveContext, layersRoot: string): void {
+  if (ctx.layersRoot !== layersRoot) {
+    throw new TiltLiveError("config", `The layers are expected at ${layersRoot}, but the image was built with them at ${ctx.layersRoot}`, {
+      variable: "CNB_LAYERS_DIR",
+      allowed: `${ctx.layersRoot} (or leave it unset when that is /layers)`,
+      detail: "CNB_LAYERS_DIR in the container's env names the layers root tilt-live's tools use.",
+    });
   }
 }
 
@@ -172,7 +185,7 @@ async function runBuilder(
   const builder = join(runtimePaths(options.tmpDir).root, "builder");
   await rm(builder, { force: true });
   await symlink(paths.lifecycle, builder);
-  const recorded = JSON.parse(await readFile(paths.buildEnv, "utf8")) as Record<string, string>;
+  const recorded = await readBuildEnv(paths.buildEnv);
   const platformApi = options.env.CNB_PLATFORM_API || ctx.platformApi || FALLBACK_PLATFORM_API;
   const env: Record<string, string> = {
     ...recorded,

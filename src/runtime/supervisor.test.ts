@@ -33,7 +33,19 @@ async function setUp(processes: object[], contextExtra: object = {}): Promise<vo
   await mkdir(join(layers, "tilt-live", "src"), { recursive: true });
   await writeFile(
     join(meta, "context.json"),
-    JSON.stringify({ version: "0.1.0", layersRoot: layers, appDir: app, platformApi: "0.14", watch: false, stopTimeoutSeconds: 1, ...contextExtra }),
+    JSON.stringify({
+      version: "0.1.0",
+      layersRoot: layers,
+      appDir: app,
+      platformApi: "0.14",
+      buildUid: 1000,
+      buildGid: 1000,
+      watch: false,
+      watchDebounceMs: 100,
+      watchIgnore: [],
+      stopTimeoutSeconds: 1,
+      ...contextExtra,
+    }),
   );
   await writeFile(join(meta, "processes.json"), JSON.stringify(processes));
   await writeFile(join(meta, "group.toml"), '[[group]]\nid = "bp"\nversion = "1"\napi = "0.10"\n');

@@ -9,6 +9,7 @@ import type { StdioOptions } from "node:child_process";
 import type { Writable } from "node:stream";
 import { resolve } from "node:path";
 import { livePaths, readContext, readRecordedProcesses, runtimePaths, type LiveContext, type LivePaths, type RecordedProcess } from "../context.js";
+import { readWatchSettings } from "../config.js";
 import { TiltLiveError } from "../errors.js";
 import { readGroup } from "../cnb/group.js";
 import { exitStatus, type AppSpec } from "./app-process.js";
@@ -18,7 +19,7 @@ import { serveControl, type ControlServer } from "./control.js";
 import { refreshEnv, changedNames, type EnvMod } from "./env-mods.js";
 import { computeLaunchEnv } from "./launch-env.js";
 import { createRuntimeLog, type RuntimeLog } from "./runtime-log.js";
-import { startWatcher, watchDebounceMs, watchEnabled, type Watcher } from "./watcher.js";
+import { startWatcher, type Watcher } from "./watcher.js";
 
 export interface SignalSource {
   on(event: NodeJS.Signals, listener: (signal: NodeJS.Signals) => void): unknown;
@@ -81,11 +82,14 @@ async function tryLaunchEnv(read: (t: string) => Promise<EnvMod[]>, type: string
 export async function runSupervisor(options: SupervisorOptions): Promise<number> {
   const processType = options.argv[0];
   if (!processType || processType.startsWith("-")) {
-    throw new TiltLiveError("bad-usage", "usage: tilt-live-supervise <process type>");
+    throw new TiltLiveError("bad-usage", "tilt-live-supervise needs the process type to run", {
+      usage: "tilt-live-supervise <process type>, with a type from /layers/tilt-live/meta/processes.json (tilt-live's launch.toml does this for every process)",
+    });
   }
   const log = createRuntimeLog(options.stderr);
   const paths = livePaths(options.layersRoot);
   const ctx = await readContext(paths.context);
+  const watch = readWatchSettings(options.env, ctx); // before the app starts: a bad switch stops here
   const process0 = findProcess(await readRecordedProcesses(paths.processes), processType, paths.processes);
   const readLaunchEnv = options.launchEnv ?? defaultLaunchEnv(options.layersRoot, paths);
   const startEnv: Record<string, string> = {};
@@ -93,7 +97,7 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
   const before = await tryLaunchEnv(readLaunchEnv, processType, log);
   let currentEnv = startEnv;
   let currentProcess = process0;
-  const stopTimeoutMs = (ctx.stopTimeoutSeconds ?? 10) * 1000;
+  const stopTimeoutMs = ctx.stopTimeoutSeconds * 1000;
   const app = new AppController({ log, stopTimeoutMs, stdio: options.stdio, backoff: options.backoff });
 
   const restartApp = async (): Promise<number> => {
@@ -178,12 +182,12 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
   }
   if (stopping) await control?.close(); // a signal came while the socket was being set up
 
-  if (watchEnabled(options.env, ctx.watch)) {
-    const debounceMs = watchDebounceMs(options.env, ctx.watchDebounceMs);
+  if (watch.enabled) {
+    const debounceMs = watch.debounceMs;
     watcher = await startWatcher({
       root: paths.src,
       debounceMs,
-      ignore: ctx.watchIgnore ?? [],
+      ignore: ctx.watchIgnore,
       onTrigger: (changes) => {
         const shown = changes.slice(0, 3).join(", ") + (changes.length > 3 ? ` and ${changes.length - 3} more` : "");
         log.info(`changed: ${shown}; rebuilding${queue.busy ? " after the current build" : ""}`);

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { BuildQueue } from "./build-queue.js";
-import { startWatcher, watchDebounceMs, watchEnabled, type Watcher } from "./watcher.js";
+import { startWatcher, type Watcher } from "./watcher.js";
 
 const execFileP = promisify(execFile);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -111,17 +111,5 @@ describe("startWatcher", () => {
     await queue.idle();
     expect(builds).toEqual([1, 2]);
     expect(overlap).toBe(false);
-  });
-});
-
-describe("watch settings", () => {
-  it("reads the debounce and the switch from env first, then the context", () => {
-    expect(watchDebounceMs({ TILT_LIVE_WATCH_DEBOUNCE_MS: "250" }, 100)).toBe(250);
-    expect(watchDebounceMs({}, 40)).toBe(40);
-    expect(watchDebounceMs({ TILT_LIVE_WATCH_DEBOUNCE_MS: "soon" }, undefined)).toBe(100);
-    expect(watchEnabled({ TILT_LIVE_WATCH: "true" }, false)).toBe(true);
-    expect(watchEnabled({}, true)).toBe(true);
-    expect(watchEnabled({ TILT_LIVE_WATCH: "false" }, true)).toBe(false);
-    expect(watchEnabled({}, undefined)).toBe(false);
   });
 });

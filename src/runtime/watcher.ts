@@ -143,18 +143,3 @@ export async function startWatcher(options: WatcherOptions): Promise<Watcher> {
     },
   };
 }
-
-/** The debounce the supervisor uses: TILT_LIVE_WATCH_DEBOUNCE_MS, else the context's, else 100 ms. */
-export function watchDebounceMs(env: NodeJS.ProcessEnv, fromContext: number | undefined): number {
-  const fromEnv = Number.parseInt(env.TILT_LIVE_WATCH_DEBOUNCE_MS ?? "", 10);
-  if (Number.isFinite(fromEnv) && fromEnv >= 0) return fromEnv;
-  return typeof fromContext === "number" && fromContext >= 0 ? fromContext : 100;
-}
-
-/** Whether the supervisor watches: TILT_LIVE_WATCH=true|1 at runtime, or `watch` in the build context. */
-export function watchEnabled(env: NodeJS.ProcessEnv, fromContext: boolean | undefined): boolean {
-  const value = (env.TILT_LIVE_WATCH ?? "").toLowerCase();
-  if (value === "true" || value === "1") return true;
-  if (value === "false" || value === "0") return false;
-  return fromContext === true;
-}
