@@ -69,7 +69,8 @@ init_binary() {
   [[ -f native/tilt-live-init.c ]] || return 0
   [[ "$arch" == amd64 ]] || { util::print::info "no cross compiler: the $arch image runs without the init"; return 0; }
   command -v gcc >/dev/null || util::die "gcc is needed to build native/tilt-live-init.c (apt-get install gcc libc6-dev)"
-  gcc -static -Os -Wall -Werror -o "${DIST}/work/tilt-live-init-${arch}" native/tilt-live-init.c
+  local cflags; read -ra cflags <native/cflags
+  gcc "${cflags[@]}" -o "${DIST}/work/tilt-live-init-${arch}" native/tilt-live-init.c
   strip "${DIST}/work/tilt-live-init-${arch}"
 }
 

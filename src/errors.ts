@@ -2,6 +2,8 @@
  * Every failure tilt-live reports to a user is a TiltLiveError with a code. `describe` maps each code to a
  * headline, the reason and how to fix it; the switch is exhaustive, so a new code cannot ship without a message.
  */
+import { errnoCode } from "./fsutil/errno.js";
+
 export type ErrorCode =
   | "missing-file"
   | "malformed-toml"
@@ -128,10 +130,10 @@ export function describe(error: TiltLiveError): UserMessage {
 /** Turns anything thrown into a TiltLiveError, recognising the filesystem errors users can act on. */
 export function toTiltLiveError(error: unknown, path?: string): TiltLiveError {
   if (error instanceof TiltLiveError) return error;
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const code = errnoCode(error);
   // copyFile and rename report the source as `path` and the target as `dest`: a full disk is the target's.
   const dest = (error as { dest?: unknown } | undefined)?.dest;
-  const errPath = (code === "ENOSPC" || code === "EDQUOT") && typeof dest === "string" ? dest : ((error as NodeJS.ErrnoException | undefined)?.path ?? path);
+  const errPath = (code === "ENOSPC" || code === "EDQUOT") && typeof dest === "string" ? dest : ((error as { path?: string } | undefined)?.path ?? path);
   const message = error instanceof Error ? error.message : String(error);
   if (code === "ENOSPC" || code === "EDQUOT") {
     return new TiltLiveError("disk-full", message, { path: errPath }, { cause: error });

@@ -12,16 +12,12 @@ import { parseLayerToml } from "../cnb/layer.js";
 import { readToml } from "../cnb/toml.js";
 import { livePaths, readBuildEnv, readContext, REBUILD_MARKER, runtimePaths, type LiveContext, type LivePaths } from "../context.js";
 import { TiltLiveError, formatError, toTiltLiveError } from "../errors.js";
-import { exists } from "../fsutil/copy.js";
+import { exists, readdirIfExists } from "../fsutil/copy.js";
+import { unlessMissing } from "../fsutil/errno.js";
 import { mirrorTree, type MirrorIndex } from "../fsutil/mirror.js";
 import { formatSeconds } from "../log/logger.js";
+import type { BuildResult } from "./build-queue.js";
 import { checkSyntax } from "./syntax-check.js";
-
-export interface BuildResult {
-  ok: boolean;
-  exitCode: number;
-  timings: Record<string, number>;
-}
 
 export interface RebuildOptions {
   /** The layers root (context.layersRoot(env)): where the image's layers are, and CNB_LAYERS_DIR for the builder. */
@@ -94,9 +90,9 @@ async function validateMetadata(paths: LivePaths): Promise<void> {
   await readGroup(paths.group);
   await readBuildEnv(paths.buildEnv);
   await readToml(paths.plan, "The exported plan.toml is missing");
-  for (const bp of (await exists(paths.buildpackMeta)) ? await readdir(paths.buildpackMeta) : []) {
+  for (const bp of await readdirIfExists(paths.buildpackMeta)) {
     const layers = join(paths.buildpackMeta, bp, "layers");
-    for (const file of (await exists(layers)) ? await readdir(layers) : []) {
+    for (const file of await readdirIfExists(layers)) {
       const path = join(layers, file);
       parseLayerToml(await readToml(path, "layer metadata"), path);
     }
@@ -138,14 +134,14 @@ async function restoreLayers(layersRoot: string, paths: LivePaths): Promise<stri
       if (entry.name.endsWith(".ignore")) await rm(join(bpDir, entry.name), { recursive: true, force: true });
     }
     const layerTomls = join(paths.buildpackMeta, bp, "layers");
-    for (const file of (await exists(layerTomls)) ? await readdir(layerTomls) : []) {
+    for (const file of await readdirIfExists(layerTomls)) {
       if (!(await exists(join(bpDir, file)))) {
         await copyFile(join(layerTomls, file), join(bpDir, file));
         restored.push(`${bp}/${file}`);
       }
     }
     const carried = join(paths.carried, bp);
-    for (const entry of (await exists(carried)) ? await readdir(carried, { withFileTypes: true }) : []) {
+    for (const entry of (await unlessMissing(readdir(carried, { withFileTypes: true }))) ?? []) {
       if (entry.isDirectory() && !(await exists(join(bpDir, entry.name)))) {
         // A link, not a copy: moving a directory out of a lower image layer copies it on overlayfs
         // (hundreds of MB for a toolchain). The lifecycle and the buildpacks follow the link; a buildpack
@@ -163,7 +159,7 @@ async function preparePlatform(tmpDir: string | undefined, recordedEnv: string):
   const dir = runtimePaths(tmpDir).platform;
   await rm(dir, { recursive: true, force: true });
   await mkdir(join(dir, "env"), { recursive: true, mode: 0o700 });
-  for (const name of (await exists(recordedEnv)) ? await readdir(recordedEnv) : []) {
+  for (const name of await readdirIfExists(recordedEnv)) {
     await copyFile(join(recordedEnv, name), join(dir, "env", name));
   }
   await mkdir(join(dir, "tilt-live"));

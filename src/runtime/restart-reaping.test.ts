@@ -4,25 +4,17 @@
  * in front, as in the image. Every process of each old run ends, and no zombie stays behind.
  * Real processes: init is built with gcc, the controller runs in a Node child bundled by esbuild.
  */
-import { execFileSync, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildInit, hasGcc } from "../testing/init-binary.js";
 
-const INIT_SOURCE = resolve(import.meta.dirname, "../../native/tilt-live-init.c");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function hasGcc(): boolean {
-  try {
-    execFileSync("sh", ["-c", "command -v gcc"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 interface Proc {
   pid: number;
@@ -88,7 +80,7 @@ describe.skipIf(!hasGcc())("20 restarts of a forking app under tilt-live-init (s
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "reaping-"));
     init = join(dir, "tilt-live-init");
-    execFileSync("gcc", ["-static", "-Os", "-Wall", "-Wextra", "-o", init, INIT_SOURCE], { stdio: "inherit" });
+    buildInit(init);
     driver = join(dir, "driver.mjs");
     await build({
       stdin: { contents: DRIVER, resolveDir: import.meta.dirname, loader: "ts", sourcefile: "driver.ts" },

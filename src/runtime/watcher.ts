@@ -16,6 +16,7 @@
 import { watch, type FSWatcher } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
+import { isMissing } from "../fsutil/errno.js";
 import { compileGlobs } from "./glob.js";
 
 export const DEFAULT_WATCH_IGNORE = [
@@ -99,7 +100,7 @@ export async function startWatcher(options: WatcherOptions): Promise<Watcher> {
       const info = await stat(path);
       if (info.isDirectory() && !watchers.has(path)) await addDir(path);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") unwatchUnder(path);
+      if (isMissing(error)) unwatchUnder(path);
       else report(error);
     }
   };
@@ -112,7 +113,7 @@ export async function startWatcher(options: WatcherOptions): Promise<Watcher> {
         void onEvent(dir, event, typeof filename === "string" ? filename : null);
       });
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "ENOENT") report(error);
+      if (!isMissing(error)) report(error);
       return;
     }
     w.on("error", () => unwatchUnder(dir));
@@ -121,7 +122,7 @@ export async function startWatcher(options: WatcherOptions): Promise<Watcher> {
     try {
       entries = await readdir(dir, { withFileTypes: true });
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "ENOENT") report(error);
+      if (!isMissing(error)) report(error);
       return;
     }
     for (const entry of entries) {
