@@ -108,7 +108,7 @@ async function main(): Promise<void> {
     console.log(`\n${r.language}: one-line change until the new response (median)`);
     console.log(row("1 full pack build + container replacement", r.full));
     console.log(row("2 tilt-live live update (sync+rebuild+restart)", r.live));
-    console.log(row("3 floor (incremental compile + start)", r.floor));
+    console.log(row(`3 floor (${language(r.language).floorLabel})`, r.floor));
     console.log(row("tilt-live's own overhead in (2)", r.overhead));
     console.log(`  rebuild steps: ${Object.entries(r.rebuildSteps).map(([k, v]) => `${k} ${seconds(v.median)}`).join(", ")}`);
     console.log(`  (1)/(2) = ${(r.full.median / r.live.median).toFixed(1)} (target >= 15); (2)/(3) = ${(r.live.median / r.floor.median).toFixed(2)} (target <= 1.5); overhead ${Math.round(r.overhead.median)} ms (target <= 300)`);

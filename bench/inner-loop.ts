@@ -2,7 +2,7 @@
 // written until GET / answers the new message:
 //   full  - pack build (trusted builder, pull policy never, warm cache) + replace the container
 //   live  - tilt-live: sync the file into the snapshot, run rebuild, supervisor restarts the app
-//   floor - the same incremental compile inside the container plus a process start (no tilt-live at all)
+//   floor - the same incremental compile (none for Node.js and Python) inside the container plus a process start (no tilt-live at all)
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { execa } from "execa";

@@ -154,6 +154,9 @@ describe("runSupervisor", () => {
     const failed = await sendControl(socket, { op: "rebuild", restart: true }, (m) => m.type === "log" && logs.push(m.text));
     expect(failed).toMatchObject({ type: "result", ok: false, exitCode: 1 });
     expect(logs).toEqual(["building\n"]);
+    // The requester got the output; the container log has the summary, not a second copy.
+    expect(stderr.join("")).toMatch(/\[tilt-live\] rebuild #1 failed with exit 1 in [\d.]+s; the app was left as it was \(pid \d+\)/);
+    expect(stderr.join("")).not.toContain("building\n");
     expect((await fetchApp()).pid).toBe(first.pid);
 
     ok = true;
@@ -228,13 +231,19 @@ describe("runSupervisor", () => {
     const mods = await computeLaunchEnv({ layersRoot: layers, buildpacks: [{ id: "bp", api: "0.10" }], processType: "web" });
     await start({
       env: applyEnvMods({ PATH: process.env.PATH, CNB_LAYERS_DIR: layers, PORT_FILE: join(root, "port"), TILT_LIVE_WATCH: "true", TILT_LIVE_WATCH_DEBOUNCE_MS: "50" }, mods),
-      build: async () => ((builds += 1), { ok: true, exitCode: 0, timings: {} }),
+      build: async (onOutput) => {
+        builds += 1;
+        onOutput("compiled by the watcher's build\n");
+        return { ok: true, exitCode: 0, timings: {} };
+      },
     });
     await waitFor(fetchApp);
     await waitFor(async () => (stderr.join("").includes("watching") ? true : undefined));
     await writeFile(join(layers, "tilt-live", "src", "main.go"), "package main");
     await waitFor(async () => (builds === 1 ? true : undefined));
     expect(stderr.join("")).toContain("changed: main.go; rebuilding");
+    // Nobody requested this build: its output goes to the container log.
+    expect(stderr.join("")).toContain("compiled by the watcher's build\n");
   });
 
   it("rejects an unknown process type", async () => {

@@ -202,8 +202,11 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
   for (const [k, v] of Object.entries(options.env)) if (v !== undefined) startEnv[k] = v;
   const restarter = await createRestarter(s, options, startEnv, recorded);
   const queue = createBuildQueue(s, options.build, restarter.restart);
+  // A requester (the rebuild command) shows the output itself, so the container log gets only the summary
+  // lines; under Tilt both land in one pane, and each line would show twice. The watcher's builds have
+  // no requester: their output goes to the container log.
   const requestBuild = (restart: boolean, onOutput?: (text: string) => void) =>
-    queue.request({ restart, onOutput: (text) => (s.log.raw(text), onOutput?.(text)) });
+    queue.request({ restart, onOutput: onOutput ?? ((text) => s.log.raw(text)) });
 
   s.app.start(restarter.initial);
 
