@@ -19,6 +19,7 @@ import {
   type Platform,
   type RunningContainer,
 } from "./harness/index.js";
+import { failFast } from "./harness/suite.js";
 import { copySample, deleteSyncedFile, liveBuildArgs, REBUILD, SYNC_TARGET, syncFile, waitForBody } from "./harness/live.js";
 
 /** A build-time value with quotes, shell metacharacters and unicode (pack's --env cannot carry a newline). */
@@ -75,7 +76,8 @@ describe("faults and bad input on the Go sample", () => {
     await resources.cleanup();
   });
 
-  describe("one container, in order", () => {
+  describe.sequential("one container, in order", () => {
+    failFast();
     let c: RunningContainer;
     let appDirMode: string;
     beforeAll(async () => {
