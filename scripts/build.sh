@@ -43,7 +43,7 @@ check_versions() {
 
 bundle() {
   mkdir -p "${DIST}/work"
-  npx esbuild src/main.ts --bundle --platform=node --target=node20 --format=cjs \
+  npx esbuild src/entry.ts --bundle --platform=node --target=node20 --format=cjs \
     --outfile="${DIST}/work/tilt-live.cjs" --log-level=warning \
     --define:TILT_LIVE_VERSION="\"$1\""
 }

@@ -1,12 +1,12 @@
-import { mkdtemp, mkdir, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { tempDir } from "./testing/temp-dir.js";
 import { detect } from "./detect.js";
 import { formatError, TiltLiveError } from "./errors.js";
 
 async function fixture(opts: { tiltfile: boolean; platformValue?: string }) {
-  const root = await mkdtemp(join(tmpdir(), "tilt-live-detect-"));
+  const root = await tempDir("tilt-live-detect-");
   const app = join(root, "workspace");
   const platform = join(root, "platform");
   await mkdir(join(platform, "env"), { recursive: true });

@@ -56,19 +56,25 @@ function descendants(root: number): Proc[] {
 // The app: a direct child, a double-forked orphan, and a child that ignores SIGTERM; the shell waits.
 const APP = `sleep 1000 & (sleep 1001 &) ; (trap '' TERM; exec sleep 1002) & echo $$ >> runs; wait`;
 
+// The driver replaces each run once it has started its children and written its pid (a fixed delay would
+// replace a run that a loaded machine has not even started yet).
 const DRIVER = `
-import { writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { AppController } from "./app-controller.js";
 const log = { info: (t) => process.stderr.write("[driver] " + t + "\\n"), raw() {}, seconds: (ms) => (ms / 1000).toFixed(1) + "s" };
 const app = new AppController({ log, stopTimeoutMs: 2000, stdio: ["ignore", "ignore", "inherit"] });
 const spec = { command: ["sh", "-c", process.env.APP], args: [], cwd: process.cwd(), env: { PATH: process.env.PATH } };
 process.on("SIGTERM", async () => { await app.shutdown("SIGTERM"); process.exit(0); });
+const runsLogged = () => (existsSync("runs") ? readFileSync("runs", "utf8").trim().split("\\n").length : 0);
+const untilRunsLogged = async (n) => {
+  while (runsLogged() < n) await new Promise((r) => setTimeout(r, 20));
+};
 app.start(spec);
 for (let i = 0; i < 20; i++) {
-  await new Promise((r) => setTimeout(r, 100));
+  await untilRunsLogged(i + 1);
   await app.replace(spec);
 }
-await new Promise((r) => setTimeout(r, 300));
+await untilRunsLogged(21);
 writeFileSync("done", String(app.current.pid));
 setInterval(() => {}, 1000);
 `;
@@ -122,8 +128,9 @@ describe.skipIf(!hasGcc())("20 restarts of a forking app under tilt-live-init (s
       child.kill("SIGTERM");
     }
     expect(await exited).toBe(0);
-    await sleep(100);
-    const survivors = processes().filter((p) => seen.has(p.pid) && p.comm === "sleep");
+    const alive = () => processes().filter((p) => seen.has(p.pid) && p.comm === "sleep");
+    for (let i = 0; i < 100 && alive().length > 0; i++) await sleep(50); // the kernel ends them asynchronously
+    const survivors = alive();
     for (const p of survivors) process.kill(p.pid, "SIGKILL"); // a failed run must not leak its sleeps
     expect(survivors).toEqual([]);
   }, 90_000);

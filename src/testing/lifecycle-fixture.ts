@@ -2,10 +2,10 @@
  * Test helper: a temp dir laid out as the lifecycle lays out a build container: /cnb/buildpacks, the layers
  * root with group.toml, plan.toml and other buildpacks' layers, the platform dir and the app dir.
  */
-import { mkdir, mkdtemp, writeFile, chmod } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, writeFile, chmod } from "node:fs/promises";
 import { join } from "node:path";
 import { Logger } from "../log/logger.js";
+import { tempDir } from "./temp-dir.js";
 
 export interface LifecycleFixture {
   root: string;
@@ -28,7 +28,7 @@ export const GO_GROUP = [
 ];
 
 export async function lifecycleFixture(group = GO_GROUP): Promise<LifecycleFixture> {
-  const root = await mkdtemp(join(tmpdir(), "tilt-live-lifecycle-"));
+  const root = await tempDir("tilt-live-lifecycle-");
   const cnbBuildpacks = join(root, "cnb", "buildpacks");
   const layersRoot = join(root, "layers");
   const platformDir = join(root, "platform");
