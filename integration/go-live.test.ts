@@ -42,7 +42,7 @@ describe.sequential("tilt-live on the Go sample", () => {
       "  Processes, each under the tilt-live supervisor",
       "    hello (default): /layers/paketo-buildpacks_go-build/targets/bin/hello",
     ]) {
-      expect(log).toMatch(new RegExp(`^(\\[builder\\] )?${escape(line)}$`, "m"));
+      expect(log).toMatch(new RegExp(`^(\\[builder\\] )?${escapeRegExp(line)}$`, "m"));
     }
     expect(log).toMatch(/^(\[builder\] )? {4}paketo-buildpacks\/go-dist:go \(build\+cache, [\d.]+ MiB\)$/m);
     expect(log).toMatch(/^(\[builder\] )? {4}paketo-buildpacks\/go-build:gocache \(cache, [\d.]+ (KiB|MiB)\)$/m);
@@ -148,7 +148,7 @@ describe.sequential("tilt-live on the Go sample", () => {
   });
 });
 
-function escape(text: string): string {
+function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 

@@ -2,7 +2,16 @@ import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { parseToml } from "./cnb/toml.js";
-import { ConfigVars, Defaults, DOCUMENTED_DEFAULTS, parseBoolean, parseList, parsePositiveInt, readBuildSettings, readWatchSettings } from "./config.js";
+import {
+  ConfigVars,
+  Defaults,
+  DOCUMENTED_DEFAULTS,
+  parseBoolean,
+  parseList,
+  parsePositiveInt,
+  readBuildSettings,
+  readWatchSettings,
+} from "./config.js";
 import { formatError, TiltLiveError } from "./errors.js";
 
 const repoFile = (name: string) => fileURLToPath(new URL(`../${name}`, import.meta.url));
@@ -39,7 +48,9 @@ describe("configuration parsing", () => {
     for (const bad of ["0", "-1", "1.5", "soon", "12ms"]) {
       const error = thrown(() => parsePositiveInt(bad, "BP_TILT_LIVE_STOP_TIMEOUT", 10));
       expect(error.code, bad).toBe("config");
-      expect(formatError(error), bad).toContain("Fix: Set BP_TILT_LIVE_STOP_TIMEOUT to a whole number greater than 0, or leave it unset for the default (10).");
+      expect(formatError(error), bad).toContain(
+        "Fix: Set BP_TILT_LIVE_STOP_TIMEOUT to a whole number greater than 0, or leave it unset for the default (10).",
+      );
     }
   });
 
@@ -61,16 +72,23 @@ describe("configuration parsing", () => {
         { BP_TILT_LIVE_WATCH: "false", BP_TILT_LIVE_WATCH_DEBOUNCE_MS: "40", BP_TILT_LIVE_WATCH_IGNORE: "*.log,tmp/*" },
       ),
     ).toEqual({ watch: true, watchDebounceMs: 40, watchIgnore: ["*.log", "tmp/*"], stopTimeoutSeconds: 3 });
-    expect(() => readBuildSettings({ BP_TILT_LIVE_WATCH_DEBOUNCE_MS: "fast" }, {})).toThrow(/BP_TILT_LIVE_WATCH_DEBOUNCE_MS must be a positive whole number/);
+    expect(() => readBuildSettings({ BP_TILT_LIVE_WATCH_DEBOUNCE_MS: "fast" }, {})).toThrow(
+      /BP_TILT_LIVE_WATCH_DEBOUNCE_MS must be a positive whole number/,
+    );
   });
 
   it("lets the run-time switches override the build's settings, as strictly as the build-time ones", () => {
     const recorded = { watch: false, watchDebounceMs: 40 };
     expect(readWatchSettings({}, recorded)).toEqual({ enabled: false, debounceMs: 40 });
     expect(readWatchSettings({}, { watch: true, watchDebounceMs: 40 })).toEqual({ enabled: true, debounceMs: 40 });
-    expect(readWatchSettings({ TILT_LIVE_WATCH: "yes", TILT_LIVE_WATCH_DEBOUNCE_MS: "250" }, recorded)).toEqual({ enabled: true, debounceMs: 250 });
+    expect(readWatchSettings({ TILT_LIVE_WATCH: "yes", TILT_LIVE_WATCH_DEBOUNCE_MS: "250" }, recorded)).toEqual({
+      enabled: true,
+      debounceMs: 250,
+    });
     expect(readWatchSettings({ TILT_LIVE_WATCH: "0" }, { watch: true, watchDebounceMs: 40 })).toEqual({ enabled: false, debounceMs: 40 });
-    expect(formatError(thrown(() => readWatchSettings({ TILT_LIVE_WATCH: "sometimes" }, recorded)))).toContain("Fix: Set TILT_LIVE_WATCH to true or false");
+    expect(formatError(thrown(() => readWatchSettings({ TILT_LIVE_WATCH: "sometimes" }, recorded)))).toContain(
+      "Fix: Set TILT_LIVE_WATCH to true or false",
+    );
     expect(formatError(thrown(() => readWatchSettings({ TILT_LIVE_WATCH_DEBOUNCE_MS: "soon" }, recorded)))).toContain(
       "Fix: Set TILT_LIVE_WATCH_DEBOUNCE_MS to a whole number greater than 0, or leave it unset for the default (40).",
     );
@@ -80,7 +98,9 @@ describe("configuration parsing", () => {
 describe("the configuration tables", () => {
   it("buildpack.toml lists every tilt-live variable with the default the code uses", async () => {
     const path = repoFile("buildpack.toml");
-    const table = parseToml(await readFile(path, "utf8"), path) as { metadata: { configurations: Array<{ name: string; default?: string }> } };
+    const table = parseToml(await readFile(path, "utf8"), path) as {
+      metadata: { configurations: Array<{ name: string; default?: string }> };
+    };
     const listed = Object.fromEntries(table.metadata.configurations.map((c) => [c.name, c.default]));
     const expected = Object.fromEntries(Object.entries(DOCUMENTED_DEFAULTS).filter(([name]) => name !== ConfigVars.logLevel));
     expect(listed).toEqual(expected);

@@ -96,7 +96,10 @@ export function readBuildSettings(platformEnv: Record<string, string>, env: Node
 }
 
 /** Whether and how the supervisor watches: the run-time switches win over what the build recorded. */
-export function readWatchSettings(env: NodeJS.ProcessEnv, recorded: Pick<BuildSettings, "watch" | "watchDebounceMs">): { enabled: boolean; debounceMs: number } {
+export function readWatchSettings(
+  env: NodeJS.ProcessEnv,
+  recorded: Pick<BuildSettings, "watch" | "watchDebounceMs">,
+): { enabled: boolean; debounceMs: number } {
   const watch = parseBoolean(env[RuntimeVars.watch], RuntimeVars.watch);
   return {
     enabled: watch === "unset" ? recorded.watch : watch === "true",

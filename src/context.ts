@@ -141,7 +141,9 @@ export async function readContext(path: string): Promise<LiveContext> {
   for (const [field, kind] of Object.entries(CONTEXT_FIELDS)) {
     const { test, what } = FIELD_KINDS[kind];
     if (!test(ctx[field])) {
-      throw new TiltLiveError("invalid-metadata", `field "${field}" must be ${what}, got ${JSON.stringify(ctx[field]) ?? "nothing"}`, { path });
+      throw new TiltLiveError("invalid-metadata", `field "${field}" must be ${what}, got ${JSON.stringify(ctx[field]) ?? "nothing"}`, {
+        path,
+      });
     }
   }
   return ctx as unknown as LiveContext;

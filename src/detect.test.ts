@@ -43,9 +43,7 @@ describe("detect", () => {
 
   it("explains why it did not pass", async () => {
     const f = await fixture({ tiltfile: false });
-    expect((await detect(f.app, f.platform, {})).reason).toBe(
-      "no Tiltfile in the app root (set BP_TILT_LIVE_ENABLED=true to force)",
-    );
+    expect((await detect(f.app, f.platform, {})).reason).toBe("no Tiltfile in the app root (set BP_TILT_LIVE_ENABLED=true to force)");
   });
 
   it("rejects a value that is not a boolean", async () => {

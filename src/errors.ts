@@ -133,7 +133,8 @@ export function toTiltLiveError(error: unknown, path?: string): TiltLiveError {
   const code = errnoCode(error);
   // copyFile and rename report the source as `path` and the target as `dest`: a full disk is the target's.
   const dest = (error as { dest?: unknown } | undefined)?.dest;
-  const errPath = (code === "ENOSPC" || code === "EDQUOT") && typeof dest === "string" ? dest : ((error as { path?: string } | undefined)?.path ?? path);
+  const errPath =
+    (code === "ENOSPC" || code === "EDQUOT") && typeof dest === "string" ? dest : ((error as { path?: string } | undefined)?.path ?? path);
   const message = error instanceof Error ? error.message : String(error);
   if (code === "ENOSPC" || code === "EDQUOT") {
     return new TiltLiveError("disk-full", message, { path: errPath }, { cause: error });

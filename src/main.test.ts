@@ -7,12 +7,18 @@ import { tempDir } from "./testing/temp-dir.js";
 
 describe("invokedAs", () => {
   it("takes the tool from the name the executable was called by", () => {
-    expect(invokedAs(["/cnb/buildpacks/tilt-live/0.1.0/bin/tilt-live", "/cnb/buildpacks/tilt-live/0.1.0/bin/detect"])).toEqual({ name: "detect", args: [] });
+    expect(invokedAs(["/cnb/buildpacks/tilt-live/0.1.0/bin/tilt-live", "/cnb/buildpacks/tilt-live/0.1.0/bin/detect"])).toEqual({
+      name: "detect",
+      args: [],
+    });
     expect(invokedAs(["x", "/layers/tilt-live/tools/bin/rebuild", "--no-restart"])).toEqual({ name: "rebuild", args: ["--no-restart"] });
   });
 
   it("takes it from the first argument when called as tilt-live or as a script, with help as the default", () => {
-    expect(invokedAs(["x", "/layers/tilt-live/tools/bin/tilt-live", "tilt-live-supervise", "web"])).toEqual({ name: "tilt-live-supervise", args: ["web"] });
+    expect(invokedAs(["x", "/layers/tilt-live/tools/bin/tilt-live", "tilt-live-supervise", "web"])).toEqual({
+      name: "tilt-live-supervise",
+      args: ["web"],
+    });
     expect(invokedAs(["/usr/bin/node", "/repo/dist/work/tilt-live.cjs", "build"])).toEqual({ name: "build", args: [] });
     expect(invokedAs(["x", "tilt-live"])).toEqual({ name: "help", args: [] });
   });

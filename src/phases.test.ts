@@ -53,7 +53,9 @@ describe("runBuild", () => {
     const io = captureIo({ ...env, TILT_LIVE_LIFECYCLE_PATH: f.lifecyclePath }, f.appDir);
     expect(await runBuild(io, "0.1.0")).toBe(1);
     expect(io.err()).toContain('ERROR: BP_TILT_LIVE_STOP_TIMEOUT must be a positive whole number, got "soon"');
-    expect(io.err()).toContain("Fix: Set BP_TILT_LIVE_STOP_TIMEOUT to a whole number greater than 0, or leave it unset for the default (10).");
+    expect(io.err()).toContain(
+      "Fix: Set BP_TILT_LIVE_STOP_TIMEOUT to a whole number greater than 0, or leave it unset for the default (10).",
+    );
   });
 
   it("exits 1 naming each variable the lifecycle should have set", async () => {

@@ -37,7 +37,9 @@ describe("rebuild", () => {
     const io = captureIo(c.env);
     expect(await runTool("rebuild", [], io, { tmpDir: c.tmpDir })).toBe(1);
     expect(io.err()).toBe("[tilt-live] no supervisor in this container: building here; the app is not restarted\n");
-    expect(io.out()).toContain(`ERROR: tilt-live's build context is missing (was the image built with tilt-live?): ${join(c.env.CNB_LAYERS_DIR, "tilt-live", "meta", "context.json")} does not exist`);
+    expect(io.out()).toContain(
+      `ERROR: tilt-live's build context is missing (was the image built with tilt-live?): ${join(c.env.CNB_LAYERS_DIR, "tilt-live", "meta", "context.json")} does not exist`,
+    );
     const quiet = captureIo(c.env);
     expect(await runTool("rebuild", ["--no-restart"], quiet, { tmpDir: c.tmpDir })).toBe(1);
     expect(quiet.err()).toBe(""); // --no-restart asked for no restart: nothing to warn about

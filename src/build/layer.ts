@@ -3,7 +3,6 @@ import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { writeLayerToml, type LayerTypes } from "../cnb/layer.js";
 import { layerName } from "../cnb/names.js";
-import type { TomlTable } from "../cnb/toml.js";
 import type { Logger } from "../log/logger.js";
 
 export const LAUNCH_ONLY: LayerTypes = { launch: true, build: false, cache: false };
@@ -14,13 +13,13 @@ export async function contributeLayer(
   name: string,
   types: LayerTypes,
   logger: Logger,
-  fill: (dir: string) => Promise<TomlTable | void>,
+  fill: (dir: string) => Promise<void>,
 ): Promise<string> {
   const dir = join(ownLayersDir, layerName(name));
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
-  const metadata = (await fill(dir)) ?? {};
-  await writeLayerToml(ownLayersDir, layerName(name), { types, metadata });
+  await fill(dir);
+  await writeLayerToml(ownLayersDir, layerName(name), { types, metadata: {} });
   logger.debug(`layer ${name}: ${JSON.stringify(types)}`);
   return dir;
 }

@@ -128,7 +128,7 @@ describe("the tilt-live build on a Go group", () => {
   it("logs that this is a development image, and times each step", async () => {
     expect(f.output.text).toContain("  This is a DEVELOPMENT image: it holds the app's source, toolchains and tilt-live's rebuild tools\n");
     expect(f.output.text.match(/\n {4}Completed in \d+(\.\d+)?s\n/g)?.length).toBeGreaterThanOrEqual(4);
-    expect(f.output.text).toContain("    web (default): " + join(f.layersRoot, "paketo-buildpacks_go-build", "targets", "bin", "app") + "\n");
+    expect(f.output.text).toContain(`    web (default): ${join(f.layersRoot, "paketo-buildpacks_go-build", "targets", "bin", "app")}\n`);
   });
 
   it("in rebuild mode only re-reads the processes and keeps the layers", async () => {

@@ -63,7 +63,7 @@ async function mirrorDir(source: string, dest: string, rel: string, srcStat: Sta
     await rm(dest, { force: true, recursive: true });
     stats.deleted++;
   }
-  if (!destStat || !destStat.isDirectory()) await mkdir(dest, { mode: srcStat.mode & 0o7777 });
+  if (!destStat?.isDirectory()) await mkdir(dest, { mode: srcStat.mode & 0o7777 });
   // The destination root (the app dir) is the platform's: a volume or tmpfs there may belong to root.
   else if (rel !== "" && (destStat.mode & 0o7777) !== (srcStat.mode & 0o7777)) await chmod(dest, srcStat.mode & 0o7777);
   stats.dirs++;

@@ -84,7 +84,8 @@ export class AppController {
     if (!app) return undefined;
     if (!app.running) return app.exited;
     const exit = await app.stop(this.options.stopTimeoutMs, signal);
-    if (exit.killed) this.options.log.info(`the app did not stop within ${this.options.log.seconds(this.options.stopTimeoutMs)}: sent SIGKILL`);
+    if (exit.killed)
+      this.options.log.info(`the app did not stop within ${this.options.log.seconds(this.options.stopTimeoutMs)}: sent SIGKILL`);
     return exit;
   }
 

@@ -87,7 +87,10 @@ describe("control channel", () => {
   it("removes a stale socket file left by a dead supervisor", async () => {
     // A real socket file with no listener: a child process binds it and is killed without cleanup.
     await serveControl(socket, handlers).then((s) => s.close());
-    const child = spawn(process.execPath, ["-e", `require("net").createServer().listen(${JSON.stringify(socket)}, () => console.log("up"))`]);
+    const child = spawn(process.execPath, [
+      "-e",
+      `require("net").createServer().listen(${JSON.stringify(socket)}, () => console.log("up"))`,
+    ]);
     await new Promise((r) => child.stdout.once("data", r));
     child.kill("SIGKILL");
     await new Promise((r) => child.once("exit", r));

@@ -57,7 +57,9 @@ export function parseRequest(line: string): ControlRequest | undefined {
 function parseMessage(line: string): ControlMessage | undefined {
   try {
     const value: unknown = JSON.parse(line);
-    return typeof value === "object" && value !== null && typeof (value as { type?: unknown }).type === "string" ? (value as ControlMessage) : undefined;
+    return typeof value === "object" && value !== null && typeof (value as { type?: unknown }).type === "string"
+      ? (value as ControlMessage)
+      : undefined;
   } catch {
     return undefined;
   }
@@ -167,8 +169,7 @@ export function sendControl(
     socket.once("connect", () => socket.write(`${JSON.stringify(request)}\n`));
     socket.on("data", (chunk) => {
       buffer += chunk.toString("utf8");
-      let nl: number;
-      while ((nl = buffer.indexOf("\n")) !== -1) {
+      for (let nl = buffer.indexOf("\n"); nl !== -1; nl = buffer.indexOf("\n")) {
         const line = buffer.slice(0, nl);
         buffer = buffer.slice(nl + 1);
         if (line.trim() === "") continue;
@@ -176,7 +177,11 @@ export function sendControl(
         if (!message) {
           // Not the supervisor's protocol (another program on the socket, or a torn write): stop reading.
           socket.destroy();
-          reject(new TiltLiveError("internal", `the control socket sent a line that is not a tilt-live message: ${line.slice(0, 200)}`, { path: socketPath }));
+          reject(
+            new TiltLiveError("internal", `the control socket sent a line that is not a tilt-live message: ${line.slice(0, 200)}`, {
+              path: socketPath,
+            }),
+          );
           return;
         }
         onMessage(message);
@@ -185,7 +190,14 @@ export function sendControl(
     });
     socket.on("error", (error: NodeJS.ErrnoException) => {
       if (error.code === "ENOENT" || error.code === "ECONNREFUSED") {
-        reject(new TiltLiveError("no-supervisor", "no supervisor listens", { path: socketPath, detail: `${socketPath}: ${error.code}` }, { cause: error }));
+        reject(
+          new TiltLiveError(
+            "no-supervisor",
+            "no supervisor listens",
+            { path: socketPath, detail: `${socketPath}: ${error.code}` },
+            { cause: error },
+          ),
+        );
       } else {
         reject(error);
       }

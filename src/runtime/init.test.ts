@@ -12,7 +12,6 @@ import { buildInit, hasGcc } from "../testing/init-binary.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-
 /** pid -> [state, ppid] for every process, from /proc/<pid>/stat. */
 function processTable(): Map<number, { state: string; ppid: number }> {
   const table = new Map<number, { state: string; ppid: number }>();

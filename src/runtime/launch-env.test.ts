@@ -35,7 +35,10 @@ describe("computeLaunchEnv", () => {
     await put("b/l/env.launch/worker/FOO.prepend", "worker");
     const mods = await computeLaunchEnv({
       layersRoot: layers,
-      buildpacks: [{ id: "a/one", api: "0.10" }, { id: "b", api: "0.10" }],
+      buildpacks: [
+        { id: "a/one", api: "0.10" },
+        { id: "b", api: "0.10" },
+      ],
       processType: "web",
     });
     expect(mods.map((m) => `${m.name} ${m.action} ${m.value.replace(layers, "L")} [${m.delim}]`)).toEqual([

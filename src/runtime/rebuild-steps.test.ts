@@ -58,7 +58,12 @@ describe("a rebuild in the running container", () => {
     for (const name of await readdir(f.appDir)) await rm(join(f.appDir, name), { recursive: true });
     const live = f.env("tilt-live", "0.1.0");
     await mkdir(live.CNB_LAYERS_DIR!, { recursive: true });
-    await buildLive(await readBuildInput(live, f.appDir, f.logger), { lifecyclePath: f.lifecyclePath, version: "0.1.0", uid: 1000, gid: 1000 });
+    await buildLive(await readBuildInput(live, f.appDir, f.logger), {
+      lifecyclePath: f.lifecyclePath,
+      version: "0.1.0",
+      uid: 1000,
+      gid: 1000,
+    });
     await exportAsImage(f);
     // Tilt syncs an edit into the snapshot.
     await writeFile(join(f.layersRoot, "tilt-live", "src", "main.go"), 'const message = "v2"');
@@ -101,10 +106,18 @@ describe("a rebuild in the running container", () => {
     await goBuildpackLayers(g);
     const live = g.env("tilt-live", "0.1.0");
     await mkdir(live.CNB_LAYERS_DIR!, { recursive: true });
-    await buildLive(await readBuildInput(live, g.appDir, g.logger), { lifecyclePath: g.lifecyclePath, version: "0.1.0", uid: 1000, gid: 1000 });
+    await buildLive(await readBuildInput(live, g.appDir, g.logger), {
+      lifecyclePath: g.lifecyclePath,
+      version: "0.1.0",
+      uid: 1000,
+      gid: 1000,
+    });
     await exportAsImage(g);
     const lifecycle = join(g.layersRoot, "tilt-live", "lifecycle", "lifecycle");
-    await writeFile(lifecycle, `#!/bin/sh\ncp -r "$CNB_PLATFORM_DIR/env" "${g.root}/seen-env"\nprintf '%s' "$ODD_BUILD" > "${g.root}/seen-odd-build"\nenv > "${g.root}/seen-process-env"\n`);
+    await writeFile(
+      lifecycle,
+      `#!/bin/sh\ncp -r "$CNB_PLATFORM_DIR/env" "${g.root}/seen-env"\nprintf '%s' "$ODD_BUILD" > "${g.root}/seen-odd-build"\nenv > "${g.root}/seen-process-env"\n`,
+    );
     await chmod(lifecycle, 0o755);
     const result = await createRebuild({ layersRoot: g.layersRoot, env: {}, tmpDir: g.root, uid: 1000 })(collect);
     expect(result.ok, output).toBe(true);
@@ -162,7 +175,11 @@ describe("a rebuild in the running container", () => {
   it.each([
     ["context.json", "{not json", "has unexpected content: not valid JSON"],
     ["context.json", "[]", "has unexpected content: expected a JSON object"],
-    ["context.json", JSON.stringify({ version: "0.1.0" }), 'has unexpected content: field "layersRoot" must be an absolute path, got nothing'],
+    [
+      "context.json",
+      JSON.stringify({ version: "0.1.0" }),
+      'has unexpected content: field "layersRoot" must be an absolute path, got nothing',
+    ],
     ["build-env.json", "{not json", "has unexpected content: not valid JSON"],
     ["build-env.json", '{"PATH": 1}', "has unexpected content: expected an object of variable names to string values"],
   ])("names a tampered %s (%s) and leaves the app dir alone", async (file, content, message) => {
@@ -179,7 +196,17 @@ describe("a rebuild in the running container", () => {
   it("checks every field of context.json", async () => {
     const path = join(f.layersRoot, "tilt-live", "meta", "context.json");
     const good = JSON.parse(await readFile(path, "utf8")) as Record<string, unknown>;
-    for (const [field, bad] of Object.entries({ version: 1, appDir: "relative", platformApi: null, buildUid: -1, buildGid: 1.5, watch: "yes", watchDebounceMs: 0, watchIgnore: [1], stopTimeoutSeconds: "10" })) {
+    for (const [field, bad] of Object.entries({
+      version: 1,
+      appDir: "relative",
+      platformApi: null,
+      buildUid: -1,
+      buildGid: 1.5,
+      watch: "yes",
+      watchDebounceMs: 0,
+      watchIgnore: [1],
+      stopTimeoutSeconds: "10",
+    })) {
       output = "";
       await writeFile(path, JSON.stringify({ ...good, [field]: bad }));
       expect((await rebuild()(collect)).ok, field).toBe(false);

@@ -60,7 +60,9 @@ export function createRebuild(options: RebuildOptions): (onOutput: (text: string
       const { stats, index: next } = await step("mirror", "Mirrored the source", () => mirrorTree(paths.src, ctx.appDir, index));
       index = next;
       onOutput(`    ${stats.copied} copied, ${stats.deleted} deleted, ${stats.unchanged} unchanged\n`);
-      const syntax = await step("check", "Checked the syntax of changed files", () => checkSyntax(ctx.appDir, stats.changedFiles, options.env));
+      const syntax = await step("check", "Checked the syntax of changed files", () =>
+        checkSyntax(ctx.appDir, stats.changedFiles, options.env),
+      );
       if (syntax.problems.length > 0) {
         for (const problem of syntax.problems) onOutput(`${problem.output.trimEnd()}\n`);
         const files = syntax.problems.map((p) => p.file).join(", ");
@@ -175,7 +177,12 @@ async function runBuilder(
   onOutput: (text: string) => void,
 ): Promise<number> {
   await access(paths.lifecycle, constants.X_OK).catch((error: unknown) => {
-    throw new TiltLiveError("missing-file", "The image holds no lifecycle builder (the builder had none at /cnb/lifecycle/lifecycle)", { path: paths.lifecycle }, { cause: error });
+    throw new TiltLiveError(
+      "missing-file",
+      "The image holds no lifecycle builder (the builder had none at /cnb/lifecycle/lifecycle)",
+      { path: paths.lifecycle },
+      { cause: error },
+    );
   });
   // The lifecycle picks its phase from the name it is called by.
   const builder = join(runtimePaths(options.tmpDir).root, "builder");

@@ -15,7 +15,6 @@ import { buildInit, hasGcc } from "../testing/init-binary.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-
 interface Proc {
   pid: number;
   state: string;
@@ -103,7 +102,11 @@ describe.skipIf(!hasGcc())("20 restarts of a forking app under tilt-live-init (s
   });
 
   it("ends every process of each old run (SIGKILL for the one ignoring SIGTERM) and leaves no zombie", async () => {
-    const child = spawn(init, [process.execPath, driver], { cwd: dir, env: { ...process.env, APP }, stdio: ["ignore", "ignore", "inherit"] });
+    const child = spawn(init, [process.execPath, driver], {
+      cwd: dir,
+      env: { ...process.env, APP },
+      stdio: ["ignore", "ignore", "inherit"],
+    });
     const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
     const seen = new Set<number>();
     try {

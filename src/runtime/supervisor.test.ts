@@ -62,7 +62,12 @@ async function start(extra: Partial<SupervisorOptions> = {}): Promise<void> {
     argv: ["web"],
     env,
     layersRoot: layers,
-    stderr: { write: (t: string) => (stderr.push(t), true) },
+    stderr: {
+      write: (t: string) => {
+        stderr.push(t);
+        return true;
+      },
+    },
     build: async () => ({ ok: true, exitCode: 0, timings: {} }),
     signals,
     tmpDir: root,
@@ -209,7 +214,12 @@ describe("runSupervisor", () => {
     await setUp([{ ...web, args: ["-e", script] }]);
     let builds = 0;
     const t0 = Date.now();
-    await start({ build: async () => ((builds += 1), { ok: true, exitCode: 0, timings: {} }) });
+    await start({
+      build: async () => {
+        builds += 1;
+        return { ok: true, exitCode: 0, timings: {} };
+      },
+    });
     await waitFor(async () => ((await readFile(join(app, "runs"), "utf8")).length >= 3 ? true : undefined));
     // Not a tight loop: 3 runs take the two backoff delays (0.2 s + 0.4 s), and 1 s more adds at most 3 runs.
     expect(Date.now() - t0).toBeGreaterThanOrEqual(550);
@@ -230,7 +240,16 @@ describe("runSupervisor", () => {
     let builds = 0;
     const mods = await computeLaunchEnv({ layersRoot: layers, buildpacks: [{ id: "bp", api: "0.10" }], processType: "web" });
     await start({
-      env: applyEnvMods({ PATH: process.env.PATH, CNB_LAYERS_DIR: layers, PORT_FILE: join(root, "port"), TILT_LIVE_WATCH: "true", TILT_LIVE_WATCH_DEBOUNCE_MS: "50" }, mods),
+      env: applyEnvMods(
+        {
+          PATH: process.env.PATH,
+          CNB_LAYERS_DIR: layers,
+          PORT_FILE: join(root, "port"),
+          TILT_LIVE_WATCH: "true",
+          TILT_LIVE_WATCH_DEBOUNCE_MS: "50",
+        },
+        mods,
+      ),
       build: async (onOutput) => {
         builds += 1;
         onOutput("compiled by the watcher's build\n");
@@ -249,7 +268,13 @@ describe("runSupervisor", () => {
   it("rejects an unknown process type", async () => {
     await setUp([web]);
     await expect(
-      runSupervisor({ argv: ["worker"], env: {}, layersRoot: layers, stderr: { write: () => true }, build: async () => ({ ok: true, exitCode: 0, timings: {} }) }),
+      runSupervisor({
+        argv: ["worker"],
+        env: {},
+        layersRoot: layers,
+        stderr: { write: () => true },
+        build: async () => ({ ok: true, exitCode: 0, timings: {} }),
+      }),
     ).rejects.toThrow(/no process type "worker" \(known: web\)/);
   });
 });

@@ -8,7 +8,15 @@
 import type { StdioOptions } from "node:child_process";
 import type { Writable } from "node:stream";
 import { resolve } from "node:path";
-import { livePaths, readContext, readRecordedProcesses, runtimePaths, type LiveContext, type LivePaths, type RecordedProcess } from "../context.js";
+import {
+  livePaths,
+  readContext,
+  readRecordedProcesses,
+  runtimePaths,
+  type LiveContext,
+  type LivePaths,
+  type RecordedProcess,
+} from "../context.js";
 import { readWatchSettings } from "../config.js";
 import { TiltLiveError } from "../errors.js";
 import { readGroup } from "../cnb/group.js";
@@ -55,7 +63,9 @@ function defaultLaunchEnv(layersRoot: string, paths: LivePaths) {
 function findProcess(processes: RecordedProcess[], type: string, path: string): RecordedProcess {
   const found = processes.filter((p) => p.type === type).at(-1);
   if (!found) {
-    throw new TiltLiveError("invalid-metadata", `no process type "${type}" (known: ${processes.map((p) => p.type).join(", ") || "none"})`, { path });
+    throw new TiltLiveError("invalid-metadata", `no process type "${type}" (known: ${processes.map((p) => p.type).join(", ") || "none"})`, {
+      path,
+    });
   }
   return found;
 }
@@ -135,7 +145,9 @@ function createBuildQueue(s: Supervised, build: SupervisorOptions["build"], rest
     const buildMs = performance.now() - t0;
     if (!result.ok) {
       const pid = s.app.current?.running ? `pid ${s.app.current.pid}` : "not running";
-      s.log.info(`rebuild #${run.sequence} failed with exit ${result.exitCode} in ${s.log.seconds(buildMs)}; the app was left as it was (${pid})`);
+      s.log.info(
+        `rebuild #${run.sequence} failed with exit ${result.exitCode} in ${s.log.seconds(buildMs)}; the app was left as it was (${pid})`,
+      );
       return result;
     }
     if (!run.restart) {

@@ -64,7 +64,9 @@ describe("startWatcher", () => {
     await sleep(debounceMs * 3);
     // One trigger per maxWait of writing, one per pause, and one for the tail; 1,000 writes never make more.
     const allowed = Math.floor(run.ms / maxWaitMs) + run.pauses + 1;
-    console.log(`[watcher] 1,000 writes in ${run.ms} ms (${run.pauses} pause(s) > ${debounceMs} ms): ${triggers.length} trigger(s), at most ${allowed} allowed`);
+    console.log(
+      `[watcher] 1,000 writes in ${run.ms} ms (${run.pauses} pause(s) > ${debounceMs} ms): ${triggers.length} trigger(s), at most ${allowed} allowed`,
+    );
     expect(triggers.length).toBeGreaterThanOrEqual(1);
     expect(triggers.length).toBeLessThanOrEqual(Math.max(2, allowed));
     expect(new Set(triggers.flat())).toEqual(new Set(Array.from({ length: 20 }, (_, i) => `f${i}.go`)));
@@ -76,7 +78,18 @@ describe("startWatcher", () => {
     await mkdir(join(root, "gen"), { recursive: true });
     const w = await watchRoot({ ignore: ["gen/", "*.log"] });
     expect(w.watchedDirs).toBe(1);
-    for (const name of ["node_modules/dep/lib/x.js", ".git/index", "a.swp", "a.swx", "main.go~", ".#main.go", "4913", "x.tmp", "gen/a.go", "out.log"]) {
+    for (const name of [
+      "node_modules/dep/lib/x.js",
+      ".git/index",
+      "a.swp",
+      "a.swx",
+      "main.go~",
+      ".#main.go",
+      "4913",
+      "x.tmp",
+      "gen/a.go",
+      "out.log",
+    ]) {
       await writeFile(join(root, name), "x");
     }
     await sleep(200);
@@ -119,7 +132,12 @@ describe("startWatcher", () => {
       return { ok: true, exitCode: 0, timings: {} };
     });
     let fired = 0;
-    await watchRoot({ onTrigger: () => ((fired += 1), void queue.request({ restart: true })) });
+    await watchRoot({
+      onTrigger: () => {
+        fired += 1;
+        void queue.request({ restart: true });
+      },
+    });
     await writeFile(join(root, "a.go"), "1");
     await until(() => queue.busy, "build 1 to start");
     for (let i = 0; i < 3; i += 1) {

@@ -13,7 +13,7 @@
  * Debounce: a batch fires once no event came for `debounceMs`, or at the latest `maxWaitMs` after its first
  * event, so a never-ending stream of writes still triggers builds.
  */
-import { watch, type FSWatcher } from "node:fs";
+import { watch, type Dirent, type FSWatcher } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import { isMissing } from "../fsutil/errno.js";
@@ -118,7 +118,7 @@ export async function startWatcher(options: WatcherOptions): Promise<Watcher> {
     }
     w.on("error", () => unwatchUnder(dir));
     watchers.set(dir, w);
-    let entries;
+    let entries: Dirent[];
     try {
       entries = await readdir(dir, { withFileTypes: true });
     } catch (error) {

@@ -6,14 +6,26 @@ export interface CapturedIo extends PhaseIo {
   err: () => string;
 }
 
+function capture(onText: (text: string) => void): NodeJS.WritableStream {
+  const write = (text: string) => {
+    onText(text);
+    return true;
+  };
+  return { write } as unknown as NodeJS.WritableStream;
+}
+
 export function captureIo(env: NodeJS.ProcessEnv = {}, cwd = "/"): CapturedIo {
   let out = "";
   let err = "";
   return {
     env,
     cwd,
-    stdout: { write: (text: string) => ((out += text), true) } as unknown as NodeJS.WritableStream,
-    stderr: { write: (text: string) => ((err += text), true) } as unknown as NodeJS.WritableStream,
+    stdout: capture((text) => {
+      out += text;
+    }),
+    stderr: capture((text) => {
+      err += text;
+    }),
     out: () => out,
     err: () => err,
   };
