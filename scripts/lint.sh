@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # npm run lint (and the first step of npm test): Biome lints the TypeScript and checks its formatting (biome.json),
-# shellcheck checks every shell script of the repo (Debian's shellcheck, installed when missing). Fails on any
-# finding. `npx biome check --write .` applies Biome's safe fixes and the formatting.
+# and Debian's shellcheck (installed when missing) checks every shell script of the repo. Fails on any finding.
+# `npx biome check --write .` applies Biome's safe fixes and the formatting.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "${TILT_LIVE_ROOT}/scripts/platform/lib/common.sh"
 
