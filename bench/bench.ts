@@ -1,6 +1,6 @@
 // npm run bench: for each language, N one-line changes delivered three ways (see inner-loop.ts), then a
 // table and one JSON line with medians, ratios and tilt-live's own overhead.
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { execa } from "execa";
@@ -89,10 +89,14 @@ async function benchDetect(runs = 20): Promise<Summary> {
   await writeFile(path.join(app, "Tiltfile"), "");
   const detect = path.join(repoRoot, "dist", "buildpacks", "tilt-live", "bin", "detect");
   const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const started = performance.now();
-    await execa(detect, [], { cwd: app, env: { CNB_PLATFORM_DIR: path.join(app, "no-platform") } });
-    times.push(performance.now() - started);
+  try {
+    for (let i = 0; i < runs; i++) {
+      const started = performance.now();
+      await execa(detect, [], { cwd: app, env: { CNB_PLATFORM_DIR: path.join(app, "no-platform") } });
+      times.push(performance.now() - started);
+    }
+  } finally {
+    await rm(app, { recursive: true, force: true });
   }
   return summarize(times);
 }
