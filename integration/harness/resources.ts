@@ -40,7 +40,7 @@ async function unnamedImages(): Promise<Map<string, UnnamedImage>> {
     dangling.map((id) => [id, { label: `dangling ${id.slice(7, 19)}`, dangling: true }]),
   );
   for (const line of ephemeral) {
-    const [id, ref] = line.split(" ");
+    const [id = "", ref = ""] = line.split(" ");
     found.set(id, { label: ref, dangling: false });
   }
   return found;
