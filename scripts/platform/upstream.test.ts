@@ -36,7 +36,9 @@ async function manifest(sha256: string): Promise<void> {
 }
 
 async function archiveSha(): Promise<string> {
-  return createHash("sha256").update(await readFile(path.join(bundle, "demo-v1.2.3.tar.gz"))).digest("hex");
+  return createHash("sha256")
+    .update(await readFile(path.join(bundle, "demo-v1.2.3.tar.gz")))
+    .digest("hex");
 }
 
 /** Runs platform::upstream::archive_dir REPO TAG with the bundle and a private cache. */
