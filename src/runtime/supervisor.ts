@@ -40,7 +40,7 @@ export interface SupervisorOptions {
   layersRoot: string;
   env: NodeJS.ProcessEnv;
   stderr: Pick<Writable, "write">;
-  /** The rebuild (runRebuildSteps / createRebuild); its output goes to the requesters and to stderr. */
+  /** The rebuild (createRebuild); its output goes to the rebuild command that asked, or to stderr for a watcher build. */
   build: (onOutput: (text: string) => void) => Promise<BuildResult>;
   signals?: SignalSource;
   /** Parent of the runtime dir holding the control socket; default /tmp. */
