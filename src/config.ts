@@ -88,7 +88,8 @@ export interface BuildSettings {
 export function readBuildSettings(platformEnv: Record<string, string>, env: NodeJS.ProcessEnv): BuildSettings {
   const get = (name: string) => lookup(platformEnv, env, name);
   return {
-    watch: parseBoolean(get(ConfigVars.watch), ConfigVars.watch) === "true",
+    // Skaffold's dev mode sets GOOGLE_DEVMODE=1 for the build: it only copies files, so the watcher rebuilds.
+    watch: parseBoolean(get(ConfigVars.watch), ConfigVars.watch) === "true" || get("GOOGLE_DEVMODE") === "1",
     watchDebounceMs: parsePositiveInt(get(ConfigVars.watchDebounceMs), ConfigVars.watchDebounceMs, Defaults.watchDebounceMs),
     watchIgnore: parseList(get(ConfigVars.watchIgnore)),
     stopTimeoutSeconds: parsePositiveInt(get(ConfigVars.stopTimeout), ConfigVars.stopTimeout, Defaults.stopTimeoutSeconds),

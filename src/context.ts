@@ -60,6 +60,8 @@ export interface LiveContext {
   watchIgnore: string[];
   /** Seconds the supervisor waits after SIGTERM before SIGKILL. */
   stopTimeoutSeconds: number;
+  /** Go compiled with cgo at image build (go-cgo.ts); absent when not. */
+  goCgo?: boolean;
 }
 
 export interface RecordedProcess extends Process {
@@ -106,7 +108,7 @@ async function readJson<T>(path: string, what: string): Promise<T> {
   }
 }
 
-type FieldKind = "string" | "path" | "id" | "positive" | "boolean" | "strings";
+type FieldKind = "string" | "path" | "id" | "positive" | "boolean" | "optionalBoolean" | "strings";
 
 const FIELD_KINDS: Record<FieldKind, { test: (v: unknown) => boolean; what: string }> = {
   string: { test: (v) => typeof v === "string", what: "a string" },
@@ -114,6 +116,7 @@ const FIELD_KINDS: Record<FieldKind, { test: (v: unknown) => boolean; what: stri
   id: { test: (v) => Number.isInteger(v) && (v as number) >= 0, what: "a whole number >= 0" },
   positive: { test: (v) => typeof v === "number" && Number.isFinite(v) && v > 0, what: "a number > 0" },
   boolean: { test: (v) => typeof v === "boolean", what: "true or false" },
+  optionalBoolean: { test: (v) => v === undefined || typeof v === "boolean", what: "true, false or absent" },
   strings: { test: (v) => Array.isArray(v) && v.every((s) => typeof s === "string"), what: "an array of strings" },
 };
 
@@ -129,6 +132,7 @@ const CONTEXT_FIELDS: Record<keyof LiveContext, FieldKind> = {
   watchDebounceMs: "positive",
   watchIgnore: "strings",
   stopTimeoutSeconds: "positive",
+  goCgo: "optionalBoolean",
 };
 
 function isObject(value: unknown): value is Record<string, unknown> {

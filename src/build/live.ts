@@ -21,6 +21,9 @@ import { LAUNCH_ONLY, contributeLayer } from "./layer.js";
 import { exportBuildpackFiles, exportLifecycleFiles } from "./metadata.js";
 import { collectProcesses, wrapProcesses } from "./processes.js";
 import { recordEnv, writeRecordedEnv } from "./recorded-env.js";
+import { CGO_BUILD_NOTE, goUsedCgo } from "../go-cgo.js";
+
+/** Set by Skaffold for builds in `skaffold dev` (GoogleContainerTools/skaffold pkg/skaffold/build/buildpacks). */
 import { installTools, toolPaths } from "./tools.js";
 
 export interface LiveBuildOptions {
@@ -47,6 +50,8 @@ export async function buildLive(input: BuildInput, options: LiveBuildOptions): P
 
   logger.process("This is a DEVELOPMENT image: it holds the app's source, toolchains and tilt-live's rebuild tools");
   logger.process("Do not ship it to production (build without a Tiltfile, or with BP_TILT_LIVE_ENABLED=false)");
+  const goCgo = await goUsedCgo(input, group);
+  if (goCgo) logger.process(CGO_BUILD_NOTE);
   logger.break();
 
   logger.process("Contributing the source snapshot (the live-update sync target)");
@@ -66,6 +71,7 @@ export async function buildLive(input: BuildInput, options: LiveBuildOptions): P
         buildUid: options.uid,
         buildGid: options.gid,
         ...readBuildSettings(input.platformEnv, input.env),
+        ...(goCgo ? { goCgo } : {}),
       };
       await writeJson(join(dir, "context.json"), ctx);
       logger.subprocess(`${files.join(", ")} and ${count} buildpack metadata file(s) of ${others.length} buildpack(s)`);

@@ -17,6 +17,7 @@ import { unlessMissing } from "../fsutil/errno.js";
 import { mirrorTree, type MirrorIndex } from "../fsutil/mirror.js";
 import { formatSeconds } from "../log/logger.js";
 import type { BuildResult } from "./build-queue.js";
+import { CGO_REBUILD_WARNING, hasCCompiler } from "../go-cgo.js";
 import { checkSyntax } from "./syntax-check.js";
 
 export interface RebuildOptions {
@@ -72,6 +73,7 @@ export function createRebuild(options: RebuildOptions): (onOutput: (text: string
       }
       const restored = await step("restore", "Restored layer metadata and carried layers", () => restoreLayers(options.layersRoot, paths));
       if (restored.length > 0) onOutput(`    ${restored.join(", ")}\n`);
+      if (ctx.goCgo && !(await hasCCompiler(options.env.PATH))) onOutput(`  ${CGO_REBUILD_WARNING}\n`);
       const platformDir = await preparePlatform(options.tmpDir, paths.platformEnv);
       const exitCode = await step("build", "Ran the build phase", () => runBuilder(ctx, paths, platformDir, options, onOutput));
       timings.total = performance.now() - started;
