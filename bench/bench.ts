@@ -1,6 +1,6 @@
 // npm run bench: for each language, N one-line changes delivered three ways (see inner-loop.ts), then a
 // table and one JSON line with medians, ratios and tilt-live's own overhead.
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { execa } from "execa";
@@ -58,7 +58,10 @@ async function benchLanguage(name: string, runs: number): Promise<LanguageResult
       // client's wall time minus the build phase, plus tilt-live's two buildpacks inside the build phase,
       // minus the app's restart (that is the app's start, also paid by the floor).
       overhead.push(result.rebuild.wallMs - (s.build ?? 0) + result.rebuild.ownBuildpackMs - (s.restart ?? 0));
-      for (const [step, ms] of Object.entries(s)) (steps[step] ??= []).push(ms);
+      for (const [step, ms] of Object.entries(s)) {
+        steps[step] ??= [];
+        steps[step].push(ms);
+      }
       floor.push(await floorUpdate(session, `floor-${i}`));
       process.stderr.write(`[bench] ${name} run ${i}: live ${seconds(live.at(-1)!)}, floor ${seconds(floor.at(-1)!)}\n`);
     }
@@ -86,10 +89,14 @@ async function benchDetect(runs = 20): Promise<Summary> {
   await writeFile(path.join(app, "Tiltfile"), "");
   const detect = path.join(repoRoot, "dist", "buildpacks", "tilt-live", "bin", "detect");
   const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const started = performance.now();
-    await execa(detect, [], { cwd: app, env: { CNB_PLATFORM_DIR: path.join(app, "no-platform") } });
-    times.push(performance.now() - started);
+  try {
+    for (let i = 0; i < runs; i++) {
+      const started = performance.now();
+      await execa(detect, [], { cwd: app, env: { CNB_PLATFORM_DIR: path.join(app, "no-platform") } });
+      times.push(performance.now() - started);
+    }
+  } finally {
+    await rm(app, { recursive: true, force: true });
   }
   return summarize(times);
 }
@@ -103,15 +110,23 @@ async function main(): Promise<void> {
   const detect = await benchDetect();
   const results: LanguageResult[] = [];
   for (const name of options.languages) results.push(await benchLanguage(name, options.runs));
-  console.log(`\ndetect (bin/detect process, app with a Tiltfile): ${detect.median.toFixed(0)} ms median (min ${detect.min.toFixed(0)}, max ${detect.max.toFixed(0)}, n=${detect.runs})`);
+  console.log(
+    `\ndetect (bin/detect process, app with a Tiltfile): ${detect.median.toFixed(0)} ms median (min ${detect.min.toFixed(0)}, max ${detect.max.toFixed(0)}, n=${detect.runs})`,
+  );
   for (const r of results) {
     console.log(`\n${r.language}: one-line change until the new response (median)`);
     console.log(row("1 full pack build + container replacement", r.full));
     console.log(row("2 tilt-live live update (sync+rebuild+restart)", r.live));
-    console.log(row("3 floor (incremental compile + start)", r.floor));
+    console.log(row(`3 floor (${language(r.language).floorLabel})`, r.floor));
     console.log(row("tilt-live's own overhead in (2)", r.overhead));
-    console.log(`  rebuild steps: ${Object.entries(r.rebuildSteps).map(([k, v]) => `${k} ${seconds(v.median)}`).join(", ")}`);
-    console.log(`  (1)/(2) = ${(r.full.median / r.live.median).toFixed(1)} (target >= 15); (2)/(3) = ${(r.live.median / r.floor.median).toFixed(2)} (target <= 1.5); overhead ${Math.round(r.overhead.median)} ms (target <= 300)`);
+    console.log(
+      `  rebuild steps: ${Object.entries(r.rebuildSteps)
+        .map(([k, v]) => `${k} ${seconds(v.median)}`)
+        .join(", ")}`,
+    );
+    console.log(
+      `  (1)/(2) = ${(r.full.median / r.live.median).toFixed(1)} (target >= 15); (2)/(3) = ${(r.live.median / r.floor.median).toFixed(2)} (target <= 1.5); overhead ${Math.round(r.overhead.median)} ms (target <= 300)`,
+    );
   }
   console.log(
     JSON.stringify({

@@ -15,6 +15,8 @@ export interface LanguageProfile {
    * way the language buildpack does and serves it on $FLOOR_PORT; it prints nothing on success.
    */
   floorScript: string;
+  /** What the floor does, for the bench's table. */
+  floorLabel: string;
 }
 
 export const go: LanguageProfile = {
@@ -24,6 +26,7 @@ export const go: LanguageProfile = {
   setMessage: (text, message) => text.replace(/const message = "[^"]*"/, `const message = "${message}"`),
   containerPort: 8080,
   buildpacks: LIVE_GROUPS.go,
+  floorLabel: "incremental compile + start",
   // go-build's own command line, its cache and toolchain, in a scratch copy of the synced source.
   floorScript: [
     "set -e",
@@ -56,6 +59,7 @@ export const node: LanguageProfile = {
   setMessage: (text, message) => text.replace(/const message = "[^"]*"/, `const message = "${message}"`),
   containerPort: 8080,
   buildpacks: LIVE_GROUPS.node,
+  floorLabel: "process restart: nothing to compile",
   // node-start's command on npm-install's modules (the link npm-install's setup-symlinks makes at launch).
   floorScript: restartFloor(
     ["ln -s /layers/paketo-buildpacks_npm-install/launch-modules/node_modules /tmp/floor/src/node_modules"],
@@ -70,6 +74,7 @@ export const python: LanguageProfile = {
   setMessage: (text, message) => text.replace(/^message = "[^"]*"/m, `message = "${message}"`),
   containerPort: 8080,
   buildpacks: LIVE_GROUPS.python,
+  floorLabel: "process restart: nothing to compile",
   // The Procfile's command on pip-install's packages layer (PYTHONUSERBASE, as its launch env sets it).
   floorScript: restartFloor([], "PYTHONUSERBASE=/layers/paketo-buildpacks_pip-install/packages /usr/bin/python3 app.py"),
 };

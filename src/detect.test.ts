@@ -1,12 +1,12 @@
-import { mkdtemp, mkdir, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { tempDir } from "./testing/temp-dir.js";
 import { detect } from "./detect.js";
-import { TiltLiveError } from "./errors.js";
+import { formatError, TiltLiveError } from "./errors.js";
 
 async function fixture(opts: { tiltfile: boolean; platformValue?: string }) {
-  const root = await mkdtemp(join(tmpdir(), "tilt-live-detect-"));
+  const root = await tempDir("tilt-live-detect-");
   const app = join(root, "workspace");
   const platform = join(root, "platform");
   await mkdir(join(platform, "env"), { recursive: true });
@@ -56,7 +56,8 @@ describe("detect", () => {
       const result = await detect(f.app, f.platform, {}, { buildpackDir: f.buildpackDir, orderPaths: [await orderFile(f.root, false)] });
       expect(result).toEqual({
         pass: true,
-        reason: "BP_TILT_LIVE_ENABLED=false, but this build requires tilt-live (a required member of the order): it passes and contributes nothing",
+        reason:
+          "BP_TILT_LIVE_ENABLED=false, but this build requires tilt-live (a required member of the order): it passes and contributes nothing",
       });
     });
 
@@ -76,15 +77,17 @@ describe("detect", () => {
 
   it("explains why it did not pass", async () => {
     const f = await fixture({ tiltfile: false });
-    expect((await detect(f.app, f.platform, {})).reason).toBe(
-      "no Tiltfile in the app root (set BP_TILT_LIVE_ENABLED=true to force)",
-    );
+    expect((await detect(f.app, f.platform, {})).reason).toBe("no Tiltfile in the app root (set BP_TILT_LIVE_ENABLED=true to force)");
   });
 
   it("rejects a value that is not a boolean", async () => {
     const f = await fixture({ tiltfile: true, platformValue: "maybe" });
     await expect(detect(f.app, f.platform, {})).rejects.toThrow(TiltLiveError);
     await expect(detect(f.app, f.platform, {})).rejects.toThrow('BP_TILT_LIVE_ENABLED must be true or false, got "maybe"');
+    const error = await detect(f.app, f.platform, {}).catch((e: unknown) => e);
+    expect(formatError(error)).toContain(
+      "  Fix: Set BP_TILT_LIVE_ENABLED to true or false (1/0, yes/no and on/off work too), or leave it unset.",
+    );
   });
 });
 

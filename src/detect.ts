@@ -8,7 +8,6 @@ import { ConfigVars, lookup, parseBoolean } from "./config.js";
 import { readPlatformEnv } from "./cnb/platform.js";
 import { DEFAULT_ORDER_PATHS, orderMembership } from "./cnb/order.js";
 import { readBuildpackDescriptor } from "./build/inputs.js";
-import { TiltLiveError } from "./errors.js";
 import { SOURCE_BUILDPACK_ID } from "./context.js";
 
 export const DETECT_PASS = 0;
@@ -57,14 +56,14 @@ async function detectDisabled(options: DetectOptions): Promise<DetectResult> {
   };
 }
 
-export async function detect(appDir: string, platformDir: string, env: NodeJS.ProcessEnv, options: DetectOptions = {}): Promise<DetectResult> {
+export async function detect(
+  appDir: string,
+  platformDir: string,
+  env: NodeJS.ProcessEnv,
+  options: DetectOptions = {},
+): Promise<DetectResult> {
   const platformEnv = await readPlatformEnv(platformDir);
-  let enabled;
-  try {
-    enabled = parseBoolean(lookup(platformEnv, env, ConfigVars.enabled), ConfigVars.enabled);
-  } catch (error) {
-    throw new TiltLiveError("bad-usage", (error as Error).message, { detail: "Set it to true, false, or leave it unset." });
-  }
+  const enabled = parseBoolean(lookup(platformEnv, env, ConfigVars.enabled), ConfigVars.enabled);
   if (enabled === "false") return detectDisabled(options);
   if (enabled === "true") return withWatchexec({ pass: true, reason: `${ConfigVars.enabled}=true` }, platformEnv, env, options);
   const hasTiltfile = await access(join(appDir, "Tiltfile")).then(

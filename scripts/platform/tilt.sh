@@ -43,8 +43,9 @@ tilt::go_at_least() {
 tilt::check_toolchain() {
   command -v go >/dev/null || util::die "go is not on PATH (building Tilt needs Go)"
   # go-tree-sitter (Tiltfile parsing for `tilt alpha tiltfile-result` and friends) is cgo: C and C++ compilers.
-  command -v gcc >/dev/null && command -v g++ >/dev/null ||
+  if ! command -v gcc >/dev/null || ! command -v g++ >/dev/null; then
     util::die "building Tilt needs gcc and g++ (cgo); install them (apt-get install gcc g++)"
+  fi
 }
 
 # tilt::download: puts the module into the module cache and prints its (read-only) directory.
@@ -202,6 +203,7 @@ build_compose_v2() {
 
 print_env() {
   [[ -x "${TILT_BIN}" ]] || util::die "tilt ${TILT_VERSION} is not built yet: run scripts/platform/tilt.sh"
+  # shellcheck disable=SC2016 # $PATH is expanded by the shell that sources this output, not here
   printf 'export PATH=%q:"$PATH"\n' "${TILT_DIR}"
   printf 'export TILT_DISABLE_ANALYTICS=1\n'
   printf 'export TILT_DOCKER_COMPOSE_CMD=%q\n' "$(command -v docker-compose || echo docker-compose)"

@@ -85,7 +85,7 @@ describe("the tilt-live build on a Go group", () => {
     expect(buildEnv).toMatchObject({ PATH: "/usr/bin:/bin", HOME: "/home/cnb" });
     expect(buildEnv).not.toHaveProperty("CNB_LAYERS_DIR");
     const ctx = JSON.parse(await readFile(join(meta, "context.json"), "utf8"));
-    expect(ctx).toMatchObject({ layersDir: f.layersRoot, appDir: f.appDir, platformApi: "0.14", buildUid: 1000, watch: false, watchDebounceMs: 100 });
+    expect(ctx).toMatchObject({ layersRoot: f.layersRoot, appDir: f.appDir, platformApi: "0.14", buildUid: 1000, watch: false, watchDebounceMs: 100 });
   });
 
   it("copies every buildpack of the group and the lifecycle", async () => {
@@ -129,7 +129,7 @@ describe("the tilt-live build on a Go group", () => {
   it("logs that this is a development image, and times each step", async () => {
     expect(f.output.text).toContain("  This is a DEVELOPMENT image: it holds the app's source, toolchains and tilt-live's rebuild tools\n");
     expect(f.output.text.match(/\n {4}Completed in \d+(\.\d+)?s\n/g)?.length).toBeGreaterThanOrEqual(4);
-    expect(f.output.text).toContain("    web (default): " + join(f.layersRoot, "paketo-buildpacks_go-build", "targets", "bin", "app") + "\n");
+    expect(f.output.text).toContain(`    web (default): ${join(f.layersRoot, "paketo-buildpacks_go-build", "targets", "bin", "app")}\n`);
   });
 
   it("in rebuild mode only re-reads the processes and keeps the layers", async () => {

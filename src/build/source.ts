@@ -21,7 +21,7 @@ export async function buildSource(input: BuildInput): Promise<void> {
   }
   await checkWatchexecStandIn(input);
   logger.process("Snapshotting the pristine app source");
-  await contributeLayer(input.layersDir, Layers.snapshot, BUILD_ONLY, logger, async (dir) => {
+  await contributeLayer(input.ownLayersDir, Layers.snapshot, BUILD_ONLY, logger, async (dir) => {
       // The tree sits one level down so that no top-level bin/ or lib/ of the app lands on the PATH of
       // later buildpacks (the lifecycle adds a build layer's bin/ and lib/ to their environment).
       await copyTree(input.appDir, join(dir, "tree"));

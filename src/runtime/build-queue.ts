@@ -5,6 +5,7 @@
  * started after its request.
  */
 
+/** What one rebuild (rebuild-steps.ts) reports: to the queue's callers, the control socket and the CLI. */
 export interface BuildResult {
   ok: boolean;
   exitCode: number;

@@ -27,14 +27,24 @@ export interface SyntaxProblem {
   output: string;
 }
 
-export async function checkSyntax(appDir: string, changedFiles: string[], env: NodeJS.ProcessEnv): Promise<{ checked: number; problems: SyntaxProblem[] }> {
+export async function checkSyntax(
+  appDir: string,
+  changedFiles: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ checked: number; problems: SyntaxProblem[] }> {
   const problems: SyntaxProblem[] = [];
   let checked = 0;
   for (const checker of CHECKERS) {
     const files = changedFiles.filter((f) => checker.extensions.includes(extname(f)) && !f.split("/").includes("node_modules"));
     if (files.length === 0) continue;
     for (const file of files) {
-      const result = await execa(checker.tool, checker.args(join(appDir, file)), { env, extendEnv: false, reject: false, all: true, cwd: appDir });
+      const result = await execa(checker.tool, checker.args(join(appDir, file)), {
+        env,
+        extendEnv: false,
+        reject: false,
+        all: true,
+        cwd: appDir,
+      });
       if (result.exitCode === undefined) break; // the tool is not on the PATH: skip the language
       checked++;
       if (result.exitCode !== 0) problems.push({ file, output: result.all ?? "" });

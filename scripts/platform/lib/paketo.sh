@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # Step: Paketo's buildpacks, built from their Go modules the way their scripts/build.sh (packit) or
 # scripts/build.sh + create-package (libpak: procfile) do: the main binary with bin/detect and bin/build linking to
 # it, every helper under cmd/ (npm-install's setup-symlinks), and the version their packager would write into

@@ -2,9 +2,9 @@ import { chmod, mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { GroupEntry } from "../cnb/group.js";
-import type { BuildInput } from "./inputs.js";
-import { goUsedCgo, hasCCompiler } from "./run-image.js";
+import type { GroupEntry } from "./cnb/group.js";
+import type { BuildInput } from "./build/inputs.js";
+import { goUsedCgo, hasCCompiler } from "./go-cgo.js";
 
 const goGroup = ["tilt-live/source", "paketo-buildpacks/go-dist", "paketo-buildpacks/go-build", "tilt-live"].map(
   (id) => ({ id, version: "1", api: "0.10", optional: false }) as GroupEntry,
@@ -32,6 +32,11 @@ describe("goUsedCgo", () => {
     expect(await goUsedCgo(input({ PATH: bin }, { CGO_ENABLED: "0" }), goGroup)).toBe(false);
     expect(await goUsedCgo(input({ PATH: bin, CGO_ENABLED: "1" }), goGroup)).toBe(false);
     expect(await goUsedCgo(input({ PATH: "/nonexistent" }), goGroup)).toBe(false);
-    expect(await goUsedCgo(input({ PATH: bin }), goGroup.filter((bp) => !bp.id.endsWith("go-build")))).toBe(false);
+    expect(
+      await goUsedCgo(
+        input({ PATH: bin }),
+        goGroup.filter((bp) => !bp.id.endsWith("go-build")),
+      ),
+    ).toBe(false);
   });
 });

@@ -1,4 +1,5 @@
 /**
+ * Shared by the build (which records that Go used cgo) and the rebuild (which warns when the container cannot).
  * A rebuild runs in the run image, the image build in the build image. Where they differ in a way that changes
  * the compiler's output, a rebuild compiles something else and misses the carried build caches. The case seen:
  * Go decides CGO_ENABLED by whether a C compiler is on the PATH. The build image has gcc, a production run image
@@ -9,16 +10,22 @@
  */
 import { access } from "node:fs/promises";
 import { delimiter, join } from "node:path";
-import type { GroupEntry } from "../cnb/group.js";
-import { lookup } from "../config.js";
-import type { BuildInput } from "./inputs.js";
+import type { GroupEntry } from "./cnb/group.js";
+import { lookup } from "./config.js";
+import type { BuildInput } from "./build/inputs.js";
 
 const C_COMPILERS = ["gcc", "cc"];
 
 export async function hasCCompiler(pathVar: string | undefined): Promise<boolean> {
   for (const dir of (pathVar ?? "").split(delimiter).filter(Boolean)) {
     for (const name of C_COMPILERS) {
-      if (await access(join(dir, name)).then(() => true, () => false)) return true;
+      if (
+        await access(join(dir, name)).then(
+          () => true,
+          () => false,
+        )
+      )
+        return true;
     }
   }
   return false;
@@ -35,8 +42,7 @@ export async function goUsedCgo(input: BuildInput, group: GroupEntry[]): Promise
 export const CGO_FIX =
   "pack build --run-image <the build image>, or --env CGO_ENABLED=0 (tilt-dev's pack extension: env_vars=['CGO_ENABLED=0'])";
 
-export const CGO_BUILD_NOTE =
-  `Go compiled with cgo (a C compiler is in the build image): rebuilds reuse its cache only where the run image has one too; otherwise ${CGO_FIX}`;
+export const CGO_BUILD_NOTE = `Go compiled with cgo (a C compiler is in the build image): rebuilds reuse its cache only where the run image has one too; otherwise ${CGO_FIX}`;
 
 export const CGO_REBUILD_WARNING =
   `WARNING: the image's Go build used cgo, but this container has no C compiler: Go compiles with CGO_ENABLED=0 here and misses the build cache ` +
