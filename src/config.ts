@@ -9,6 +9,11 @@ export const ConfigVars = {
   watchIgnore: "BP_TILT_LIVE_WATCH_IGNORE",
   envExclude: "BP_TILT_LIVE_ENV_EXCLUDE",
   stopTimeout: "BP_TILT_LIVE_STOP_TIMEOUT",
+  changeAware: "BP_TILT_LIVE_CHANGE_AWARE",
+  restartOnly: "BP_TILT_LIVE_RESTART_ONLY",
+  rebuildOn: "BP_TILT_LIVE_REBUILD",
+  imageBuildOn: "BP_TILT_LIVE_IMAGE_BUILD",
+  readyTimeout: "BP_TILT_LIVE_READY_TIMEOUT",
   logLevel: "BP_LOG_LEVEL",
 } as const;
 
@@ -39,4 +44,35 @@ export function parsePositiveInt(value: string | undefined, name: string, fallba
 /** The variable as the build sees it: the platform env file wins over the process env. */
 export function lookup(platformEnv: Record<string, string>, env: NodeJS.ProcessEnv, name: string): string | undefined {
   return platformEnv[name] ?? env[name];
+}
+
+/** What a rebuild does with a change set (src/runtime/change-rules.ts); the user's part of the rules. */
+export interface ChangeSettings {
+  /** false: every change set runs the build phase (no restart-only path, no image-build answer). */
+  changeAware: boolean;
+  /** Globs that take the restart path whatever the buildpacks' rules say. */
+  restartOnly: string[];
+  /** Globs that always run the build phase. */
+  rebuild: string[];
+  /** Globs only a new image can take, besides the defaults (project.toml). */
+  imageBuild: string[];
+}
+
+/** Files only a new image can take: project.toml changes the group, its buildpacks or the build env. */
+export const DEFAULT_IMAGE_BUILD = ["project.toml"];
+
+/** Seconds the supervisor waits for a restarted app to listen again. */
+export const DEFAULT_READY_TIMEOUT_SECONDS = 30;
+
+export function changeSettings(get: (name: string) => string | undefined): ChangeSettings {
+  return {
+    changeAware: parseBoolean(get(ConfigVars.changeAware), ConfigVars.changeAware) !== "false",
+    restartOnly: parseList(get(ConfigVars.restartOnly)),
+    rebuild: parseList(get(ConfigVars.rebuildOn)),
+    imageBuild: [...DEFAULT_IMAGE_BUILD, ...parseList(get(ConfigVars.imageBuildOn))],
+  };
+}
+
+export function readyTimeoutMs(get: (name: string) => string | undefined): number {
+  return parsePositiveInt(get(ConfigVars.readyTimeout), ConfigVars.readyTimeout, DEFAULT_READY_TIMEOUT_SECONDS) * 1000;
 }

@@ -5,18 +5,37 @@
  * and the destination still has the size and mtime the previous mirror gave it; without an index every file
  * is copied. Symlinks are copied as links and never followed (a link that
  * points outside the tree stays a link); an entry whose type changed (file <-> dir <-> link) is replaced.
+ * Without an index (the first mirror in a container) a file whose destination has the same size, mode and
+ * bytes is left alone, so the change set of the first rebuild holds only what the sync really changed.
+ * Entries only the destination has are deleted, except those `keep` names (what a buildpack wrote into the
+ * app dir, such as npm-install's node_modules link).
  */
-import { chmod, copyFile, lstat, mkdir, readdir, readlink, rm, symlink, utimes } from "node:fs/promises";
+import { chmod, copyFile, lstat, mkdir, readdir, readFile, readlink, rm, symlink, utimes } from "node:fs/promises";
 import type { Stats } from "node:fs";
 import { join } from "node:path";
 
 /** Source signature per relative path, from the previous mirror. */
 export type MirrorIndex = Map<string, string>;
 
+/** One path the mirror changed in the destination, relative to the root. */
+export interface MirrorChange {
+  path: string;
+  kind: "added" | "modified" | "deleted";
+  /** What the entry is (for a deletion: what the destination had). */
+  type: "file" | "dir" | "link";
+}
+
+export interface MirrorOptions {
+  /** Destination-only entries (relative paths) that stay: outputs of the build, not sources. */
+  keep?: (relativePath: string) => boolean;
+}
+
 export interface MirrorStats {
   copied: number;
   /** Relative paths of the regular files copied (new or changed). */
   changedFiles: string[];
+  /** Every file, link and deleted entry the mirror changed, sorted by path; directories made are left out. */
+  changes: MirrorChange[];
   deleted: number;
   unchanged: number;
   dirs: number;
@@ -48,18 +67,35 @@ interface Walk {
   stats: MirrorStats;
   previous: MirrorIndex;
   next: MirrorIndex;
+  keep: (relativePath: string) => boolean;
+}
+
+function changeType(kind: Kind): MirrorChange["type"] {
+  return kind === "other" ? "file" : kind;
+}
+
+async function sameBytes(a: string, b: string): Promise<boolean> {
+  const [x, y] = await Promise.all([readFile(a), readFile(b)]);
+  return x.equals(y);
 }
 
 export async function mirrorTree(
   source: string,
   dest: string,
   previous: MirrorIndex = new Map(),
+  options: MirrorOptions = {},
 ): Promise<{ stats: MirrorStats; index: MirrorIndex }> {
-  const walk: Walk = { stats: { copied: 0, changedFiles: [], deleted: 0, unchanged: 0, dirs: 0 }, previous, next: new Map() };
+  const walk: Walk = {
+    stats: { copied: 0, changedFiles: [], changes: [], deleted: 0, unchanged: 0, dirs: 0 },
+    previous,
+    next: new Map(),
+    keep: options.keep ?? (() => false),
+  };
   const srcStat = await lstat(source);
   if (!srcStat.isDirectory()) throw new Error(`${source} is not a directory`);
   await mirrorDir(source, dest, "", srcStat, walk);
   walk.stats.changedFiles.sort();
+  walk.stats.changes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return { stats: walk.stats, index: walk.next };
 }
 
@@ -69,6 +105,7 @@ async function mirrorDir(source: string, dest: string, rel: string, srcStat: Sta
   if (destStat && !destStat.isDirectory()) {
     await rm(dest, { force: true, recursive: true });
     stats.deleted++;
+    stats.changes.push({ path: rel, kind: "deleted", type: changeType(kindOf(destStat)) });
   }
   if (!destStat || !destStat.isDirectory()) await mkdir(dest, { mode: srcStat.mode & 0o7777 });
   // The destination root (the app dir) is the platform's: a volume or tmpfs there may belong to root.
@@ -81,10 +118,12 @@ async function mirrorDir(source: string, dest: string, rel: string, srcStat: Sta
   // waiting on lstat and copy calls.
   await Promise.all(
     destNames
-      .filter((name) => !wanted.has(name))
+      .filter((name) => !wanted.has(name) && !walk.keep(join(rel, name)))
       .map(async (name) => {
+        const gone = await lstat(join(dest, name));
         await rm(join(dest, name), { recursive: true, force: true });
         stats.deleted++;
+        stats.changes.push({ path: join(rel, name), kind: "deleted", type: changeType(kindOf(gone)) });
       }),
   );
   await Promise.all(srcNames.map((name) => mirrorEntry(join(source, name), join(dest, name), join(rel, name), walk)));
@@ -101,6 +140,7 @@ async function mirrorEntry(source: string, dest: string, rel: string, walk: Walk
   if (destStat && kindOf(destStat) !== kind) {
     await rm(dest, { recursive: true, force: true });
     stats.deleted++;
+    stats.changes.push({ path: rel, kind: "deleted", type: changeType(kindOf(destStat)) });
   }
   const existing = destStat && kindOf(destStat) === kind ? destStat : undefined;
 
@@ -113,6 +153,7 @@ async function mirrorEntry(source: string, dest: string, rel: string, walk: Walk
     if (existing) await rm(dest, { force: true });
     await symlink(target, dest);
     stats.copied++;
+    stats.changes.push({ path: rel, kind: existing ? "modified" : "added", type: "link" });
     return;
   }
 
@@ -128,6 +169,16 @@ async function mirrorEntry(source: string, dest: string, rel: string, walk: Walk
     stats.unchanged++;
     return;
   }
+  if (
+    existing &&
+    !walk.previous.has(rel) &&
+    existing.size === srcStat.size &&
+    (existing.mode & 0o7777) === (srcStat.mode & 0o7777) &&
+    (await sameBytes(source, dest))
+  ) {
+    stats.unchanged++;
+    return;
+  }
   // A fresh inode: a process still reading the old file keeps its copy, and a read-only file is no obstacle.
   if (existing) await rm(dest, { force: true });
   await copyFile(source, dest);
@@ -135,4 +186,5 @@ async function mirrorEntry(source: string, dest: string, rel: string, walk: Walk
   await utimes(dest, srcStat.atimeMs / 1000, srcStat.mtimeMs / 1000);
   stats.copied++;
   stats.changedFiles.push(rel);
+  stats.changes.push({ path: rel, kind: existing ? "modified" : "added", type: "file" });
 }

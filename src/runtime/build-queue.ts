@@ -5,11 +5,8 @@
  * started after its request.
  */
 
-export interface BuildResult {
-  ok: boolean;
-  exitCode: number;
-  timings: Record<string, number>;
-}
+export type { BuildResult } from "./rebuild-steps.js";
+import type { BuildResult } from "./rebuild-steps.js";
 
 export interface BuildRequest {
   /** Receives the build's output as it is produced. */

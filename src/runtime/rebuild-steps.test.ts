@@ -6,7 +6,7 @@ import { buildLive } from "../build/live.js";
 import { buildSource } from "../build/source.js";
 import { exists } from "../fsutil/copy.js";
 import { goBuildpackLayers, lifecycleFixture, type LifecycleFixture } from "../testing/lifecycle-fixture.js";
-import { createRebuild } from "./rebuild-steps.js";
+import { createRebuild, IMAGE_BUILD_NEEDED_EXIT } from "./rebuild-steps.js";
 
 /** What the exporter leaves in the image: launch layers only, no .toml files, no build-only layers. */
 async function exportAsImage(f: LifecycleFixture) {
@@ -106,6 +106,7 @@ describe("a rebuild in the running container", () => {
     const lifecycle = join(g.layersRoot, "tilt-live", "lifecycle", "lifecycle");
     await writeFile(lifecycle, `#!/bin/sh\ncp -r "$CNB_PLATFORM_DIR/env" "${g.root}/seen-env"\nprintf '%s' "$ODD_BUILD" > "${g.root}/seen-odd-build"\nenv > "${g.root}/seen-process-env"\n`);
     await chmod(lifecycle, 0o755);
+    await writeFile(join(g.layersRoot, "tilt-live", "src", "main.go"), "package main // v2");
     const result = await createRebuild({ layersDir: g.layersRoot, env: {}, tmpDir: g.root, uid: 1000 })(collect);
     expect(result.ok, output).toBe(true);
     expect(await readFile(join(g.root, "seen-env", "ODD"), "utf8")).toBe(odd);
@@ -132,6 +133,46 @@ describe("a rebuild in the running container", () => {
     expect(result).toMatchObject({ ok: false, exitCode: 1 });
     expect(output).toContain("main.go:3: syntax error");
     expect(output).toContain("ERROR: Rebuild failed: the build phase exited with status 1");
+  });
+
+  it("takes the restart path for files no buildpack reads: no build phase, one line saying why", async () => {
+    await fakeLifecycle(f, 0);
+    const build = rebuild();
+    expect(await build(collect)).toMatchObject({ ok: true, action: "rebuild" });
+    expect(output).toContain("  Change set: rebuild (main.go is source for go-build, which compiles the app)\n");
+    await rm(join(f.root, "builder-env"));
+    // Recorded at image build like any BP_* variable: the user's restart-only globs.
+    await writeFile(join(f.layersRoot, "tilt-live", "meta", "platform-env", "BP_TILT_LIVE_RESTART_ONLY"), "*.md");
+    await writeFile(join(f.layersRoot, "tilt-live", "src", "README.md"), "docs");
+    const result = await build(collect);
+    expect(result).toMatchObject({ ok: true, exitCode: 0, action: "restart" });
+    expect(Object.keys(result.timings).sort()).toEqual(["check", "mirror", "total", "validate"]);
+    expect(output).toContain("  Change set: restart only (README.md is read by no build step of go-dist, go-build)\n");
+    expect(await readFile(join(f.appDir, "README.md"), "utf8")).toBe("docs");
+    expect(await exists(join(f.root, "builder-env"))).toBe(false);
+  });
+
+  it("exits with status 3 for a change only a new image can take, and says so again on the next call", async () => {
+    await fakeLifecycle(f, 0);
+    const build = rebuild();
+    await writeFile(join(f.layersRoot, "tilt-live", "src", "project.toml"), "[_]\n");
+    for (let i = 0; i < 2; i++) {
+      expect(await build(collect)).toMatchObject({ ok: false, exitCode: IMAGE_BUILD_NEEDED_EXIT, action: "image" });
+      expect(output).toContain("Change set: full image build needed (project.toml is only read when the image is built");
+      expect(output).toContain("ERROR: Only a new image can take this change");
+    }
+    expect(IMAGE_BUILD_NEEDED_EXIT).toBe(3);
+    expect(await exists(join(f.root, "builder-env"))).toBe(false);
+  });
+
+  it("keeps the change set of a failed build for the next rebuild", async () => {
+    await fakeLifecycle(f, 1);
+    const build = rebuild();
+    expect((await build(collect)).ok).toBe(false);
+    await fakeLifecycle(f, 0);
+    output = "";
+    expect(await build(collect)).toMatchObject({ ok: true, action: "rebuild" });
+    expect(output).toContain("Change set: rebuild (main.go is source for go-build");
   });
 
   it("refuses to run as root or as another user than the build's", async () => {

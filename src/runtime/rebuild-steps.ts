@@ -13,16 +13,23 @@ import { readToml } from "../cnb/toml.js";
 import { livePaths, readContext, runtimePaths, type LiveContext } from "../context.js";
 import { TiltLiveError, formatError, toTiltLiveError } from "../errors.js";
 import { exists } from "../fsutil/copy.js";
-import { mirrorTree, type MirrorIndex } from "../fsutil/mirror.js";
+import { mirrorTree, type MirrorChange, type MirrorIndex } from "../fsutil/mirror.js";
 import { formatSeconds } from "../log/logger.js";
 import { REBUILD_MARKER } from "../build/inputs.js";
+import { changeSettings, lookup } from "../config.js";
+import { compileRules, formatPlan, planChanges, type ChangeAction } from "./change-plan.js";
 import { checkSyntax } from "./syntax-check.js";
 
 export interface BuildResult {
   ok: boolean;
   exitCode: number;
   timings: Record<string, number>;
+  /** What the change set needed; a restart-only result ran no build phase. */
+  action?: ChangeAction;
 }
+
+/** rebuild's exit status when only a new image can take the change (documented in the README). */
+export const IMAGE_BUILD_NEEDED_EXIT = 3;
 
 export interface RebuildOptions {
   layersDir: string;
@@ -45,6 +52,8 @@ const PER_BUILD_FILES = ["launch.toml", "build.toml", "store.toml"];
 
 export function createRebuild(options: RebuildOptions): (onOutput: (text: string) => void) => Promise<BuildResult> {
   let index: MirrorIndex = new Map();
+  // Changes mirrored since the last good build or restart: a failed or refused one leaves them to the next.
+  let unbuilt: MirrorChange[] = [];
   return async (onOutput) => {
     const timings: Record<string, number> = {};
     const step = async <T>(name: string, label: string, work: () => Promise<T>): Promise<T> => {
@@ -60,8 +69,15 @@ export function createRebuild(options: RebuildOptions): (onOutput: (text: string
       const ctx = await readContext(paths.context);
       checkUser(ctx, options.uid ?? process.getuid?.() ?? -1);
       await step("validate", "Checked the build metadata", () => validateMetadata(paths));
-      const { stats, index: next } = await step("mirror", "Mirrored the source", () => mirrorTree(paths.src, ctx.appDir, index));
+      const vars = await recordedVars(paths);
+      const group = (await readGroup(paths.group)).map((bp) => bp.id);
+      const rules = await compileRules(group, changeSettings(vars), paths.src, vars);
+      const { stats, index: next } = await step("mirror", "Mirrored the source", () =>
+        mirrorTree(paths.src, ctx.appDir, index, { keep: rules.outputs }),
+      );
       index = next;
+      const changes = mergeChanges(unbuilt, stats.changes);
+      unbuilt = changes;
       onOutput(`    ${stats.copied} copied, ${stats.deleted} deleted, ${stats.unchanged} unchanged\n`);
       const syntax = await step("check", "Checked the syntax of changed files", () => checkSyntax(ctx.appDir, stats.changedFiles, options.env));
       if (syntax.problems.length > 0) {
@@ -71,6 +87,18 @@ export function createRebuild(options: RebuildOptions): (onOutput: (text: string
           detail: "The language's own parser rejected the file; the build phase was not run.",
         });
       }
+      const plan = planChanges(changes, rules);
+      onOutput(`  ${formatPlan(plan)}\n`);
+      if (plan.action === "image") {
+        onOutput(`${formatError(new TiltLiveError("image-build-needed", plan.reason))}\n`);
+        timings.total = performance.now() - started;
+        return { ok: false, exitCode: IMAGE_BUILD_NEEDED_EXIT, timings, action: plan.action };
+      }
+      if (plan.action === "restart") {
+        unbuilt = [];
+        timings.total = performance.now() - started;
+        return { ok: true, exitCode: 0, timings, action: plan.action };
+      }
       const restored = await step("restore", "Restored layer metadata and carried layers", () => restoreLayers(ctx));
       if (restored.length > 0) onOutput(`    ${restored.join(", ")}\n`);
       const platformDir = await preparePlatform(options.tmpDir, paths.platformEnv);
@@ -78,14 +106,37 @@ export function createRebuild(options: RebuildOptions): (onOutput: (text: string
       timings.total = performance.now() - started;
       if (exitCode !== 0) {
         onOutput(`${formatError(new TiltLiveError("build-failed", `Rebuild failed: the build phase exited with status ${exitCode}`))}\n`);
+      } else {
+        unbuilt = [];
       }
-      return { ok: exitCode === 0, exitCode, timings };
+      return { ok: exitCode === 0, exitCode, timings, action: plan.action };
     } catch (error) {
       timings.total = performance.now() - started;
       onOutput(`${formatError(toTiltLiveError(error))}\n`);
       return { ok: false, exitCode: 1, timings };
     }
   };
+}
+
+/** The earlier changes with the newer ones on top, one entry per path. */
+function mergeChanges(earlier: MirrorChange[], newer: MirrorChange[]): MirrorChange[] {
+  const byPath = new Map(earlier.map((c) => [c.path, c]));
+  for (const c of newer) {
+    // A file added and then edited before a good build is still new to the buildpacks.
+    const added = byPath.get(c.path)?.kind === "added" && c.kind === "modified";
+    byPath.set(c.path, added ? { ...c, kind: "added" } : c);
+  }
+  return [...byPath.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/** The build-time variables as the image build saw them: the recorded platform env, then the process env. */
+async function recordedVars(paths: ReturnType<typeof livePaths>): Promise<(name: string) => string | undefined> {
+  const platformEnv: Record<string, string> = {};
+  for (const name of (await exists(paths.platformEnv)) ? await readdir(paths.platformEnv) : []) {
+    platformEnv[name] = await readFile(join(paths.platformEnv, name), "utf8");
+  }
+  const buildEnv = (await exists(paths.buildEnv)) ? (JSON.parse(await readFile(paths.buildEnv, "utf8")) as Record<string, string>) : {};
+  return (name) => lookup(platformEnv, buildEnv, name);
 }
 
 /** Reads every metadata file the build depends on before anything is changed, so a bad one names itself. */

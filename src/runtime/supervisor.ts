@@ -128,7 +128,8 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
       return result;
     }
     const restartMs = await restartApp();
-    log.info(`rebuild #${run.sequence} succeeded in ${log.seconds(buildMs)}; app restarted in ${log.seconds(restartMs)}`);
+    const how = result.action === "restart" ? " (restart only)" : "";
+    log.info(`rebuild #${run.sequence}${how} succeeded in ${log.seconds(buildMs)}; app restarted in ${log.seconds(restartMs)}`);
     return { ...result, timings: { ...result.timings, restart: Math.round(restartMs) } };
   });
   const requestBuild = (restart: boolean, onOutput?: (text: string) => void) =>
