@@ -16,7 +16,8 @@ import { exists } from "../fsutil/copy.js";
 import { mirrorTree, type MirrorChange, type MirrorIndex } from "../fsutil/mirror.js";
 import { formatSeconds } from "../log/logger.js";
 import { REBUILD_MARKER } from "../build/inputs.js";
-import { changeSettings, lookup } from "../config.js";
+import { changeSettings } from "../config.js";
+import { readRecordedVars } from "./recorded-vars.js";
 import { compileRules, formatPlan, planChanges, type ChangeAction } from "./change-plan.js";
 import { checkSyntax } from "./syntax-check.js";
 
@@ -69,7 +70,7 @@ export function createRebuild(options: RebuildOptions): (onOutput: (text: string
       const ctx = await readContext(paths.context);
       checkUser(ctx, options.uid ?? process.getuid?.() ?? -1);
       await step("validate", "Checked the build metadata", () => validateMetadata(paths));
-      const vars = await recordedVars(paths);
+      const vars = await readRecordedVars(paths);
       const group = (await readGroup(paths.group)).map((bp) => bp.id);
       const rules = await compileRules(group, changeSettings(vars), paths.src, vars);
       const { stats, index: next } = await step("mirror", "Mirrored the source", () =>
@@ -127,16 +128,6 @@ function mergeChanges(earlier: MirrorChange[], newer: MirrorChange[]): MirrorCha
     byPath.set(c.path, added ? { ...c, kind: "added" } : c);
   }
   return [...byPath.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-}
-
-/** The build-time variables as the image build saw them: the recorded platform env, then the process env. */
-async function recordedVars(paths: ReturnType<typeof livePaths>): Promise<(name: string) => string | undefined> {
-  const platformEnv: Record<string, string> = {};
-  for (const name of (await exists(paths.platformEnv)) ? await readdir(paths.platformEnv) : []) {
-    platformEnv[name] = await readFile(join(paths.platformEnv, name), "utf8");
-  }
-  const buildEnv = (await exists(paths.buildEnv)) ? (JSON.parse(await readFile(paths.buildEnv, "utf8")) as Record<string, string>) : {};
-  return (name) => lookup(platformEnv, buildEnv, name);
 }
 
 /** Reads every metadata file the build depends on before anything is changed, so a bad one names itself. */

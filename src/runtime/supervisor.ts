@@ -9,14 +9,17 @@ import type { StdioOptions } from "node:child_process";
 import type { Writable } from "node:stream";
 import { resolve } from "node:path";
 import { livePaths, readContext, readRecordedProcesses, runtimePaths, type LiveContext, type LivePaths, type RecordedProcess } from "../context.js";
-import { TiltLiveError } from "../errors.js";
+import { readyTimeoutMs } from "../config.js";
+import { TiltLiveError, formatError } from "../errors.js";
 import { readGroup } from "../cnb/group.js";
-import { exitStatus, type AppSpec } from "./app-process.js";
+import { exitStatus, type AppProcess, type AppSpec } from "./app-process.js";
 import { AppController, type BackoffOptions } from "./app-controller.js";
 import { BuildQueue, type BuildResult } from "./build-queue.js";
 import { serveControl, type ControlServer } from "./control.js";
 import { refreshEnv, changedNames, type EnvMod } from "./env-mods.js";
 import { computeLaunchEnv } from "./launch-env.js";
+import { listeningPorts, waitUntilListening, type Readiness } from "./readiness.js";
+import { readRecordedVars } from "./recorded-vars.js";
 import { createRuntimeLog, type RuntimeLog } from "./runtime-log.js";
 import { startWatcher, watchDebounceMs, watchEnabled, type Watcher } from "./watcher.js";
 
@@ -76,6 +79,15 @@ async function tryLaunchEnv(read: (t: string) => Promise<EnvMod[]>, type: string
   }
 }
 
+interface RestartOutcome {
+  /** Stopping the old app and starting the new one. */
+  restartMs: number;
+  /** From the start until the new app listens where the old one did. */
+  readyMs: number;
+  readiness: Readiness;
+  app: AppProcess | undefined;
+}
+
 export async function runSupervisor(options: SupervisorOptions): Promise<number> {
   const processType = options.argv[0];
   if (!processType || processType.startsWith("-")) {
@@ -93,9 +105,13 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
   let currentEnv = startEnv;
   let currentProcess = process0;
   const stopTimeoutMs = (ctx.stopTimeoutSeconds ?? 10) * 1000;
-  const app = new AppController({ log, stopTimeoutMs, stdio: options.stdio, backoff: options.backoff });
+  // The app's output is piped through the supervisor: a failed start is reported with it.
+  const app = new AppController({ log, stopTimeoutMs, stdio: options.stdio ?? ["inherit", "pipe", "pipe"], backoff: options.backoff });
+  const readyTimeout = readyTimeoutMs(await readRecordedVars(paths).catch(() => () => undefined));
+  // Where the app listened before its last restart: a restarted app is ready once it listens there again.
+  let knownPorts = new Set<number>();
 
-  const restartApp = async (): Promise<number> => {
+  const restartApp = async (): Promise<RestartOutcome> => {
     const t0 = performance.now();
     try {
       currentProcess = findProcess(await readRecordedProcesses(paths.processes), processType, paths.processes);
@@ -109,8 +125,17 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
       if (changed.length > 0) log.info(`launch env changed: ${changed.join(", ")}`);
       currentEnv = next;
     }
-    await app.replace(appSpec(currentProcess, ctx, currentEnv));
-    return performance.now() - t0;
+    const old = app.current;
+    if (old?.running && old.pid !== undefined) {
+      const ports = await listeningPorts(old.pid).catch(() => new Set<number>());
+      if (ports.size > 0) knownPorts = ports;
+    }
+    const started = await app.replace(appSpec(currentProcess, ctx, currentEnv));
+    const restartMs = performance.now() - t0;
+    if (!started?.pid) return { restartMs, readyMs: 0, readiness: { ready: true }, app: started };
+    const t1 = performance.now();
+    const readiness = await waitUntilListening(started.pid, knownPorts, { timeoutMs: readyTimeout, exited: started.exited });
+    return { restartMs, readyMs: performance.now() - t1, readiness, app: started };
   };
 
   const queue = new BuildQueue(async (onOutput, run) => {
@@ -127,10 +152,19 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
       log.info(`rebuild #${run.sequence} succeeded in ${log.seconds(buildMs)}; not restarting (--no-restart)`);
       return result;
     }
-    const restartMs = await restartApp();
+    const { restartMs, readyMs, readiness, app: started } = await restartApp();
+    const timings = { ...result.timings, restart: Math.round(restartMs), ready: Math.round(readyMs) };
     const how = result.action === "restart" ? " (restart only)" : "";
-    log.info(`rebuild #${run.sequence}${how} succeeded in ${log.seconds(buildMs)}; app restarted in ${log.seconds(restartMs)}`);
-    return { ...result, timings: { ...result.timings, restart: Math.round(restartMs) } };
+    if (!readiness.ready) {
+      const output = started?.recentOutput ?? "";
+      if (output !== "") onOutput(`${output.endsWith("\n") ? output : `${output}\n`}`);
+      onOutput(`${formatError(new TiltLiveError("app-start-failed", `The app did not start after a good build: ${readiness.why}`))}\n`);
+      log.info(`rebuild #${run.sequence}${how} built in ${log.seconds(buildMs)}, but the app did not start: ${readiness.why}`);
+      return { ...result, ok: false, exitCode: 1, timings };
+    }
+    const ports = knownPorts.size > 0 ? `; listening on ${[...knownPorts].join(", ")} after ${log.seconds(readyMs)}` : "";
+    log.info(`rebuild #${run.sequence}${how} succeeded in ${log.seconds(buildMs)}; app restarted in ${log.seconds(restartMs)}${ports}`);
+    return { ...result, timings };
   });
   const requestBuild = (restart: boolean, onOutput?: (text: string) => void) =>
     queue.request({ restart, onOutput: (text) => (log.raw(text), onOutput?.(text)) });
