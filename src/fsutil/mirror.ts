@@ -5,8 +5,8 @@
  * and the destination still has the size and mtime the previous mirror gave it; without an index every file
  * is copied. Symlinks are copied as links and never followed (a link that
  * points outside the tree stays a link); an entry whose type changed (file <-> dir <-> link) is replaced.
- * Without an index (the first mirror in a container) a file whose destination has the same size, mode and
- * bytes is left alone, so the change set of the first rebuild holds only what the sync really changed.
+ * Without an index (the first mirror in a container) a file whose destination has the same bytes is left
+ * alone (its mode is set), so the change set of the first rebuild holds only what the sync really changed.
  * Entries only the destination has are deleted, except those `keep` names (what a buildpack wrote into the
  * app dir, such as npm-install's node_modules link).
  */
@@ -169,13 +169,9 @@ async function mirrorEntry(source: string, dest: string, rel: string, walk: Walk
     stats.unchanged++;
     return;
   }
-  if (
-    existing &&
-    !walk.previous.has(rel) &&
-    existing.size === srcStat.size &&
-    (existing.mode & 0o7777) === (srcStat.mode & 0o7777) &&
-    (await sameBytes(source, dest))
-  ) {
+  if (existing && !walk.previous.has(rel) && existing.size === srcStat.size && (await sameBytes(source, dest))) {
+    // The export may have given the app dir other modes (pack's 0777); the bytes are what the build read.
+    if ((existing.mode & 0o7777) !== (srcStat.mode & 0o7777)) await chmod(dest, srcStat.mode & 0o7777);
     stats.unchanged++;
     return;
   }
