@@ -175,6 +175,16 @@ describe("a rebuild in the running container", () => {
     expect(output).toContain("Change set: rebuild (main.go is source for go-build");
   });
 
+  it("says the builder was killed (not that the source is wrong) when a signal ended it", async () => {
+    const lifecycle = join(f.layersRoot, "tilt-live", "lifecycle", "lifecycle");
+    await writeFile(lifecycle, "#!/bin/sh\necho compiling...\nkill -KILL $$\n");
+    await chmod(lifecycle, 0o755);
+    const result = await rebuild()(collect);
+    expect(result.ok).toBe(false);
+    expect(output).toContain("ERROR: Rebuild failed: the lifecycle builder was killed by SIGKILL");
+    expect(output).not.toContain("Fix the error in your source");
+  });
+
   it("refuses to run as root or as another user than the build's", async () => {
     await fakeLifecycle(f, 0);
     const asRoot = await createRebuild({ layersDir: f.layersRoot, env: {}, tmpDir: f.root, uid: 0 })(collect);

@@ -19,6 +19,7 @@ import { REBUILD_MARKER } from "../build/inputs.js";
 import { changeSettings } from "../config.js";
 import { readRecordedVars } from "./recorded-vars.js";
 import { compileRules, formatPlan, planChanges, type ChangeAction } from "./change-plan.js";
+import { buildFailure, readOomKills, type BuilderExit } from "./build-failure.js";
 import { checkSyntax } from "./syntax-check.js";
 
 export interface BuildResult {
@@ -103,10 +104,12 @@ export function createRebuild(options: RebuildOptions): (onOutput: (text: string
       const restored = await step("restore", "Restored layer metadata and carried layers", () => restoreLayers(ctx));
       if (restored.length > 0) onOutput(`    ${restored.join(", ")}\n`);
       const platformDir = await preparePlatform(options.tmpDir, paths.platformEnv);
-      const exitCode = await step("build", "Ran the build phase", () => runBuilder(ctx, paths, platformDir, options, onOutput));
+      const oomBefore = await readOomKills();
+      const builder = await step("build", "Ran the build phase", () => runBuilder(ctx, paths, platformDir, options, onOutput));
+      const { exitCode } = builder;
       timings.total = performance.now() - started;
       if (exitCode !== 0) {
-        onOutput(`${formatError(new TiltLiveError("build-failed", `Rebuild failed: the build phase exited with status ${exitCode}`))}\n`);
+        onOutput(`${formatError(buildFailure({ ...builder, oomKills: (await readOomKills()) - oomBefore }))}\n`);
       } else {
         unbuilt = [];
       }
@@ -207,7 +210,7 @@ async function runBuilder(
   platformDir: string,
   options: RebuildOptions,
   onOutput: (text: string) => void,
-): Promise<number> {
+): Promise<Omit<BuilderExit, "oomKills">> {
   await access(paths.lifecycle, constants.X_OK).catch((error: unknown) => {
     throw new TiltLiveError("missing-file", "The image holds no lifecycle builder (the builder had none at /cnb/lifecycle/lifecycle)", { path: paths.lifecycle }, { cause: error });
   });
@@ -229,7 +232,12 @@ async function runBuilder(
     ...((await exists(paths.analyzed)) ? { CNB_ANALYZED_PATH: paths.analyzed } : {}),
   };
   const child = execa(builder, [], { env, extendEnv: false, cwd: ctx.appDir, reject: false, all: true, buffer: false });
-  child.all?.on("data", (chunk: Buffer) => onOutput(chunk.toString()));
+  let outputTail = "";
+  child.all?.on("data", (chunk: Buffer) => {
+    const text = chunk.toString();
+    outputTail = (outputTail + text).slice(-4096);
+    onOutput(text);
+  });
   const result = await child;
-  return result.exitCode ?? 1;
+  return { exitCode: result.exitCode ?? 1, signal: result.signal, outputTail };
 }
