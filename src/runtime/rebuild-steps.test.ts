@@ -31,6 +31,9 @@ cat "$CNB_PLATFORM_DIR/tilt-live/mode" > "${f.root}/builder-mode"
 ls "$CNB_PLATFORM_DIR/env" > "${f.root}/builder-platform-env"
 ls "$CNB_LAYERS_DIR/paketo-buildpacks_go-dist" > "${f.root}/builder-go-dist"
 cp "$CNB_APP_DIR/main.go" "${f.root}/builder-saw-main.go"
+cp "$CNB_GROUP_PATH" "${f.root}/builder-group.toml"
+mkdir -p "$CNB_LAYERS_DIR/config" && echo "processes of the group it ran" > "$CNB_LAYERS_DIR/config/metadata.toml"
+printf '[[processes]]\\ntype = "web"\\ncommand = ["/layers/go-build/targets/bin/web-v2"]\\ndefault = true\\n' > "$CNB_LAYERS_DIR/paketo-buildpacks_go-build/launch.toml"
 echo "compiling..."
 echo "main.go:3: syntax error" >&2
 exit ${exitCode}
@@ -68,8 +71,17 @@ describe("a rebuild in the running container", () => {
 
   it("mirrors the source, restores what the export dropped, and runs the builder with the recorded env", async () => {
     await fakeLifecycle(f, 0);
+    await mkdir(join(f.layersRoot, "config"));
+    await writeFile(join(f.layersRoot, "config", "metadata.toml"), "the image's, with the supervisor");
     const result = await rebuild()(collect);
-    expect(result).toMatchObject({ ok: true, exitCode: 0 });
+    expect(result, output).toMatchObject({ ok: true, exitCode: 0 });
+    // tilt-live's own buildpacks stay out of the group; the rebuild writes what they would have written.
+    const group = await readFile(join(f.root, "builder-group.toml"), "utf8");
+    expect(group).toContain("paketo-buildpacks/go-build");
+    expect(group).not.toContain('"tilt-live');
+    expect(await readFile(join(f.layersRoot, "config", "metadata.toml"), "utf8")).toBe("the image's, with the supervisor");
+    const processes = JSON.parse(await readFile(join(f.layersRoot, "tilt-live", "meta", "processes.json"), "utf8"));
+    expect(processes).toMatchObject([{ type: "web", command: ["/layers/go-build/targets/bin/web-v2"], buildpackId: "paketo-buildpacks/go-build" }]);
     expect(Object.keys(result.timings).sort()).toEqual(["build", "check", "mirror", "restore", "total", "validate"]);
     expect(await readFile(join(f.root, "builder-saw-main.go"), "utf8")).toBe('const message = "v2"');
     expect((await readFile(join(f.root, "builder-argv0"), "utf8")).trim()).toMatch(/\/builder$/);
@@ -78,7 +90,7 @@ describe("a rebuild in the running container", () => {
     expect((await readFile(join(f.root, "builder-go-dist"), "utf8")).split("\n")).toEqual(expect.arrayContaining(["go", "go.toml"]));
     const env = await readFile(join(f.root, "builder-env"), "utf8");
     expect(env).toContain("PATH=/usr/bin:/bin\n");
-    expect(env).toContain(`CNB_GROUP_PATH=${join(f.layersRoot, "tilt-live", "meta", "group.toml")}\n`);
+    expect(env).toContain(`CNB_GROUP_PATH=${join(f.root, "tilt-live", "group.toml")}\n`);
     expect(env).toContain(`CNB_BUILDPACKS_DIR=${join(f.layersRoot, "tilt-live", "buildpacks")}\n`);
     expect(env).toContain("CNB_PLATFORM_API=0.14\n");
     expect(await readFile(join(f.layersRoot, "paketo-buildpacks_go-build", "targets.toml"), "utf8")).toContain("launch = true");

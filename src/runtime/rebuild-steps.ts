@@ -20,6 +20,7 @@ import { changeSettings } from "../config.js";
 import { readRecordedVars } from "./recorded-vars.js";
 import { compileRules, formatPlan, planChanges, type ChangeAction } from "./change-plan.js";
 import { buildFailure, readOomKills, type BuilderExit } from "./build-failure.js";
+import { keepingLaunchMetadata, recordProcesses, writeRebuildGroup } from "./rebuild-group.js";
 import { checkSyntax } from "./syntax-check.js";
 
 export interface BuildResult {
@@ -218,6 +219,8 @@ async function runBuilder(
   const builder = join(runtimePaths(options.tmpDir).root, "builder");
   await rm(builder, { force: true });
   await symlink(paths.lifecycle, builder);
+  const group = join(runtimePaths(options.tmpDir).root, "group.toml");
+  const members = await writeRebuildGroup(paths.group, group);
   const recorded = JSON.parse(await readFile(paths.buildEnv, "utf8")) as Record<string, string>;
   const platformApi = options.env.CNB_PLATFORM_API || ctx.platformApi || FALLBACK_PLATFORM_API;
   const env: Record<string, string> = {
@@ -226,18 +229,21 @@ async function runBuilder(
     CNB_LAYERS_DIR: ctx.layersDir,
     CNB_APP_DIR: ctx.appDir,
     CNB_PLATFORM_DIR: platformDir,
-    CNB_GROUP_PATH: paths.group,
+    CNB_GROUP_PATH: group,
     CNB_PLAN_PATH: paths.plan,
     CNB_BUILDPACKS_DIR: paths.buildpacks,
     ...((await exists(paths.analyzed)) ? { CNB_ANALYZED_PATH: paths.analyzed } : {}),
   };
-  const child = execa(builder, [], { env, extendEnv: false, cwd: ctx.appDir, reject: false, all: true, buffer: false });
   let outputTail = "";
-  child.all?.on("data", (chunk: Buffer) => {
-    const text = chunk.toString();
-    outputTail = (outputTail + text).slice(-4096);
-    onOutput(text);
+  const result = await keepingLaunchMetadata(ctx.layersDir, async () => {
+    const child = execa(builder, [], { env, extendEnv: false, cwd: ctx.appDir, reject: false, all: true, buffer: false });
+    child.all?.on("data", (chunk: Buffer) => {
+      const text = chunk.toString();
+      outputTail = (outputTail + text).slice(-4096);
+      onOutput(text);
+    });
+    return await child;
   });
-  const result = await child;
+  if (result.exitCode === 0) await recordProcesses(ctx.layersDir, members, paths);
   return { exitCode: result.exitCode ?? 1, signal: result.signal, outputTail };
 }
