@@ -6,7 +6,6 @@
 import type { Writable } from "node:stream";
 import { runtimePaths } from "../context.js";
 import { TiltLiveError } from "../errors.js";
-import { formatSeconds } from "../log/logger.js";
 import { sendControl } from "./control.js";
 
 export const REBUILD_CLIENT_USAGE = `Usage: rebuild [--no-restart] [--help]
@@ -51,10 +50,7 @@ export async function runRebuildClient(options: RebuildClientOptions): Promise<n
     if (message.type === "log") options.stdout.write(message.text);
   });
   if (final.type === "result") {
-    const steps = Object.entries(final.timings)
-      .map(([name, ms]) => `${name} ${formatSeconds(ms)}`)
-      .join(", ");
-    options.stderr.write(`[tilt-live] rebuild ${final.ok ? "succeeded" : "failed"} (exit ${final.exitCode})${steps ? `: ${steps}` : ""}\n`);
+    options.stderr.write(`${final.summary}\n`);
     return final.exitCode;
   }
   if (final.type === "error") {
