@@ -15,6 +15,11 @@ export interface LanguageProfile {
    * way the language buildpack does and serves it on $FLOOR_PORT; it prints nothing on success.
    */
   floorScript: string;
+  /**
+   * A dependency change for the rebuild path (interpreted languages, whose source edit only restarts): the
+   * manifest a buildpack reads and an edit that makes it install again, different on every call.
+   */
+  dependencyChange?: { file: string; edit(text: string, n: number): string };
 }
 
 export const go: LanguageProfile = {
@@ -61,6 +66,11 @@ export const node: LanguageProfile = {
     ["ln -s /layers/paketo-buildpacks_npm-install/launch-modules/node_modules /tmp/floor/src/node_modules"],
     "/layers/paketo-buildpacks_node-engine/node/bin/node server.js",
   ),
+  // npm-install sums package.json: a new description makes it run `npm ci` again.
+  dependencyChange: {
+    file: "package.json",
+    edit: (text, n) => `${JSON.stringify({ ...JSON.parse(text), description: `bench dependency change ${n}` }, null, 2)}\n`,
+  },
 };
 
 export const python: LanguageProfile = {
@@ -72,6 +82,8 @@ export const python: LanguageProfile = {
   buildpacks: LIVE_GROUPS.python,
   // The Procfile's command on pip-install's packages layer (PYTHONUSERBASE, as its launch env sets it).
   floorScript: restartFloor([], "PYTHONUSERBASE=/layers/paketo-buildpacks_pip-install/packages /usr/bin/python3 app.py"),
+  // pip-install reads requirements.txt: any edit runs `pip install` again.
+  dependencyChange: { file: "requirements.txt", edit: (text, n) => `${text.replace(/# bench .*\n/, "")}# bench dependency change ${n}\n` },
 };
 
 export const LANGUAGES: Record<string, LanguageProfile> = { go, node, python };
