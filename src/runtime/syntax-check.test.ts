@@ -16,6 +16,18 @@ describe("checkSyntax", () => {
     expect(result.problems[0]!.output).toContain("SyntaxError");
   });
 
+  it("passes CommonJS in process and leaves ES modules and every rejection to the app's node --check", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "tilt-live-syntax-"));
+    await writeFile(join(dir, "cli.js"), "#!/usr/bin/env node\nif (require.main === module) return;\n");
+    await writeFile(join(dir, "esm.mjs"), 'import { x } from "./x.mjs";\nexport const y = x;\n');
+    await writeFile(join(dir, "bad.mjs"), "export const = 1;\n");
+    // No node on the PATH: only what compiles in process is checked, the rest is skipped, never failed.
+    expect(await checkSyntax(dir, ["cli.js", "esm.mjs"], { PATH: "/nonexistent" })).toEqual({ checked: 1, problems: [] });
+    const result = await checkSyntax(dir, ["cli.js", "esm.mjs", "bad.mjs"], process.env);
+    expect(result.checked).toBe(3);
+    expect(result.problems.map((p) => p.file)).toEqual(["bad.mjs"]);
+  });
+
   it("finds a Python syntax error", async () => {
     const dir = await mkdtemp(join(tmpdir(), "tilt-live-syntax-"));
     await writeFile(join(dir, "app.py"), "def broken(:\n");
