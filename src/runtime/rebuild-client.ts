@@ -13,6 +13,9 @@ Asks the tilt-live supervisor in this container to re-run the buildpacks' build 
 when it succeeds, to restart the app. A failed build leaves the running app as it was.
   --no-restart  build only; keep the running app
   --help        show this help
+A change set no build step reads only restarts the app; the output says which in one line.
+Exit status: 0 the app serves the change; 3 only a new image can take the change (project.toml,
+BP_TILT_LIVE_IMAGE_BUILD), nothing was built; any other: the rebuild or the app's start failed.
 `;
 
 export interface RebuildClientOptions {
