@@ -8,22 +8,28 @@ import { ensurePlatform, repoRoot, Resources } from "../integration/harness/inde
 import { dependencyUpdate, fullRebuild, floorUpdate, liveUpdate, startSession } from "./inner-loop.js";
 import { runMain } from "./cli.js";
 import { language } from "./languages.js";
+import { printSoak, soak, type SoakResult } from "./soak.js";
 import { seconds, summarize, type Summary } from "./stats.js";
 
 interface Options {
   languages: string[];
   runs: number;
+  /** Live updates in the soak; 0: no soak. */
+  soak: number;
 }
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { languages: ["go", "node", "python"], runs: 5 };
+  const options: Options = { languages: ["go", "node", "python"], runs: 5, soak: 0 };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === "--runs") options.runs = Number(argv[++i]);
     else if (arg === "--lang") options.languages = (argv[++i] ?? "").split(",");
-    else throw new Error(`unknown argument ${arg} (usage: bench [--lang go,node] [--runs N])`);
+    else if (arg === "--soak") options.soak = /^\d+$/.test(argv[i + 1] ?? "") ? Number(argv[++i]) : 200;
+    else throw new Error(`unknown argument ${arg} (usage: bench [--lang go,node,python] [--runs N] [--soak [N]])`);
   }
   if (!Number.isInteger(options.runs) || options.runs < 1) throw new Error("--runs takes a whole number >= 1");
+  // `--soak` alone runs only the soak; with --lang, both.
+  if (options.soak > 0 && !argv.includes("--lang")) options.languages = [];
   return options;
 }
 
@@ -99,6 +105,17 @@ async function benchLanguage(name: string, runs: number): Promise<LanguageResult
   }
 }
 
+async function runSoak(runs: number): Promise<SoakResult> {
+  const platform = await ensurePlatform();
+  const resources = new Resources();
+  try {
+    process.stderr.write(`[bench] soak: ${runs} live updates\n`);
+    return await soak(platform, resources, runs);
+  } finally {
+    await resources.cleanup();
+  }
+}
+
 /** bin/detect as the lifecycle runs it (app dir as cwd), on an app with a Tiltfile: the whole process. */
 async function benchDetect(runs = 20): Promise<Summary> {
   const app = await mkdtemp(path.join(tmpdir(), "tilt-live-detect-"));
@@ -122,6 +139,7 @@ async function main(): Promise<void> {
   const detect = await benchDetect();
   const results: LanguageResult[] = [];
   for (const name of options.languages) results.push(await benchLanguage(name, options.runs));
+  const soakResult = options.soak > 0 ? await runSoak(options.soak) : undefined;
   console.log(`\ndetect (bin/detect process, app with a Tiltfile): ${detect.median.toFixed(0)} ms median (min ${detect.min.toFixed(0)}, max ${detect.max.toFixed(0)}, n=${detect.runs})`);
   for (const r of results) {
     console.log(`\n${r.language}: one-line change until the new response (median)`);
@@ -135,6 +153,7 @@ async function main(): Promise<void> {
     console.log(`  rebuild steps: ${Object.entries(r.rebuildSteps).map(([k, v]) => `${k} ${seconds(v.median)}`).join(", ")}`);
     console.log(`  (1)/(2) = ${(r.full.median / r.live.median).toFixed(1)} (target >= 20); (2)/(3) = ${(r.live.median / r.floor.median).toFixed(2)} (target <= 1.25 go, 1.2 node/python); overhead ${Math.round(r.overhead.median)} ms (target <= 150)`);
   }
+  if (soakResult) printSoak(soakResult);
   console.log(
     JSON.stringify({
       bench: "tilt-live-inner-loop",
@@ -153,6 +172,7 @@ async function main(): Promise<void> {
         clientMs: Math.round(r.client.median),
         stepsMs: Object.fromEntries(Object.entries(r.rebuildSteps).map(([k, v]) => [k, Math.round(v.median)])),
       })),
+      ...(soakResult ? { soak: soakResult } : {}),
     }),
   );
 }
