@@ -134,7 +134,7 @@ describe("project.toml, an empty change set and the user's rules", () => {
   it("needs a full image build for project.toml, before anything else", async () => {
     expect(await plan(NODE, [modified("package.json"), modified("project.toml")], NODE_APP)).toEqual({
       action: "image",
-      reason: "project.toml is only read when the image is built (detection, the group, project.toml)",
+      reason: "project.toml is read only by the image build: it can change the group, the buildpacks and the build env",
     });
   });
 
@@ -144,7 +144,7 @@ describe("project.toml, an empty change set and the user's rules", () => {
 
   it("applies BP_TILT_LIVE_IMAGE_BUILD, BP_TILT_LIVE_REBUILD and BP_TILT_LIVE_RESTART_ONLY in that order", async () => {
     const vars = { BP_TILT_LIVE_IMAGE_BUILD: "Dockerfile.dev", BP_TILT_LIVE_REBUILD: "*.graphql", BP_TILT_LIVE_RESTART_ONLY: "static,package.json" };
-    expect((await plan(NODE, [modified("Dockerfile.dev")], NODE_APP, vars)).action).toBe("image");
+    expect(await plan(NODE, [modified("Dockerfile.dev")], NODE_APP, vars)).toEqual({ action: "image", reason: "Dockerfile.dev matches BP_TILT_LIVE_IMAGE_BUILD" });
     expect(await plan(NODE, [modified("schema/a.graphql")], NODE_APP, vars)).toEqual({ action: "rebuild", reason: "schema/a.graphql matches BP_TILT_LIVE_REBUILD" });
     expect((await plan(GO, [modified("static/app.css")], {}, vars)).action).toBe("restart");
     expect((await plan(NODE, [modified("package.json")], NODE_APP, vars)).action).toBe("restart");

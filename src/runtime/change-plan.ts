@@ -8,7 +8,7 @@
  * The user's globs (config.ts: BP_TILT_LIVE_IMAGE_BUILD, _REBUILD, _RESTART_ONLY) come before the
  * buildpacks' rules, in that order. When in doubt the answer is rebuild: a wrong restart serves stale code.
  */
-import type { ChangeSettings } from "../config.js";
+import { DEFAULT_IMAGE_BUILD, type ChangeSettings } from "../config.js";
 import type { MirrorChange } from "../fsutil/mirror.js";
 import { compileGlobs, type GlobMatcher } from "./glob.js";
 import { SOURCE_BUILDPACK_ID, TILT_LIVE_ID } from "../context.js";
@@ -87,11 +87,15 @@ export function planChanges(changes: MirrorChange[], rules: ChangeRules): Change
   if (!settings.changeAware) return { action: "rebuild", reason: "change-aware rebuilds are off (BP_TILT_LIVE_CHANGE_AWARE=false)" };
   if (changes.length === 0) return { action: "restart", reason: "no file changed since the last good build" };
   const image = compileGlobs(settings.imageBuild);
+  const projectToml = compileGlobs(DEFAULT_IMAGE_BUILD);
   const rebuild = compileGlobs(settings.rebuild);
   const restart = compileGlobs(settings.restartOnly);
 
   for (const change of changes) {
-    if (image(change.path)) return { action: "image", reason: `${change.path} is only read when the image is built (detection, the group, project.toml)` };
+    if (image(change.path)) {
+      const why = projectToml(change.path) ? "is read only by the image build: it can change the group, the buildpacks and the build env" : "matches BP_TILT_LIVE_IMAGE_BUILD";
+      return { action: "image", reason: `${change.path} ${why}` };
+    }
     if (change.kind === "deleted") {
       const detector = rules.group.find((bp) => bp.detects(change.path));
       if (detector) return { action: "image", reason: `${change.path} was deleted: ${shortId(detector.id)} detects on it, so the group would change` };

@@ -170,7 +170,7 @@ describe("a rebuild in the running container", () => {
     await writeFile(join(f.layersRoot, "tilt-live", "src", "project.toml"), "[_]\n");
     for (let i = 0; i < 2; i++) {
       expect(await build(collect)).toMatchObject({ ok: false, exitCode: IMAGE_BUILD_NEEDED_EXIT, action: "image" });
-      expect(output).toContain("Change set: full image build needed (project.toml is only read when the image is built");
+      expect(output).toContain("Change set: full image build needed (project.toml is read only by the image build: it can change the group");
       expect(output).toContain("ERROR: Only a new image can take this change");
     }
     expect(IMAGE_BUILD_NEEDED_EXIT).toBe(3);
