@@ -111,8 +111,7 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
   // Where the app listened before its last restart: a restarted app is ready once it listens there again.
   let knownPorts = new Set<number>();
 
-  const restartApp = async (): Promise<RestartOutcome> => {
-    const t0 = performance.now();
+  const refreshCommand = async (): Promise<void> => {
     try {
       currentProcess = findProcess(await readRecordedProcesses(paths.processes), processType, paths.processes);
     } catch (error) {
@@ -125,6 +124,12 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
       if (changed.length > 0) log.info(`launch env changed: ${changed.join(", ")}`);
       currentEnv = next;
     }
+  };
+
+  /** Restarts the app; after a build with the command and launch env it left, after a restart-only change as it was. */
+  const restartApp = async (built: boolean): Promise<RestartOutcome> => {
+    const t0 = performance.now();
+    if (built) await refreshCommand();
     const old = app.current;
     if (old?.running && old.pid !== undefined) {
       const ports = await listeningPorts(old.pid).catch(() => new Set<number>());
@@ -152,7 +157,7 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
       log.info(`rebuild #${run.sequence} succeeded in ${log.seconds(buildMs)}; not restarting (--no-restart)`);
       return result;
     }
-    const { restartMs, readyMs, readiness, app: started } = await restartApp();
+    const { restartMs, readyMs, readiness, app: started } = await restartApp(result.action !== "restart");
     const timings = { ...result.timings, restart: Math.round(restartMs), ready: Math.round(readyMs) };
     const how = result.action === "restart" ? " (restart only)" : "";
     if (!readiness.ready) {
