@@ -44,6 +44,15 @@ describe("readiness from /proc", () => {
     idle.kill();
   });
 
+  it("counts an app that listens only on another port for a second as moved, not as failed", async () => {
+    const moved = listener(0);
+    const port = await moved.port;
+    const result = await waitUntilListening(moved.child.pid!, new Set([1]), { timeoutMs: 5000, exited: moved.exited });
+    expect(result).toEqual({ ready: true, note: `it listens on port ${port}, no longer on 1` });
+    moved.child.kill();
+    await moved.exited;
+  });
+
   it("is ready at once when the old app listened on nothing", async () => {
     expect(await waitUntilListening(process.pid, new Set(), { timeoutMs: 1, exited: new Promise(() => {}) })).toEqual({ ready: true });
   });

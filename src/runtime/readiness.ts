@@ -2,7 +2,8 @@
  * "Updated" means serving: after a restart the supervisor waits until the new app listens where the old one
  * listened. The ports come from the kernel, not from configuration: the TCP sockets in LISTEN state
  * (/proc/net/tcp and tcp6) whose inodes a process of the old app's process group held open
- * (/proc/<pid>/fd). An app that listened on nothing is ready once started.
+ * (/proc/<pid>/fd). An app that listened on nothing is ready once started; one that listens only on other
+ * ports for a second has moved (an edit changed its port) and is ready there.
  */
 import { readdir, readFile, readlink } from "node:fs/promises";
 import { join } from "node:path";
@@ -65,7 +66,10 @@ export async function listeningPorts(pgid: number, proc: ProcFs = PROC): Promise
   return ports;
 }
 
-export type Readiness = { ready: true } | { ready: false; why: string };
+export type Readiness = { ready: true; note?: string } | { ready: false; why: string };
+
+/** How long a new app that listens elsewhere gets to open the old ports too before it counts as moved. */
+const MOVED_AFTER_MS = 1000;
 
 export interface WaitOptions {
   timeoutMs: number;
@@ -82,10 +86,18 @@ export async function waitUntilListening(pgid: number, ports: ReadonlySet<number
   void options.exited.then((e) => (exit = e));
   const deadline = performance.now() + options.timeoutMs;
   const wanted = [...ports].sort((a, b) => a - b);
+  let movedSince: number | undefined;
   for (;;) {
     const open = await listeningPorts(pgid, options.proc ?? PROC);
     const missing = wanted.filter((p) => !open.has(p));
     if (missing.length === 0) return { ready: true };
+    // An edit may move the app to another port: once it listens there and nowhere old for a while, it serves.
+    if (open.size > 0 && missing.length === wanted.length) {
+      movedSince ??= performance.now();
+      if (performance.now() - movedSince >= MOVED_AFTER_MS) {
+        return { ready: true, note: `it listens on port ${[...open].sort((a, b) => a - b).join(", ")}, no longer on ${missing.join(", ")}` };
+      }
+    }
     if (exit) return { ready: false, why: `it exited with status ${exit.status} before it listened on port ${missing.join(", ")}` };
     if (performance.now() >= deadline) {
       return { ready: false, why: `it did not listen on port ${missing.join(", ")} within ${options.timeoutMs / 1000} s (BP_TILT_LIVE_READY_TIMEOUT)` };

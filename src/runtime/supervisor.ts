@@ -167,6 +167,8 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
       log.info(`rebuild #${run.sequence}${how} built in ${log.seconds(buildMs)}, but the app did not start: ${readiness.why}`);
       return { ...result, ok: false, exitCode: 1, timings };
     }
+    if (readiness.note) log.info(`the app moved: ${readiness.note}`);
+    if (started?.pid !== undefined && readiness.note) knownPorts = await listeningPorts(started.pid).catch(() => knownPorts);
     const ports = knownPorts.size > 0 ? `; listening on ${[...knownPorts].join(", ")} after ${log.seconds(readyMs)}` : "";
     log.info(`rebuild #${run.sequence}${how} succeeded in ${log.seconds(buildMs)}; app restarted in ${log.seconds(restartMs)}${ports}`);
     return { ...result, timings };
