@@ -8,8 +8,8 @@ import { runSupervisor } from "./runtime/supervisor.js";
 
 export const TOOLS = ["rebuild", "tilt-live-supervise"] as const;
 
-function rebuildSteps(io: PhaseIo) {
-  return createRebuild({ layersDir: io.env.CNB_LAYERS_DIR || "/layers", env: io.env });
+function rebuildSteps(io: PhaseIo, resident = false) {
+  return createRebuild({ layersDir: io.env.CNB_LAYERS_DIR || "/layers", env: io.env, resident });
 }
 
 /** Through the supervisor when one serves the control socket; otherwise in this process, without a restart. */
@@ -30,7 +30,7 @@ export async function runTool(name: string, args: string[], io: PhaseIo): Promis
       case "rebuild":
         return await rebuild(args, io);
       case "tilt-live-supervise":
-        return await runSupervisor({ argv: args, env: io.env, stderr: io.stderr, build: rebuildSteps(io) });
+        return await runSupervisor({ argv: args, env: io.env, stderr: io.stderr, build: rebuildSteps(io, true) });
       default:
         io.stderr.write(`tilt-live: unknown tool "${name}" (known: detect, build, ${TOOLS.join(", ")})\n`);
         return 2;

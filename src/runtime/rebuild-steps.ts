@@ -21,7 +21,7 @@ import { readRecordedVars } from "./recorded-vars.js";
 import { compileRules, formatPlan, planChanges, type ChangeAction } from "./change-plan.js";
 import { buildFailure, readOomKills, type BuilderExit } from "./build-failure.js";
 import { keepingLaunchMetadata, recordProcesses, writeRebuildGroup } from "./rebuild-group.js";
-import { checkSyntax } from "./syntax-check.js";
+import { checkSyntax, closeResidentParsers } from "./syntax-check.js";
 
 export interface BuildResult {
   ok: boolean;
@@ -40,6 +40,8 @@ export interface RebuildOptions {
   env: NodeJS.ProcessEnv;
   tmpDir?: string;
   uid?: number;
+  /** Keep language parsers running between rebuilds (the supervisor; not a one-shot `rebuild`). */
+  resident?: boolean;
 }
 
 /**
@@ -82,7 +84,7 @@ export function createRebuild(options: RebuildOptions): (onOutput: (text: string
       const changes = mergeChanges(unbuilt, stats.changes);
       unbuilt = changes;
       onOutput(`    ${stats.copied} copied, ${stats.deleted} deleted, ${stats.unchanged} unchanged\n`);
-      const syntax = await step("check", "Checked the syntax of changed files", () => checkSyntax(ctx.appDir, stats.changedFiles, options.env));
+      const syntax = await step("check", "Checked the syntax of changed files", () => checkSyntax(ctx.appDir, stats.changedFiles, options.env, { resident: options.resident }));
       if (syntax.problems.length > 0) {
         for (const problem of syntax.problems) onOutput(`${problem.output.trimEnd()}\n`);
         const files = syntax.problems.map((p) => p.file).join(", ");
@@ -107,6 +109,7 @@ export function createRebuild(options: RebuildOptions): (onOutput: (text: string
       const platformDir = await preparePlatform(options.tmpDir, paths.platformEnv);
       const oomBefore = await readOomKills();
       const builder = await step("build", "Ran the build phase", () => runBuilder(ctx, paths, platformDir, options, onOutput));
+      closeResidentParsers();
       const { exitCode } = builder;
       timings.total = performance.now() - started;
       if (exitCode !== 0) {

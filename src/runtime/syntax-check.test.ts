@@ -2,7 +2,7 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { checkSyntax } from "./syntax-check.js";
+import { checkSyntax, closeResidentParsers } from "./syntax-check.js";
 
 describe("checkSyntax", () => {
   it("finds a JavaScript syntax error in a changed file and passes good files", async () => {
@@ -33,6 +33,26 @@ describe("checkSyntax", () => {
     await writeFile(join(dir, "app.py"), "def broken(:\n");
     const result = await checkSyntax(dir, ["app.py"], process.env);
     expect(result.problems.map((p) => p.file)).toEqual(["app.py"]);
+  });
+
+  it("keeps one python3 running for Python files when asked (the supervisor), with the same verdicts", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "tilt-live-syntax-"));
+    await writeFile(join(dir, "good.py"), "x = 1\n");
+    await writeFile(join(dir, "bad.py"), "def broken(:\n");
+    try {
+      const first = await checkSyntax(dir, ["bad.py", "good.py"], process.env, { resident: true });
+      expect(first.checked).toBe(2);
+      expect(first.problems.map((p) => p.file)).toEqual(["bad.py"]);
+      expect(first.problems[0]!.output).toContain("SyntaxError");
+      expect(first.problems[0]!.output).toContain("bad.py");
+      const started = performance.now();
+      for (let i = 0; i < 5; i++) expect((await checkSyntax(dir, ["good.py"], process.env, { resident: true })).problems).toEqual([]);
+      // Five checks without a python3 start each (one start alone takes tens of ms).
+      expect(performance.now() - started).toBeLessThan(2000);
+      expect(await checkSyntax(dir, ["good.py"], { PATH: "/nonexistent" }, { resident: false })).toEqual({ checked: 0, problems: [] });
+    } finally {
+      closeResidentParsers();
+    }
   });
 
   it("skips a language whose tool is not on the PATH", async () => {
