@@ -103,6 +103,7 @@ describe("mirrorTree", () => {
       { path: "old.js", kind: "deleted", type: "file" },
     ]);
     expect(await readlink(join(dst, "node_modules"))).toBe("/layers/npm/node_modules");
+    expect(stats.kept).toEqual(["node_modules"]);
   });
 
   it("leaves the mode of the destination root (the app dir: a tmpfs or volume of the platform's) alone", async () => {

@@ -36,6 +36,8 @@ export interface MirrorStats {
   changedFiles: string[];
   /** Every file, link and deleted entry the mirror changed, sorted by path; directories made are left out. */
   changes: MirrorChange[];
+  /** Destination-only entries left in place because `keep` named them. */
+  kept: string[];
   deleted: number;
   unchanged: number;
   dirs: number;
@@ -86,7 +88,7 @@ export async function mirrorTree(
   options: MirrorOptions = {},
 ): Promise<{ stats: MirrorStats; index: MirrorIndex }> {
   const walk: Walk = {
-    stats: { copied: 0, changedFiles: [], changes: [], deleted: 0, unchanged: 0, dirs: 0 },
+    stats: { copied: 0, changedFiles: [], changes: [], kept: [], deleted: 0, unchanged: 0, dirs: 0 },
     previous,
     next: new Map(),
     keep: options.keep ?? (() => false),
@@ -116,6 +118,7 @@ async function mirrorDir(source: string, dest: string, rel: string, srcStat: Sta
   const wanted = new Set(srcNames);
   // Entries go concurrently: libuv's thread pool bounds the real parallelism, and a large tree is mostly
   // waiting on lstat and copy calls.
+  for (const name of destNames) if (!wanted.has(name) && walk.keep(join(rel, name))) stats.kept.push(join(rel, name));
   await Promise.all(
     destNames
       .filter((name) => !wanted.has(name) && !walk.keep(join(rel, name)))

@@ -104,6 +104,9 @@ export function createRebuild(options: RebuildOptions): (onOutput: (text: string
         timings.total = performance.now() - started;
         return { ok: true, exitCode: 0, timings, action: plan.action };
       }
+      // What a buildpack wrote into the app dir stays for a restart, not for a build: npm-install takes an
+      // existing node_modules for vendored modules ('npm rebuild') instead of installing ('npm ci').
+      for (const output of stats.kept) await rm(join(ctx.appDir, output), { recursive: true, force: true });
       const restored = await step("restore", "Restored layer metadata and carried layers", () => restoreLayers(ctx));
       if (restored.length > 0) onOutput(`    ${restored.join(", ")}\n`);
       const platformDir = await preparePlatform(options.tmpDir, paths.platformEnv);
