@@ -83,6 +83,27 @@ export async function liveUpdate(session: Session, message: string): Promise<{ t
   return { totalMs: performance.now() - started, rebuild: parseRebuild(result.stdout, result.stderr, wallMs), output: result.stdout };
 }
 
+/** The rebuild path: a dependency manifest and the message change synced together, then rebuild. */
+export async function dependencyUpdate(
+  session: Session,
+  message: string,
+  n: number,
+): Promise<{ totalMs: number; rebuild: RebuildTimings; output: string }> {
+  const change = session.profile.dependencyChange;
+  if (!change) throw new Error(`${session.profile.name} has no dependency change`);
+  const started = performance.now();
+  await syncFile(session.container.name, session.appDir, change.file, (text) => change.edit(text, n));
+  await syncFile(session.container.name, session.appDir, session.profile.file, (text) => session.profile.setMessage(text, message));
+  const rebuildStarted = performance.now();
+  const result = await dockerExec(session.container.name, [REBUILD]);
+  const wallMs = performance.now() - rebuildStarted;
+  if (result.exitCode !== 0) throw new Error(`rebuild failed:\n${result.stdout}\n${result.stderr}`);
+  if (!result.stdout.includes("Change set: rebuild"))
+    throw new Error(`the dependency change did not take the rebuild path:\n${result.stdout}`);
+  await waitForBody(session.container, `${message}\n`);
+  return { totalMs: performance.now() - started, rebuild: parseRebuild(result.stdout, result.stderr, wallMs), output: result.stdout };
+}
+
 export function parseRebuild(stdout: string, stderr: string, wallMs: number): RebuildTimings {
   const steps: Record<string, number> = {};
   const summary = /rebuild succeeded \(exit 0\): (.*)$/m.exec(stderr)?.[1] ?? "";

@@ -17,6 +17,11 @@ export interface LanguageProfile {
   floorScript: string;
   /** What the floor does, for the bench's table. */
   floorLabel: string;
+  /**
+   * A dependency change for the rebuild path (interpreted languages, whose source edit only restarts): the
+   * manifest a buildpack reads and an edit that makes it install again, different on every call.
+   */
+  dependencyChange?: { file: string; edit(text: string, n: number): string };
 }
 
 export const go: LanguageProfile = {
@@ -65,6 +70,11 @@ export const node: LanguageProfile = {
     ["ln -s /layers/paketo-buildpacks_npm-install/launch-modules/node_modules /tmp/floor/src/node_modules"],
     "/layers/paketo-buildpacks_node-engine/node/bin/node server.js",
   ),
+  // npm-install sums package.json: a new description makes it run `npm ci` again.
+  dependencyChange: {
+    file: "package.json",
+    edit: (text, n) => `${JSON.stringify({ ...JSON.parse(text), description: `bench dependency change ${n}` }, null, 2)}\n`,
+  },
 };
 
 export const python: LanguageProfile = {
@@ -77,6 +87,8 @@ export const python: LanguageProfile = {
   floorLabel: "process restart: nothing to compile",
   // The Procfile's command on pip-install's packages layer (PYTHONUSERBASE, as its launch env sets it).
   floorScript: restartFloor([], "PYTHONUSERBASE=/layers/paketo-buildpacks_pip-install/packages /usr/bin/python3 app.py"),
+  // pip-install reads requirements.txt: any edit runs `pip install` again.
+  dependencyChange: { file: "requirements.txt", edit: (text, n) => `${text.replace(/# bench .*\n/, "")}# bench dependency change ${n}\n` },
 };
 
 export const LANGUAGES: Record<string, LanguageProfile> = { go, node, python };

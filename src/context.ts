@@ -6,10 +6,14 @@ import { rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { TiltLiveError } from "./errors.js";
 import { readRequiredFile } from "./fsutil/read.js";
-import type { Process } from "./cnb/launch.js";
+import type { GroupEntry } from "./cnb/group.js";
+import { readLaunchProcesses, type Process } from "./cnb/launch.js";
+import { escapeBuildpackId } from "./cnb/names.js";
 
 export const TILT_LIVE_ID = "tilt-live";
 export const SOURCE_BUILDPACK_ID = "tilt-live/source";
+/** tilt-live's own two buildpacks: they read no app file, declare no app process, and stay out of a rebuild's group. */
+export const OWN_BUILDPACK_IDS: ReadonlySet<string> = new Set([TILT_LIVE_ID, SOURCE_BUILDPACK_ID]);
 
 /** The layers root when the environment does not name one: the lifecycle's default (platform spec). */
 export const DEFAULT_LAYERS_ROOT = "/layers";
@@ -29,6 +33,11 @@ export const TOOL_NAMES = ["rebuild", "tilt-live-supervise"] as const;
 export type ToolName = (typeof TOOL_NAMES)[number];
 /** The static init in front of the supervisor (native/tilt-live-init.c); absent where it was not built. */
 export const INIT = "tilt-live-init";
+/**
+ * The small static `rebuild` client (native/tilt-live-rebuild.c) next to the executable; `rebuild` links to
+ * it where it was built. It speaks the control protocol (src/runtime/control.ts) and hands the rest to EXECUTABLE.
+ */
+export const REBUILD_CLIENT = "tilt-live-rebuild";
 
 /**
  * The platform dir file that marks a rebuild: rebuild writes `rebuild` into it (a real platform never
@@ -60,6 +69,7 @@ export interface LiveContext {
   watchIgnore: string[];
   /** Seconds the supervisor waits after SIGTERM before SIGKILL. */
   stopTimeoutSeconds: number;
+  readyTimeoutSeconds: number;
 }
 
 export interface RecordedProcess extends Process {
@@ -129,6 +139,7 @@ const CONTEXT_FIELDS: Record<keyof LiveContext, FieldKind> = {
   watchDebounceMs: "positive",
   watchIgnore: "strings",
   stopTimeoutSeconds: "positive",
+  readyTimeoutSeconds: "positive",
 };
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -156,6 +167,23 @@ export async function readBuildEnv(path: string): Promise<Record<string, string>
     throw new TiltLiveError("invalid-metadata", "expected an object of variable names to string values", { path });
   }
   return env as Record<string, string>;
+}
+
+/**
+ * What processes.json records: the processes of `members`' launch.toml files under the layers root, a later
+ * buildpack's type overriding an earlier one's, as the lifecycle does. The build writes it, and so does a
+ * rebuild (tilt-live is not in the rebuild's group).
+ */
+export async function collectProcesses(layersRoot: string, members: GroupEntry[]): Promise<RecordedProcess[]> {
+  const byType = new Map<string, RecordedProcess>();
+  for (const bp of members) {
+    const path = join(layersRoot, escapeBuildpackId(bp.id), "launch.toml");
+    for (const p of await readLaunchProcesses(path, bp.api)) {
+      byType.delete(p.type); // keep declaration order of the winner
+      byType.set(p.type, { ...p, buildpackId: bp.id });
+    }
+  }
+  return [...byType.values()];
 }
 
 export async function readRecordedProcesses(path: string): Promise<RecordedProcess[]> {

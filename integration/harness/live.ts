@@ -76,3 +76,9 @@ export async function waitForBody(container: RunningContainer, body: string, tim
   }
   throw new Error(`GET / never answered ${JSON.stringify(body)} within ${timeoutMs} ms (last: ${JSON.stringify(last)})`);
 }
+
+/** One GET / with no retry: right after a successful rebuild the new app must already answer. */
+export async function fetchOnce(container: RunningContainer): Promise<string> {
+  const response = await fetch(`${container.url}/`, { signal: AbortSignal.timeout(5_000) });
+  return response.text();
+}

@@ -10,7 +10,7 @@ import { writeLaunch } from "../cnb/launch.js";
 import { writeLayerToml } from "../cnb/layer.js";
 import { escapeBuildpackId, layerName } from "../cnb/names.js";
 import { readBuildSettings } from "../config.js";
-import { Layers, SOURCE_BUILDPACK_ID, TILT_LIVE_ID, livePaths, writeJson, type LiveContext } from "../context.js";
+import { Layers, OWN_BUILDPACK_IDS, SOURCE_BUILDPACK_ID, TILT_LIVE_ID, collectProcesses, livePaths, writeJson, type LiveContext } from "../context.js";
 import { TiltLiveError } from "../errors.js";
 import { copyTree, dropWorldWrite, exists, formatBytes, moveTree, treeSize } from "../fsutil/copy.js";
 import { copyFile } from "node:fs/promises";
@@ -19,7 +19,7 @@ import { carryLayers } from "./carried.js";
 import type { BuildInput } from "./inputs.js";
 import { LAUNCH_ONLY, contributeLayer } from "./layer.js";
 import { exportBuildpackFiles, exportLifecycleFiles } from "./metadata.js";
-import { collectProcesses, wrapProcesses } from "./processes.js";
+import { wrapProcesses } from "./processes.js";
 import { recordEnv, writeRecordedEnv } from "./recorded-env.js";
 import { installTools, toolPaths } from "./tools.js";
 
@@ -31,7 +31,6 @@ export interface LiveBuildOptions {
   gid: number;
 }
 
-const OWN_IDS = new Set([TILT_LIVE_ID, SOURCE_BUILDPACK_ID]);
 
 export async function buildLive(input: BuildInput, options: LiveBuildOptions): Promise<void> {
   const { logger, layersRoot } = input;
@@ -40,7 +39,7 @@ export async function buildLive(input: BuildInput, options: LiveBuildOptions): P
   const group = await readGroup(input.rebuild ? paths.group : join(layersRoot, "group.toml"));
   const self = group.findIndex((bp) => bp.id === TILT_LIVE_ID);
   const earlier = group.slice(0, self === -1 ? group.length : self);
-  const others = earlier.filter((bp) => !OWN_IDS.has(bp.id));
+  const others = earlier.filter((bp) => !OWN_BUILDPACK_IDS.has(bp.id));
   const tools = toolPaths(paths, input.buildpackDir);
 
   if (input.rebuild) return refreshProcesses(input, earlier, tools);

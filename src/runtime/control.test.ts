@@ -36,7 +36,7 @@ describe("control channel", () => {
       expect(messages).toEqual([
         { type: "log", text: "step one\n" },
         { type: "log", text: "restart=false\n" },
-        { type: "result", ok: true, exitCode: 0, timings: { build: 12 } },
+        { type: "result", ok: true, exitCode: 0, timings: { build: 12 }, summary: "[tilt-live] rebuild succeeded (exit 0): build 0.012s" },
       ]);
       expect(final).toEqual(messages[2]);
       expect(await sendControl(socket, { op: "status" })).toMatchObject({ type: "status", appPid: 42, builds: 3 });
