@@ -8,6 +8,7 @@ export const ConfigVars = {
   watchDebounceMs: "BP_TILT_LIVE_WATCH_DEBOUNCE_MS",
   watchIgnore: "BP_TILT_LIVE_WATCH_IGNORE",
   envExclude: "BP_TILT_LIVE_ENV_EXCLUDE",
+  bindingsExclude: "BP_TILT_LIVE_BINDINGS_EXCLUDE",
   stopTimeout: "BP_TILT_LIVE_STOP_TIMEOUT",
   logLevel: "BP_LOG_LEVEL",
 } as const;

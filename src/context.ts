@@ -54,6 +54,7 @@ export function livePaths(layersDir: string) {
     plan: join(meta, "plan.toml"),
     analyzed: join(meta, "analyzed.toml"),
     platformEnv: join(meta, "platform-env"),
+    bindings: join(meta, "bindings"),
     buildEnv: join(meta, "build-env.json"),
     buildpackMeta: join(meta, "buildpacks"),
     buildpacks: join(own, Layers.buildpacks),

@@ -20,6 +20,7 @@ import type { BuildInput } from "./inputs.js";
 import { LAUNCH_ONLY, contributeLayer } from "./layer.js";
 import { exportBuildpackFiles, exportLifecycleFiles } from "./metadata.js";
 import { collectProcesses, wrapProcesses } from "./processes.js";
+import { recordBindings } from "./recorded-bindings.js";
 import { recordEnv, writeRecordedEnv } from "./recorded-env.js";
 import { installTools, toolPaths } from "./tools.js";
 
@@ -72,6 +73,9 @@ export async function buildLive(input: BuildInput, options: LiveBuildOptions): P
       const files = await exportLifecycleFiles(layersRoot, dir);
       const count = await exportBuildpackFiles(layersRoot, others, dir);
       await recordBuildEnv(input, dir);
+      const bindings = await recordBindings(input.platformDir, input.platformEnv, input.env, join(dir, "bindings"));
+      for (const b of bindings.recorded) logger.subprocess(`Binding ${b.name} (type ${b.type || "unknown"}): ${[...b.entries.keys()].join(", ")}`);
+      if (bindings.excluded.length > 0) logger.subprocess(`Left out (${ConfigVars.bindingsExclude}): ${bindings.excluded.join(", ")}`);
       const ctx: LiveContext = {
         version: options.version,
         layersDir: layersRoot,

@@ -16,6 +16,7 @@ import { exists } from "../fsutil/copy.js";
 import { mirrorTree, type MirrorIndex } from "../fsutil/mirror.js";
 import { formatSeconds } from "../log/logger.js";
 import { REBUILD_MARKER } from "../build/inputs.js";
+import { restoreBindings } from "../build/recorded-bindings.js";
 import { checkSyntax } from "./syntax-check.js";
 
 export interface BuildResult {
@@ -73,7 +74,7 @@ export function createRebuild(options: RebuildOptions): (onOutput: (text: string
       }
       const restored = await step("restore", "Restored layer metadata and carried layers", () => restoreLayers(ctx));
       if (restored.length > 0) onOutput(`    ${restored.join(", ")}\n`);
-      const platformDir = await preparePlatform(options.tmpDir, paths.platformEnv);
+      const platformDir = await preparePlatform(options.tmpDir, paths);
       const exitCode = await step("build", "Ran the build phase", () => runBuilder(ctx, paths, platformDir, options, onOutput));
       timings.total = performance.now() - started;
       if (exitCode !== 0) {
@@ -147,13 +148,14 @@ async function restoreLayers(ctx: LiveContext): Promise<string[]> {
   return restored;
 }
 
-async function preparePlatform(tmpDir: string | undefined, recordedEnv: string): Promise<string> {
+async function preparePlatform(tmpDir: string | undefined, paths: ReturnType<typeof livePaths>): Promise<string> {
   const dir = runtimePaths(tmpDir).platform;
   await rm(dir, { recursive: true, force: true });
   await mkdir(join(dir, "env"), { recursive: true, mode: 0o700 });
-  for (const name of (await exists(recordedEnv)) ? await readdir(recordedEnv) : []) {
-    await copyFile(join(recordedEnv, name), join(dir, "env", name));
+  for (const name of (await exists(paths.platformEnv)) ? await readdir(paths.platformEnv) : []) {
+    await copyFile(join(paths.platformEnv, name), join(dir, "env", name));
   }
+  await restoreBindings(paths.bindings, dir);
   await mkdir(join(dir, "tilt-live"));
   await writeFile(join(dir, REBUILD_MARKER), "rebuild");
   return dir;
