@@ -74,7 +74,7 @@ describe("a rebuild in the running container", () => {
     expect(await readFile(join(f.root, "builder-saw-main.go"), "utf8")).toBe('const message = "v2"');
     expect((await readFile(join(f.root, "builder-argv0"), "utf8")).trim()).toMatch(/\/builder$/);
     expect((await readFile(join(f.root, "builder-mode"), "utf8")).trim()).toBe("rebuild");
-    expect((await readFile(join(f.root, "builder-platform-env"), "utf8")).trim().split("\n")).toEqual(["BP_GO_TARGETS", "SYFT_SELECT_CATALOGERS"]);
+    expect((await readFile(join(f.root, "builder-platform-env"), "utf8")).trim()).toBe("BP_GO_TARGETS");
     expect((await readFile(join(f.root, "builder-go-dist"), "utf8")).split("\n")).toEqual(expect.arrayContaining(["go", "go.toml"]));
     const env = await readFile(join(f.root, "builder-env"), "utf8");
     expect(env).toContain("PATH=/usr/bin:/bin\n");
@@ -111,34 +111,9 @@ describe("a rebuild in the running container", () => {
     expect(await readFile(join(g.root, "seen-env", "ODD"), "utf8")).toBe(odd);
     expect(await readFile(join(g.root, "seen-odd-build"), "utf8")).toBe(odd);
     expect(await readdir(join(g.root, "seen-env"))).not.toContain("SECRET_TOKEN");
-    expect(await readFile(join(g.root, "seen-env", "SYFT_SELECT_CATALOGERS"), "utf8")).toBe("-all");
     const processEnv = await readFile(join(g.root, "seen-process-env"), "utf8");
     expect(processEnv).not.toContain("API_KEY");
     expect(processEnv).not.toContain("hunter2");
-  });
-
-  it("keeps the user's own SYFT_SELECT_CATALOGERS and gives the build its recorded bindings back", async () => {
-    const g = await lifecycleFixture();
-    await writeFile(join(g.appDir, "main.go"), "package main");
-    await writeFile(join(g.platformDir, "env", "SYFT_SELECT_CATALOGERS"), "+java");
-    await mkdir(join(g.platformDir, "bindings", "maven"), { recursive: true });
-    await writeFile(join(g.platformDir, "bindings", "maven", "type"), "maven");
-    await writeFile(join(g.platformDir, "bindings", "maven", "settings.xml"), "<settings/>");
-    const src = g.env("tilt-live/source", "0.1.0");
-    await mkdir(src.CNB_LAYERS_DIR!, { recursive: true });
-    await buildSource(await readBuildInput(src, g.appDir, g.logger));
-    const live = g.env("tilt-live", "0.1.0");
-    await mkdir(live.CNB_LAYERS_DIR!, { recursive: true });
-    await buildLive(await readBuildInput(live, g.appDir, g.logger), { lifecyclePath: g.lifecyclePath, version: "0.1.0", uid: 1000, gid: 1000 });
-    await exportAsImage(g);
-    const lifecycle = join(g.layersRoot, "tilt-live", "lifecycle", "lifecycle");
-    await writeFile(lifecycle, `#!/bin/sh\ncp -r "$CNB_PLATFORM_DIR/env" "${g.root}/seen-env"\ncp -r "$CNB_PLATFORM_DIR/bindings" "${g.root}/seen-bindings"\n`);
-    await chmod(lifecycle, 0o755);
-    const result = await createRebuild({ layersDir: g.layersRoot, env: {}, tmpDir: g.root, uid: 1000 })(collect);
-    expect(result.ok, output).toBe(true);
-    expect(await readFile(join(g.root, "seen-env", "SYFT_SELECT_CATALOGERS"), "utf8")).toBe("+java");
-    expect(await readFile(join(g.root, "seen-bindings", "maven", "settings.xml"), "utf8")).toBe("<settings/>");
-    expect(await readFile(join(g.root, "seen-bindings", "maven", "type"), "utf8")).toBe("maven");
   });
 
   it("stops before the build on a syntax error in a changed script", async () => {

@@ -41,14 +41,6 @@ export interface RebuildOptions {
  */
 const FALLBACK_PLATFORM_API = "0.13";
 
-/**
- * Build-time variables a rebuild adds unless the user's recorded `<platform>/env` sets them. A rebuild exports no
- * image, so the SBOMs that libpak buildpacks (maven, executable-jar, procfile) have syft write are thrown away:
- * with no catalogers selected syft writes valid, empty documents in a tenth of a second instead of seconds per
- * scan. The image's own SBOM comes from the real build and is untouched.
- */
-export const REBUILD_ONLY_ENV: Record<string, string> = { SYFT_SELECT_CATALOGERS: "-all" };
-
 /** Files a buildpack writes afresh on every build; a stale one would be read as new by the lifecycle. */
 const PER_BUILD_FILES = ["launch.toml", "build.toml", "store.toml"];
 
@@ -160,12 +152,8 @@ async function preparePlatform(tmpDir: string | undefined, paths: ReturnType<typ
   const dir = runtimePaths(tmpDir).platform;
   await rm(dir, { recursive: true, force: true });
   await mkdir(join(dir, "env"), { recursive: true, mode: 0o700 });
-  const recorded = (await exists(paths.platformEnv)) ? await readdir(paths.platformEnv) : [];
-  for (const name of recorded) {
+  for (const name of (await exists(paths.platformEnv)) ? await readdir(paths.platformEnv) : []) {
     await copyFile(join(paths.platformEnv, name), join(dir, "env", name));
-  }
-  for (const [name, value] of Object.entries(REBUILD_ONLY_ENV)) {
-    if (!recorded.includes(name)) await writeFile(join(dir, "env", name), value);
   }
   await restoreBindings(paths.bindings, dir);
   await mkdir(join(dir, "tilt-live"));
