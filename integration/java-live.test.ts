@@ -21,7 +21,7 @@ const JAVA_LIVE_GROUP = LIVE_GROUPS.java;
 const MAIN = "src/main/java/dev/tiltlive/sample/Main.java";
 const setMessage = (expression: string) => (text: string) => text.replace(/return [^;]*;/, `return ${expression};`);
 /** The dependency the test adds: in the seed repository (MAVEN_SEED_EXTRA_ARTIFACTS in scripts/versions.env), not in the image's Maven cache. */
-const NEW_DEPENDENCY = { groupId: "org.apache.commons", artifactId: "commons-lang3", version: "3.17.0" };
+const NEW_DEPENDENCY = { groupId: "org.json", artifactId: "json", version: "20240303" };
 const MAVEN_CACHE = "/layers/paketo-buildpacks_maven/cache";
 
 describe("tilt-live on the Java (Maven) sample", () => {
@@ -106,10 +106,10 @@ describe("tilt-live on the Java (Maven) sample", () => {
       ),
     );
     await syncFile(container.name, suite.app, MAIN, (text) =>
-      setMessage('org.apache.commons.lang3.StringUtils.swapCase("v4")')(text),
+      setMessage('org.json.JSONObject.quote("v4")')(text),
     );
     await expectRebuild(container.name);
-    expect(await waitForHttp(container)).toBe("V4\n");
+    expect(await waitForHttp(container)).toBe('"v4"\n');
     expect((await dockerExec(container.name, ["test", "-e", jar])).exitCode).toBe(0);
   });
 

@@ -135,6 +135,8 @@ XML
   rm -rf "$work/dist" "$work/app"
   chmod -R a+rX "$work"
   rm -rf "$dir" && mv "$work" "$dir"
+  # Seeds of other keys (an older pom.xml or extras list) are remade on demand; keep one.
+  find "$(dirname "$dir")" -maxdepth 1 -name 'seed-*' ! -path "$dir" -exec rm -rf {} +
   util::print::info "Seed repository ${dir}/repository ($(du -sh "$dir/repository" | cut -f1)), binding ${dir}/binding"
 }
 
