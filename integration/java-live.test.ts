@@ -2,6 +2,7 @@
 // paketo-buildpacks/maven and executable-jar build the Maven sample into a dev image offline (a `maven` binding whose
 // settings.xml mirrors every repository to the setup-time seed repository), which is then live-updated in its
 // running container the way Tilt does it (tar into the sync target, then the rebuild tool by argv).
+import { execa } from "execa";
 import { describe, expect, it } from "vitest";
 import {
   containerLogs,
@@ -93,6 +94,19 @@ describe("tilt-live on the Java (Maven) sample", () => {
     await syncFile(container.name, suite.app, MAIN, setMessage('"v3"'));
     await expectRebuild(container.name);
     expect(await waitForHttp(container)).toBe("v3\n");
+  });
+
+  it("rebuilds in a container with no network at all: the carried Maven, repository cache and JDK are enough", async () => {
+    // No mirror mounted, no network: only what the image carries. The app is reached from inside the container.
+    const offline = resources.container(randomName("java-offline"));
+    await execa("docker", ["run", "--detach", "--name", offline, "--network", "none", "--env", "TILT_LIVE_WATCH=false", image]);
+    const get = async () =>
+      (await dockerExec(offline, ["bash", "-c", 'exec 3<>/dev/tcp/127.0.0.1/8080 && printf "GET / HTTP/1.0\\r\\n\\r\\n" >&3 && cat <&3'])).stdout;
+    await expect.poll(get, { timeout: 30_000, interval: 200 }).toMatch(/\r\n\r\nv1\n$/);
+    await syncFile(offline, suite.app, MAIN, setMessage('"offline"'));
+    const rebuild = await expectRebuild(offline);
+    expect(rebuild.stdout).toContain("BUILD SUCCESS");
+    await expect.poll(get, { timeout: 30_000, interval: 200 }).toMatch(/\r\n\r\noffline\n$/);
   });
 
   it("picks up a dependency added to pom.xml (from the mirror, not yet in the Maven cache) and the app uses it", async () => {
