@@ -12,6 +12,7 @@ export const ConfigVars = {
   watchDebounceMs: "BP_TILT_LIVE_WATCH_DEBOUNCE_MS",
   watchIgnore: "BP_TILT_LIVE_WATCH_IGNORE",
   envExclude: "BP_TILT_LIVE_ENV_EXCLUDE",
+  bindingsExclude: "BP_TILT_LIVE_BINDINGS_EXCLUDE",
   stopTimeout: "BP_TILT_LIVE_STOP_TIMEOUT",
   logLevel: "BP_LOG_LEVEL",
 } as const;
@@ -36,6 +37,7 @@ export const DOCUMENTED_DEFAULTS: Record<(typeof ConfigVars)[keyof typeof Config
   [ConfigVars.watchDebounceMs]: String(Defaults.watchDebounceMs),
   [ConfigVars.watchIgnore]: undefined,
   [ConfigVars.envExclude]: undefined,
+  [ConfigVars.bindingsExclude]: undefined,
   [ConfigVars.stopTimeout]: String(Defaults.stopTimeoutSeconds),
   [ConfigVars.logLevel]: undefined,
 };

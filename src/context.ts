@@ -82,6 +82,7 @@ export function livePaths(layersRoot: string) {
     plan: join(meta, "plan.toml"),
     analyzed: join(meta, "analyzed.toml"),
     platformEnv: join(meta, "platform-env"),
+    bindings: join(meta, "bindings"),
     buildEnv: join(meta, "build-env.json"),
     buildpackMeta: join(meta, "buildpacks"),
     buildpacks: join(own, Layers.buildpacks),

@@ -9,7 +9,7 @@ import { readGroup, type GroupEntry } from "../cnb/group.js";
 import { writeLaunch } from "../cnb/launch.js";
 import { writeLayerToml } from "../cnb/layer.js";
 import { escapeBuildpackId, layerName } from "../cnb/names.js";
-import { readBuildSettings } from "../config.js";
+import { ConfigVars, readBuildSettings } from "../config.js";
 import { Layers, SOURCE_BUILDPACK_ID, TILT_LIVE_ID, livePaths, writeJson, type LiveContext } from "../context.js";
 import { TiltLiveError } from "../errors.js";
 import { copyTree, dropWorldWrite, exists, formatBytes, moveTree, treeSize } from "../fsutil/copy.js";
@@ -20,6 +20,7 @@ import type { BuildInput } from "./inputs.js";
 import { LAUNCH_ONLY, contributeLayer } from "./layer.js";
 import { exportBuildpackFiles, exportLifecycleFiles } from "./metadata.js";
 import { collectProcesses, wrapProcesses } from "./processes.js";
+import { recordBindings } from "../recorded-bindings.js";
 import { recordEnv, writeRecordedEnv } from "./recorded-env.js";
 import { CGO_BUILD_NOTE, goUsedCgo } from "../go-cgo.js";
 
@@ -63,6 +64,9 @@ export async function buildLive(input: BuildInput, options: LiveBuildOptions): P
       const files = await exportLifecycleFiles(layersRoot, dir);
       const count = await exportBuildpackFiles(layersRoot, others, dir);
       await recordBuildEnv(input, dir);
+      const bindings = await recordBindings(input.platformDir, input.platformEnv, input.env, join(dir, "bindings"));
+      for (const b of bindings.recorded) logger.subprocess(`Binding ${b.name} (type ${b.type || "unknown"}): ${[...b.entries.keys()].join(", ")}`);
+      if (bindings.excluded.length > 0) logger.subprocess(`Left out (${ConfigVars.bindingsExclude}): ${bindings.excluded.join(", ")}`);
       const ctx: LiveContext = {
         version: options.version,
         layersRoot,

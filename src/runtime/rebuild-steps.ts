@@ -18,6 +18,7 @@ import { mirrorTree, type MirrorIndex } from "../fsutil/mirror.js";
 import { formatSeconds } from "../log/logger.js";
 import type { BuildResult } from "./build-queue.js";
 import { CGO_REBUILD_WARNING, hasCCompiler } from "../go-cgo.js";
+import { restoreBindings } from "../recorded-bindings.js";
 import { checkSyntax } from "./syntax-check.js";
 
 export interface RebuildOptions {
@@ -74,7 +75,7 @@ export function createRebuild(options: RebuildOptions): (onOutput: (text: string
       const restored = await step("restore", "Restored layer metadata and carried layers", () => restoreLayers(options.layersRoot, paths));
       if (restored.length > 0) onOutput(`    ${restored.join(", ")}\n`);
       if (ctx.goCgo && !(await hasCCompiler(options.env.PATH))) onOutput(`  ${CGO_REBUILD_WARNING}\n`);
-      const platformDir = await preparePlatform(options.tmpDir, paths.platformEnv);
+      const platformDir = await preparePlatform(options.tmpDir, paths);
       const exitCode = await step("build", "Ran the build phase", () => runBuilder(ctx, paths, platformDir, options, onOutput));
       timings.total = performance.now() - started;
       if (exitCode !== 0) {
@@ -159,13 +160,14 @@ async function restoreLayers(layersRoot: string, paths: LivePaths): Promise<stri
   return restored;
 }
 
-async function preparePlatform(tmpDir: string | undefined, recordedEnv: string): Promise<string> {
+async function preparePlatform(tmpDir: string | undefined, paths: ReturnType<typeof livePaths>): Promise<string> {
   const dir = runtimePaths(tmpDir).platform;
   await rm(dir, { recursive: true, force: true });
   await mkdir(join(dir, "env"), { recursive: true, mode: 0o700 });
-  for (const name of await readdirIfExists(recordedEnv)) {
-    await copyFile(join(recordedEnv, name), join(dir, "env", name));
+  for (const name of await readdirIfExists(paths.platformEnv)) {
+    await copyFile(join(paths.platformEnv, name), join(dir, "env", name));
   }
+  await restoreBindings(paths.bindings, dir);
   await mkdir(join(dir, "tilt-live"));
   await writeFile(join(dir, REBUILD_MARKER), "rebuild");
   return dir;
