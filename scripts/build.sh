@@ -8,10 +8,11 @@ source "${TILT_LIVE_ROOT}/scripts/platform/lib/common.sh" # platform::apt_instal
 usage() {
   cat <<USAGE
 Usage: scripts/build.sh [--arch amd64|arm64]
-Builds dist/buildpacks/tilt-live and dist/buildpacks/tilt-live-source (default arch: amd64); with
---arch arm64, dist/buildpacks-arm64/: the init and the rebuild client with Debian's cross compiler, the init
-smoke-tested under qemu-aarch64-static (both installed with apt-get when missing), the executable smoke-tested too
-when arm64 libc is there.
+Builds dist/buildpacks/tilt-live and dist/buildpacks/tilt-live-source (default arch: amd64), and for amd64 the
+links bin/ and buildpacks/source/bin/ that make the checkout itself the two buildpacks; with --arch arm64,
+dist/buildpacks-arm64/: the init and the rebuild client with Debian's cross compiler, the init smoke-tested under
+qemu-aarch64-static (both installed with apt-get when missing), the executable smoke-tested too when arm64 libc
+is there.
 USAGE
 }
 
@@ -139,6 +140,28 @@ assemble() {
   if [[ "$name" == tilt-live && -f "${DIST}/work/tilt-live-rebuild-${arch}" ]]; then cp "${DIST}/work/tilt-live-rebuild-${arch}" "${dir}/bin/tilt-live-rebuild"; fi
 }
 
+# A checkout (or an unpacked release) is itself the tilt-live buildpack, and buildpacks/source the tilt-live/source
+# buildpack: `pack build --buildpack ./tilt-live --buildpack ./tilt-live/buildpacks/source` finds bin/ in both.
+# Hard links to dist's executable: pack tars a buildpack directory whole and writes a second link to an inode as
+# a link entry, so the 95 MB executable is in the tar once however many names it has.
+checkout_bins() {
+  local bp dir
+  for bp in tilt-live:. tilt-live-source:buildpacks/source; do
+    dir="${TILT_LIVE_ROOT}/${bp#*:}/bin"
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    ln "${DIST}/buildpacks/${bp%%:*}/bin/tilt-live" "${dir}/tilt-live"
+    ln -s tilt-live "${dir}/detect"
+    ln -s tilt-live "${dir}/build"
+  done
+  local native
+  for native in tilt-live-init tilt-live-rebuild; do
+    if [[ -f "${DIST}/buildpacks/tilt-live/bin/${native}" ]]; then
+      ln "${DIST}/buildpacks/tilt-live/bin/${native}" "${TILT_LIVE_ROOT}/bin/${native}"
+    fi
+  done
+}
+
 smoke_test() {
   local arch="$1" version="$2" exe run=()
   exe="$(buildpacks_dir "$arch")/tilt-live/bin/tilt-live"
@@ -174,6 +197,8 @@ main() {
   util::timed "Rebuild client" client_binary "$arch"
   assemble "$arch" tilt-live buildpack.toml
   assemble "$arch" tilt-live-source buildpacks/source/buildpack.toml
+  # The descriptors at the root and in buildpacks/source name amd64.
+  [[ "$arch" == amd64 ]] && checkout_bins
   smoke_test "$arch" "$version"
   util::print::step "$(buildpacks_dir "$arch")/{tilt-live,tilt-live-source} ($(du -sh "${DIST}/work/tilt-live-${arch}" | cut -f1) executable)"
 }

@@ -12,6 +12,7 @@ export const ConfigVars = {
   watchDebounceMs: "BP_TILT_LIVE_WATCH_DEBOUNCE_MS",
   watchIgnore: "BP_TILT_LIVE_WATCH_IGNORE",
   envExclude: "BP_TILT_LIVE_ENV_EXCLUDE",
+  bindingsExclude: "BP_TILT_LIVE_BINDINGS_EXCLUDE",
   stopTimeout: "BP_TILT_LIVE_STOP_TIMEOUT",
   changeAware: "BP_TILT_LIVE_CHANGE_AWARE",
   restartOnly: "BP_TILT_LIVE_RESTART_ONLY",
@@ -45,6 +46,7 @@ export const DOCUMENTED_DEFAULTS: Record<(typeof ConfigVars)[keyof typeof Config
   [ConfigVars.watchDebounceMs]: String(Defaults.watchDebounceMs),
   [ConfigVars.watchIgnore]: undefined,
   [ConfigVars.envExclude]: undefined,
+  [ConfigVars.bindingsExclude]: undefined,
   [ConfigVars.stopTimeout]: String(Defaults.stopTimeoutSeconds),
   [ConfigVars.changeAware]: String(Defaults.changeAware),
   [ConfigVars.restartOnly]: undefined,
@@ -131,7 +133,8 @@ export function readBuildSettings(platformEnv: Record<string, string>, env: Node
   // image build instead of the first live update.
   readChangeSettings(get);
   return {
-    watch: parseBoolean(get(ConfigVars.watch), ConfigVars.watch) === "true",
+    // Skaffold's dev mode sets GOOGLE_DEVMODE=1 for the build: it only copies files, so the watcher rebuilds.
+    watch: parseBoolean(get(ConfigVars.watch), ConfigVars.watch) === "true" || get("GOOGLE_DEVMODE") === "1",
     watchDebounceMs: parsePositiveInt(get(ConfigVars.watchDebounceMs), ConfigVars.watchDebounceMs, Defaults.watchDebounceMs),
     watchIgnore: parseList(get(ConfigVars.watchIgnore)),
     stopTimeoutSeconds: parsePositiveInt(get(ConfigVars.stopTimeout), ConfigVars.stopTimeout, Defaults.stopTimeoutSeconds),

@@ -6,9 +6,7 @@ import { rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { TiltLiveError } from "./errors.js";
 import { readRequiredFile } from "./fsutil/read.js";
-import type { GroupEntry } from "./cnb/group.js";
-import { readLaunchProcesses, type Process } from "./cnb/launch.js";
-import { escapeBuildpackId } from "./cnb/names.js";
+import type { Process } from "./cnb/launch.js";
 
 export const TILT_LIVE_ID = "tilt-live";
 export const SOURCE_BUILDPACK_ID = "tilt-live/source";
@@ -69,7 +67,10 @@ export interface LiveContext {
   watchIgnore: string[];
   /** Seconds the supervisor waits after SIGTERM before SIGKILL. */
   stopTimeoutSeconds: number;
+  /** Seconds a restarted app has to listen again where the previous one listened. */
   readyTimeoutSeconds: number;
+  /** Go compiled with cgo at image build (go-cgo.ts); absent when not. */
+  goCgo?: boolean;
 }
 
 export interface RecordedProcess extends Process {
@@ -90,6 +91,7 @@ export function livePaths(layersRoot: string) {
     plan: join(meta, "plan.toml"),
     analyzed: join(meta, "analyzed.toml"),
     platformEnv: join(meta, "platform-env"),
+    bindings: join(meta, "bindings"),
     buildEnv: join(meta, "build-env.json"),
     buildpackMeta: join(meta, "buildpacks"),
     buildpacks: join(own, Layers.buildpacks),
@@ -116,7 +118,7 @@ async function readJson<T>(path: string, what: string): Promise<T> {
   }
 }
 
-type FieldKind = "string" | "path" | "id" | "positive" | "boolean" | "strings";
+type FieldKind = "string" | "path" | "id" | "positive" | "boolean" | "optionalBoolean" | "strings";
 
 const FIELD_KINDS: Record<FieldKind, { test: (v: unknown) => boolean; what: string }> = {
   string: { test: (v) => typeof v === "string", what: "a string" },
@@ -124,6 +126,7 @@ const FIELD_KINDS: Record<FieldKind, { test: (v: unknown) => boolean; what: stri
   id: { test: (v) => Number.isInteger(v) && (v as number) >= 0, what: "a whole number >= 0" },
   positive: { test: (v) => typeof v === "number" && Number.isFinite(v) && v > 0, what: "a number > 0" },
   boolean: { test: (v) => typeof v === "boolean", what: "true or false" },
+  optionalBoolean: { test: (v) => v === undefined || typeof v === "boolean", what: "true, false or absent" },
   strings: { test: (v) => Array.isArray(v) && v.every((s) => typeof s === "string"), what: "an array of strings" },
 };
 
@@ -140,6 +143,7 @@ const CONTEXT_FIELDS: Record<keyof LiveContext, FieldKind> = {
   watchIgnore: "strings",
   stopTimeoutSeconds: "positive",
   readyTimeoutSeconds: "positive",
+  goCgo: "optionalBoolean",
 };
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -167,23 +171,6 @@ export async function readBuildEnv(path: string): Promise<Record<string, string>
     throw new TiltLiveError("invalid-metadata", "expected an object of variable names to string values", { path });
   }
   return env as Record<string, string>;
-}
-
-/**
- * What processes.json records: the processes of `members`' launch.toml files under the layers root, a later
- * buildpack's type overriding an earlier one's, as the lifecycle does. The build writes it, and so does a
- * rebuild (tilt-live is not in the rebuild's group).
- */
-export async function collectProcesses(layersRoot: string, members: GroupEntry[]): Promise<RecordedProcess[]> {
-  const byType = new Map<string, RecordedProcess>();
-  for (const bp of members) {
-    const path = join(layersRoot, escapeBuildpackId(bp.id), "launch.toml");
-    for (const p of await readLaunchProcesses(path, bp.api)) {
-      byType.delete(p.type); // keep declaration order of the winner
-      byType.set(p.type, { ...p, buildpackId: bp.id });
-    }
-  }
-  return [...byType.values()];
 }
 
 export async function readRecordedProcesses(path: string): Promise<RecordedProcess[]> {

@@ -9,8 +9,8 @@ import { readGroup, type GroupEntry } from "../cnb/group.js";
 import { writeLaunch } from "../cnb/launch.js";
 import { writeLayerToml } from "../cnb/layer.js";
 import { escapeBuildpackId, layerName } from "../cnb/names.js";
-import { readBuildSettings } from "../config.js";
-import { Layers, OWN_BUILDPACK_IDS, SOURCE_BUILDPACK_ID, TILT_LIVE_ID, collectProcesses, livePaths, writeJson, type LiveContext } from "../context.js";
+import { ConfigVars, readBuildSettings } from "../config.js";
+import { Layers, OWN_BUILDPACK_IDS, SOURCE_BUILDPACK_ID, TILT_LIVE_ID, livePaths, writeJson, type LiveContext } from "../context.js";
 import { TiltLiveError } from "../errors.js";
 import { copyTree, dropWorldWrite, exists, formatBytes, moveTree, treeSize } from "../fsutil/copy.js";
 import { copyFile } from "node:fs/promises";
@@ -20,7 +20,12 @@ import type { BuildInput } from "./inputs.js";
 import { LAUNCH_ONLY, contributeLayer } from "./layer.js";
 import { exportBuildpackFiles, exportLifecycleFiles } from "./metadata.js";
 import { wrapProcesses } from "./processes.js";
+import { recordBindings } from "../recorded-bindings.js";
+import { collectProcesses } from "../recorded-processes.js";
 import { recordEnv, writeRecordedEnv } from "./recorded-env.js";
+import { CGO_BUILD_NOTE, goUsedCgo } from "../go-cgo.js";
+
+/** Set by Skaffold for builds in `skaffold dev` (GoogleContainerTools/skaffold pkg/skaffold/build/buildpacks). */
 import { installTools, toolPaths } from "./tools.js";
 
 export interface LiveBuildOptions {
@@ -46,6 +51,8 @@ export async function buildLive(input: BuildInput, options: LiveBuildOptions): P
 
   logger.process("This is a DEVELOPMENT image: it holds the app's source, toolchains and tilt-live's rebuild tools");
   logger.process("Do not ship it to production (build without a Tiltfile, or with BP_TILT_LIVE_ENABLED=false)");
+  const goCgo = await goUsedCgo(input, group);
+  if (goCgo) logger.process(CGO_BUILD_NOTE);
   logger.break();
 
   logger.process("Contributing the source snapshot (the live-update sync target)");
@@ -57,6 +64,9 @@ export async function buildLive(input: BuildInput, options: LiveBuildOptions): P
       const files = await exportLifecycleFiles(layersRoot, dir);
       const count = await exportBuildpackFiles(layersRoot, others, dir);
       await recordBuildEnv(input, dir);
+      const bindings = await recordBindings(input.platformDir, input.platformEnv, input.env, join(dir, "bindings"));
+      for (const b of bindings.recorded) logger.subprocess(`Binding ${b.name} (type ${b.type || "unknown"}): ${[...b.entries.keys()].join(", ")}`);
+      if (bindings.excluded.length > 0) logger.subprocess(`Left out (${ConfigVars.bindingsExclude}): ${bindings.excluded.join(", ")}`);
       const ctx: LiveContext = {
         version: options.version,
         layersRoot,
@@ -65,6 +75,7 @@ export async function buildLive(input: BuildInput, options: LiveBuildOptions): P
         buildUid: options.uid,
         buildGid: options.gid,
         ...readBuildSettings(input.platformEnv, input.env),
+        ...(goCgo ? { goCgo } : {}),
       };
       await writeJson(join(dir, "context.json"), ctx);
       logger.subprocess(`${files.join(", ")} and ${count} buildpack metadata file(s) of ${others.length} buildpack(s)`);

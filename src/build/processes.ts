@@ -1,6 +1,6 @@
 /**
- * The app's processes (collected from the earlier buildpacks' launch.toml files by context.ts's
- * collectProcesses, which a rebuild uses too), declared again to run under the supervisor.
+ * The app's processes (collected from the earlier buildpacks' launch.toml files by src/recorded-processes.ts,
+ * which a rebuild uses too), declared again to run under the supervisor.
  */
 import type { Process } from "../cnb/launch.js";
 import type { RecordedProcess } from "../context.js";

@@ -144,6 +144,35 @@ describe("a rebuild in the running container", () => {
     expect(processEnv).not.toContain("hunter2");
   });
 
+  it("gives the build its recorded bindings back under <platform>/bindings", async () => {
+    const g = await lifecycleFixture();
+    await writeFile(join(g.appDir, "main.go"), "package main");
+    await mkdir(join(g.platformDir, "bindings", "maven"), { recursive: true });
+    await writeFile(join(g.platformDir, "bindings", "maven", "type"), "maven");
+    await writeFile(join(g.platformDir, "bindings", "maven", "settings.xml"), "<settings/>");
+    const src = g.env("tilt-live/source", "0.1.0");
+    await mkdir(src.CNB_LAYERS_DIR!, { recursive: true });
+    await buildSource(await readBuildInput(src, g.appDir, g.logger));
+    const live = g.env("tilt-live", "0.1.0");
+    await mkdir(live.CNB_LAYERS_DIR!, { recursive: true });
+    await buildLive(await readBuildInput(live, g.appDir, g.logger), {
+      lifecyclePath: g.lifecyclePath,
+      version: "0.1.0",
+      uid: 1000,
+      gid: 1000,
+    });
+    await exportAsImage(g);
+    const lifecycle = join(g.layersRoot, "tilt-live", "lifecycle", "lifecycle");
+    await writeFile(lifecycle, `#!/bin/sh\ncp -r "$CNB_PLATFORM_DIR/bindings" "${g.root}/seen-bindings"\n`);
+    await chmod(lifecycle, 0o755);
+    // A change go-build reads: without one, the rebuild only restarts and runs no build phase.
+    await writeFile(join(g.layersRoot, "tilt-live", "src", "main.go"), "package main // v2");
+    const result = await createRebuild({ layersRoot: g.layersRoot, env: {}, tmpDir: g.root, uid: 1000 })(collect);
+    expect(result.ok, output).toBe(true);
+    expect(await readFile(join(g.root, "seen-bindings", "maven", "settings.xml"), "utf8")).toBe("<settings/>");
+    expect(await readFile(join(g.root, "seen-bindings", "maven", "type"), "utf8")).toBe("maven");
+  });
+
   it("stops before the build on a syntax error in a changed script", async () => {
     await fakeLifecycle(f, 0);
     await writeFile(join(f.layersRoot, "tilt-live", "src", "server.js"), "function (\n");

@@ -19,6 +19,8 @@ import { formatSeconds } from "../log/logger.js";
 import { readChangeSettings } from "../config.js";
 import { buildFailure, readOomKills, type BuilderExit } from "./build-failure.js";
 import type { BuildResult } from "./build-queue.js";
+import { CGO_REBUILD_WARNING, hasCCompiler } from "../go-cgo.js";
+import { restoreBindings } from "../recorded-bindings.js";
 import { compileRules, formatPlan, planChanges } from "./change-plan.js";
 import { keepingLaunchMetadata, recordProcesses, writeRebuildGroup } from "./rebuild-group.js";
 import { readRecordedVars } from "./recorded-vars.js";
@@ -106,7 +108,8 @@ export function createRebuild(options: RebuildOptions): (onOutput: (text: string
       for (const output of stats.kept) await rm(join(ctx.appDir, output), { recursive: true, force: true });
       const restored = await step("restore", "Restored layer metadata and carried layers", () => restoreLayers(options.layersRoot, paths));
       if (restored.length > 0) onOutput(`    ${restored.join(", ")}\n`);
-      const platformDir = await preparePlatform(options.tmpDir, paths.platformEnv);
+      if (ctx.goCgo && !(await hasCCompiler(options.env.PATH))) onOutput(`  ${CGO_REBUILD_WARNING}\n`);
+      const platformDir = await preparePlatform(options.tmpDir, paths);
       const oomBefore = await readOomKills();
       const builder = await step("build", "Ran the build phase", () => runBuilder(ctx, paths, platformDir, options, onOutput));
       closeResidentParsers();
@@ -207,13 +210,14 @@ async function restoreLayers(layersRoot: string, paths: LivePaths): Promise<stri
   return restored;
 }
 
-async function preparePlatform(tmpDir: string | undefined, recordedEnv: string): Promise<string> {
+async function preparePlatform(tmpDir: string | undefined, paths: ReturnType<typeof livePaths>): Promise<string> {
   const dir = runtimePaths(tmpDir).platform;
   await rm(dir, { recursive: true, force: true });
   await mkdir(join(dir, "env"), { recursive: true, mode: 0o700 });
-  for (const name of await readdirIfExists(recordedEnv)) {
-    await copyFile(join(recordedEnv, name), join(dir, "env", name));
+  for (const name of await readdirIfExists(paths.platformEnv)) {
+    await copyFile(join(paths.platformEnv, name), join(dir, "env", name));
   }
+  await restoreBindings(paths.bindings, dir);
   await mkdir(join(dir, "tilt-live"));
   await writeFile(join(dir, REBUILD_MARKER), "rebuild");
   return dir;
