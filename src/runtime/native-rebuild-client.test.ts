@@ -4,12 +4,12 @@
  * and everything else handed to the single executable next to it.
  */
 import { execFile } from "node:child_process";
-import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { chmod, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { buildRebuildClient, hasGcc } from "../testing/init-binary.js";
+import { tempDir } from "../testing/temp-dir.js";
 import { BuildQueue } from "./build-queue.js";
 import { serveControl } from "./control.js";
 
@@ -28,16 +28,13 @@ describe.skipIf(!hasGcc())("the native rebuild client (skipped: gcc is not insta
   let client: string;
   let socket: string;
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "rebuild-client-c-"));
+    dir = await tempDir("rebuild-client-c-");
     socket = join(dir, "run", "control.sock");
     client = join(dir, "tilt-live-rebuild");
     buildRebuildClient(client, socket);
     // The single executable next to it, as in the buildpack's bin/: here a script that shows its argv.
     await writeFile(join(dir, "tilt-live"), '#!/bin/sh\necho "single executable: $*"\nexit 4\n');
     await chmod(join(dir, "tilt-live"), 0o755);
-  });
-  afterAll(async () => {
-    await rm(dir, { recursive: true, force: true });
   });
 
   it("streams the log text byte for byte, prints the summary and exits with the build's status", async () => {
