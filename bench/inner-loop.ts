@@ -42,7 +42,7 @@ export async function buildImage(platform: Platform, resources: Resources, profi
   return packBuild(platform, resources, {
     image,
     path: appDir,
-    args: liveBuildArgs(platform, profile.buildpacks),
+    args: [...liveBuildArgs(platform, profile.buildpacks), ...(profile.buildArgs?.(platform) ?? [])],
   });
 }
 
@@ -54,11 +54,8 @@ export async function startSession(
   const appDir = await copySample(profile.sample);
   const image = randomName(`${profile.name}-bench`);
   const { durationMs } = await buildImage(platform, resources, profile, appDir, image);
-  const container = await runContainer(resources, {
-    image,
-    containerPort: profile.containerPort,
-    args: ["--publish", `127.0.0.1::${FLOOR_PORT}`],
-  });
+  const runArgs = ["--publish", `127.0.0.1::${FLOOR_PORT}`, ...(profile.runArgs?.(platform) ?? [])];
+  const container = await runContainer(resources, { image, containerPort: profile.containerPort, args: runArgs });
   await waitForHttp(container);
   const mapping = (await execa("docker", ["port", container.name, `${FLOOR_PORT}/tcp`])).stdout;
   const hostPort = Number(/^127\.0\.0\.1:(\d+)$/m.exec(mapping)?.[1]);
@@ -79,6 +76,27 @@ export async function liveUpdate(session: Session, message: string): Promise<{ t
   const result = await dockerExec(session.container.name, [REBUILD]);
   const wallMs = performance.now() - rebuildStarted;
   if (result.exitCode !== 0) throw new Error(`rebuild failed:\n${result.stdout}\n${result.stderr}`);
+  await waitForBody(session.container, `${message}\n`);
+  return { totalMs: performance.now() - started, rebuild: parseRebuild(result.stdout, result.stderr, wallMs), output: result.stdout };
+}
+
+/** The rebuild path: a dependency manifest and the message change synced together, then rebuild. */
+export async function dependencyUpdate(
+  session: Session,
+  message: string,
+  n: number,
+): Promise<{ totalMs: number; rebuild: RebuildTimings; output: string }> {
+  const change = session.profile.dependencyChange;
+  if (!change) throw new Error(`${session.profile.name} has no dependency change`);
+  const started = performance.now();
+  await syncFile(session.container.name, session.appDir, change.file, (text) => change.edit(text, n));
+  await syncFile(session.container.name, session.appDir, session.profile.file, (text) => session.profile.setMessage(text, message));
+  const rebuildStarted = performance.now();
+  const result = await dockerExec(session.container.name, [REBUILD]);
+  const wallMs = performance.now() - rebuildStarted;
+  if (result.exitCode !== 0) throw new Error(`rebuild failed:\n${result.stdout}\n${result.stderr}`);
+  if (!result.stdout.includes("Change set: rebuild"))
+    throw new Error(`the dependency change did not take the rebuild path:\n${result.stdout}`);
   await waitForBody(session.container, `${message}\n`);
   return { totalMs: performance.now() - started, rebuild: parseRebuild(result.stdout, result.stderr, wallMs), output: result.stdout };
 }
@@ -110,7 +128,11 @@ export async function fullRebuild(
   await writeMessage(session, message);
   const { durationMs } = await buildImage(platform, resources, session.profile, session.appDir, session.image);
   await execa("docker", ["rm", "--force", session.container.name]);
-  session.container = await runContainer(resources, { image: session.image, containerPort: session.profile.containerPort });
+  session.container = await runContainer(resources, {
+    image: session.image,
+    containerPort: session.profile.containerPort,
+    args: session.profile.runArgs?.(platform) ?? [],
+  });
   // The floor port went with the old container; the floor is measured before the full builds.
   await waitForBody(session.container, `${message}\n`, 60_000);
   return { totalMs: performance.now() - started, packMs: durationMs };

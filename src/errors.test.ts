@@ -106,6 +106,24 @@ describe("error messages", () => {
         "stack",
         "Please report this",
       ],
+      "image-build-needed": [
+        new TiltLiveError("image-build-needed", "project.toml is read only by the image build"),
+        "Only a new image can take this change: project.toml is read only by the image build",
+        "Nothing was built and the app keeps serving",
+        "rebuild exits with status 3",
+      ],
+      "builder-killed": [
+        new TiltLiveError("builder-killed", "Rebuild failed: the lifecycle builder was killed by SIGKILL"),
+        "the lifecycle builder was killed by SIGKILL",
+        "not failed by your source",
+        "Give the container more memory",
+      ],
+      "app-start-failed": [
+        new TiltLiveError("app-start-failed", "The app did not start after a good build: it exited with status 7"),
+        "The app did not start after a good build: it exited with status 7",
+        "the new process did not come up",
+        "BP_TILT_LIVE_READY_TIMEOUT",
+      ],
     };
     for (const [code, [error, headline, why, fix]] of Object.entries(cases)) {
       const m = describeError(error);

@@ -16,7 +16,10 @@ export type ErrorCode =
   | "uid-mismatch"
   | "config"
   | "bad-usage"
-  | "internal";
+  | "internal"
+  | "image-build-needed"
+  | "builder-killed"
+  | "app-start-failed";
 
 export interface ErrorDetails {
   /** The file or directory the error is about, when there is one. */
@@ -123,6 +126,28 @@ export function describe(error: TiltLiveError): UserMessage {
         headline: `tilt-live failed unexpectedly: ${error.message}`,
         why: error.details.detail ?? String(error.cause ?? "no further detail"),
         fix: "Please report this at the tilt-live issue tracker with the full output above.",
+      };
+    case "image-build-needed":
+      return {
+        headline: `Only a new image can take this change: ${error.message}`,
+        why:
+          error.details.detail ??
+          "The group, its detection or its build env come from the image build; a rebuild in the container keeps them as they were. Nothing was built and the app keeps serving.",
+        fix: "Build the image again (`pack build`; with Tilt, list the file in fall_back_on_files). rebuild exits with status 3 for this.",
+      };
+    case "builder-killed":
+      return {
+        headline: error.message,
+        why:
+          error.details.detail ??
+          "The build was killed by a signal, not failed by your source: the container's memory limit (the kernel's OOM killer) or a `docker kill`/`docker stop` during the build.",
+        fix: "Give the container more memory (`docker run --memory`, the pod's limits) or build less at once, then save again; the app that was running keeps serving meanwhile.",
+      };
+    case "app-start-failed":
+      return {
+        headline: error.message,
+        why: error.details.detail ?? "The build succeeded, but the new process did not come up: its output is above.",
+        fix: "Fix the start-up error shown in the app's output and save again; a slow start can get more time with BP_TILT_LIVE_READY_TIMEOUT.",
       };
   }
 }

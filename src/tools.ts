@@ -39,7 +39,8 @@ export async function runTool(name: string, args: string[], io: PhaseIo, options
           layersRoot: root,
           stderr: io.stderr,
           tmpDir: options.tmpDir,
-          build: createRebuild({ layersRoot: root, env: io.env, tmpDir: options.tmpDir }),
+          // The supervisor lives as long as the container: it keeps language parsers running between rebuilds.
+          build: createRebuild({ layersRoot: root, env: io.env, tmpDir: options.tmpDir, resident: true }),
         });
       default:
         io.stderr.write(`tilt-live: unknown tool "${name}" (known: detect, build, ${TOOL_NAMES.join(", ")})\n`);

@@ -67,15 +67,16 @@ export async function expectGracefulStop(container: string): Promise<void> {
 }
 
 /**
- * Builds a fresh copy of `sample` through the builder's order with tilt-live as pre- and post-buildpack,
+ * Builds a fresh copy of `sample` through the builder's order with tilt-live as pre- and post-buildpack (and
+ * `extraArgs`, such as a binding),
  * checks that the image answers v1, and returns the group the lifecycle chose.
  */
-export async function buildThroughOrder(suite: LiveSuite, sample: string, name: string): Promise<string[]> {
+export async function buildThroughOrder(suite: LiveSuite, sample: string, name: string, extraArgs: string[] = []): Promise<string[]> {
   const image = randomName(name);
   await packBuild(suite.platform, suite.resources, {
     image,
     path: await copySample(sample),
-    args: [...OFFLINE, "--run-image", suite.platform.buildImage, "--pre-buildpack", "tilt-live/source", "--post-buildpack", "tilt-live"],
+    args: [...OFFLINE, "--run-image", suite.platform.buildImage, "--pre-buildpack", "tilt-live/source", "--post-buildpack", "tilt-live", ...extraArgs],
   });
   const keys = (await lifecycleMetadata(image)).buildpacks?.map((bp) => bp.key) ?? [];
   const run = await runContainer(suite.resources, { image, containerPort: 8080 });

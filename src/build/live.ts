@@ -7,10 +7,9 @@ import { dirname, join } from "node:path";
 import { readdir } from "node:fs/promises";
 import { readGroup, type GroupEntry } from "../cnb/group.js";
 import { writeLaunch } from "../cnb/launch.js";
-import { writeLayerToml } from "../cnb/layer.js";
-import { escapeBuildpackId, layerName } from "../cnb/names.js";
-import { readBuildSettings } from "../config.js";
-import { Layers, SOURCE_BUILDPACK_ID, TILT_LIVE_ID, livePaths, writeJson, type LiveContext } from "../context.js";
+import { escapeBuildpackId } from "../cnb/names.js";
+import { ConfigVars, readBuildSettings } from "../config.js";
+import { Layers, OWN_BUILDPACK_IDS, SOURCE_BUILDPACK_ID, TILT_LIVE_ID, livePaths, writeJson, type LiveContext } from "../context.js";
 import { TiltLiveError } from "../errors.js";
 import { copyTree, dropWorldWrite, exists, formatBytes, moveTree, treeSize } from "../fsutil/copy.js";
 import { copyFile } from "node:fs/promises";
@@ -19,7 +18,9 @@ import { carryLayers } from "./carried.js";
 import type { BuildInput } from "./inputs.js";
 import { LAUNCH_ONLY, contributeLayer } from "./layer.js";
 import { exportBuildpackFiles, exportLifecycleFiles } from "./metadata.js";
-import { collectProcesses, wrapProcesses } from "./processes.js";
+import { wrapProcesses } from "./processes.js";
+import { recordBindings } from "../recorded-bindings.js";
+import { collectProcesses } from "../recorded-processes.js";
 import { recordEnv, writeRecordedEnv } from "./recorded-env.js";
 import { CGO_BUILD_NOTE, goUsedCgo } from "../go-cgo.js";
 
@@ -34,19 +35,15 @@ export interface LiveBuildOptions {
   gid: number;
 }
 
-const OWN_IDS = new Set([TILT_LIVE_ID, SOURCE_BUILDPACK_ID]);
 
 export async function buildLive(input: BuildInput, options: LiveBuildOptions): Promise<void> {
   const { logger, layersRoot } = input;
   const paths = livePaths(layersRoot);
-  // In a rebuild the lifecycle reads the group from tilt-live's meta layer; the layers root has none.
-  const group = await readGroup(input.rebuild ? paths.group : join(layersRoot, "group.toml"));
+  const group = await readGroup(join(layersRoot, "group.toml"));
   const self = group.findIndex((bp) => bp.id === TILT_LIVE_ID);
   const earlier = group.slice(0, self === -1 ? group.length : self);
-  const others = earlier.filter((bp) => !OWN_IDS.has(bp.id));
+  const others = earlier.filter((bp) => !OWN_BUILDPACK_IDS.has(bp.id));
   const tools = toolPaths(paths, input.buildpackDir);
-
-  if (input.rebuild) return refreshProcesses(input, earlier, tools);
 
   logger.process("This is a DEVELOPMENT image: it holds the app's source, toolchains and tilt-live's rebuild tools");
   logger.process("Do not ship it to production (build without a Tiltfile, or with BP_TILT_LIVE_ENABLED=false)");
@@ -63,6 +60,9 @@ export async function buildLive(input: BuildInput, options: LiveBuildOptions): P
       const files = await exportLifecycleFiles(layersRoot, dir);
       const count = await exportBuildpackFiles(layersRoot, others, dir);
       await recordBuildEnv(input, dir);
+      const bindings = await recordBindings(input.platformDir, input.platformEnv, input.env, join(dir, "bindings"));
+      for (const b of bindings.recorded) logger.subprocess(`Binding ${b.name} (type ${b.type || "unknown"}): ${[...b.entries.keys()].join(", ")}`);
+      if (bindings.excluded.length > 0) logger.subprocess(`Left out (${ConfigVars.bindingsExclude}): ${bindings.excluded.join(", ")}`);
       const ctx: LiveContext = {
         version: options.version,
         layersRoot,
@@ -163,15 +163,3 @@ async function declareProcesses(
   }
   if (processes.length === 0) logger.warning("The earlier buildpacks declared no process: there is nothing to supervise");
 }
-
-/** Rebuild mode: only the processes may have changed; the layers from the image are kept as they are. */
-async function refreshProcesses(input: BuildInput, earlier: GroupEntry[], tools: ReturnType<typeof toolPaths>): Promise<void> {
-  const paths = livePaths(input.layersRoot);
-  for (const name of Object.values(Layers)) {
-    if (name !== Layers.snapshot && (await exists(join(input.ownLayersDir, name)))) {
-      await writeLayerToml(input.ownLayersDir, layerName(name), { types: LAUNCH_ONLY, metadata: {} });
-    }
-  }
-  await declareProcesses(input, earlier, tools, paths.processes);
-}
-

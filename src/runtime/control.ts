@@ -3,13 +3,17 @@
  * speaking newline-delimited JSON. A client sends one request line; the server answers with zero or more
  * `log` lines and one final line (`result`, `status` or `error`), then closes the connection.
  *
- *   {"op":"rebuild","restart":true} -> {"type":"log","text":"..."}* {"type":"result","ok":true,"exitCode":0,"timings":{...}}
+ *   {"op":"rebuild","restart":true} -> {"type":"log","text":"..."}* {"type":"result","ok":true,"exitCode":0,"timings":{...},"summary":"..."}
  *   {"op":"status"}                 -> {"type":"status", ...}
+ *
+ * The summary is the line a client prints last; native/tilt-live-rebuild.c, the small client, relies on this
+ * shape (one JSON.stringify line per message, `text`, `exitCode` and `summary`).
  */
 import { chmod, lstat, mkdir, unlink } from "node:fs/promises";
 import { createConnection, createServer, type Server, type Socket } from "node:net";
 import { dirname } from "node:path";
 import { TiltLiveError } from "../errors.js";
+import { formatSeconds } from "../log/logger.js";
 import type { BuildResult } from "./build-queue.js";
 
 export type ControlRequest = { op: "rebuild"; restart: boolean } | { op: "status" };
@@ -25,7 +29,7 @@ export interface SupervisorStatus {
 
 export type ControlMessage =
   | { type: "log"; text: string }
-  | ({ type: "result" } & BuildResult)
+  | ({ type: "result"; summary: string } & BuildResult)
   | ({ type: "status" } & SupervisorStatus)
   | { type: "error"; message: string };
 
@@ -36,6 +40,14 @@ export interface ControlHandlers {
 
 export interface ControlServer {
   close(): Promise<void>;
+}
+
+/** The line a rebuild client prints after the build's output: the outcome and every step's time. */
+export function rebuildSummary(result: BuildResult): string {
+  const steps = Object.entries(result.timings)
+    .map(([name, ms]) => `${name} ${formatSeconds(ms)}`)
+    .join(", ");
+  return `[tilt-live] rebuild ${result.ok ? "succeeded" : "failed"} (exit ${result.exitCode})${steps ? `: ${steps}` : ""}`;
 }
 
 /** A request line, or undefined for anything else (not JSON, not an object, an unknown op, a non-boolean restart). */
@@ -90,7 +102,7 @@ async function handle(socket: Socket, line: string, handlers: ControlHandlers): 
     send(socket, { type: "status", ...handlers.status() });
   } else {
     const result = await handlers.rebuild({ restart: request.restart }, (text) => send(socket, { type: "log", text }));
-    send(socket, { type: "result", ...result });
+    send(socket, { type: "result", ...result, summary: rebuildSummary(result) });
   }
   socket.end();
 }

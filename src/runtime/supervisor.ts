@@ -18,14 +18,15 @@ import {
   type RecordedProcess,
 } from "../context.js";
 import { readWatchSettings } from "../config.js";
-import { TiltLiveError } from "../errors.js";
+import { TiltLiveError, formatError } from "../errors.js";
 import { readGroup } from "../cnb/group.js";
-import { exitStatus, type AppSpec } from "./app-process.js";
+import { exitStatus, type AppProcess, type AppSpec } from "./app-process.js";
 import { AppController, type BackoffOptions } from "./app-controller.js";
 import { BuildQueue, type BuildResult } from "./build-queue.js";
 import { serveControl, type ControlServer } from "./control.js";
 import { refreshEnv, changedNames, type EnvMod } from "./env-mods.js";
 import { computeLaunchEnv } from "./launch-env.js";
+import { listeningPorts, waitUntilListening, type Readiness } from "./readiness.js";
 import { createRuntimeLog, type RuntimeLog } from "./runtime-log.js";
 import { startWatcher, type Watcher } from "./watcher.js";
 
@@ -102,22 +103,39 @@ interface Supervised {
   stopTimeoutMs: number;
 }
 
+interface RestartOutcome {
+  /** Stopping the old app and starting the new one. */
+  restartMs: number;
+  /** From the start until the new app listens where the old one did. */
+  readyMs: number;
+  readiness: Readiness;
+  app: AppProcess | undefined;
+  /** Where the new app listens (the old app's ports, or the ones it moved to). */
+  ports: ReadonlySet<number>;
+}
+
+type Restart = (built: boolean) => Promise<RestartOutcome>;
+
 /**
- * Restarts the app with the process's current command and the launch env refreshed from the layers: the
- * start env minus what the launcher applied at start, plus what the layers say now. Returns the time it took.
+ * Restarts the app and waits until it serves. After a build, with the process's current command and the
+ * launch env refreshed from the layers (the start env minus what the launcher applied at start, plus what the
+ * layers say now); after a restart-only change, with the command and env as they were (no build changed them).
+ * "Serves" means it listens on the TCP ports the old app listened on (readiness.ts), up to the ready timeout.
  */
 async function createRestarter(
   s: Supervised,
   options: SupervisorOptions,
   startEnv: Record<string, string>,
   firstProcess: RecordedProcess,
-): Promise<{ initial: AppSpec; restart: () => Promise<number> }> {
+): Promise<{ initial: AppSpec; restart: Restart }> {
   const readLaunchEnv = options.launchEnv ?? defaultLaunchEnv(options.layersRoot, s.paths);
   const before = await tryLaunchEnv(readLaunchEnv, s.processType, s.log);
+  const readyTimeoutMs = s.ctx.readyTimeoutSeconds * 1000;
   let currentEnv = startEnv;
   let currentProcess = firstProcess;
-  const restart = async (): Promise<number> => {
-    const t0 = performance.now();
+  // Where the app listened before its last restart: a restarted app is ready once it listens there again.
+  let knownPorts: ReadonlySet<number> = new Set<number>();
+  const refreshCommand = async (): Promise<void> => {
     try {
       currentProcess = findProcess(await readRecordedProcesses(s.paths.processes), s.processType, s.paths.processes);
     } catch (error) {
@@ -130,14 +148,33 @@ async function createRestarter(
       if (changed.length > 0) s.log.info(`launch env changed: ${changed.join(", ")}`);
       currentEnv = next;
     }
-    await s.app.replace(appSpec(currentProcess, s.ctx, currentEnv));
-    return performance.now() - t0;
+  };
+  const restart: Restart = async (built) => {
+    const t0 = performance.now();
+    if (built) await refreshCommand();
+    const old = s.app.current;
+    if (old?.running && old.pid !== undefined) {
+      const ports = await listeningPorts(old.pid).catch(() => new Set<number>());
+      if (ports.size > 0) knownPorts = ports;
+    }
+    const started = await s.app.replace(appSpec(currentProcess, s.ctx, currentEnv));
+    const restartMs = performance.now() - t0;
+    if (!started?.pid) return { restartMs, readyMs: 0, readiness: { ready: true }, app: started, ports: knownPorts };
+    const t1 = performance.now();
+    const readiness = await waitUntilListening(started.pid, knownPorts, { timeoutMs: readyTimeoutMs, exited: started.exited });
+    const readyMs = performance.now() - t1;
+    if (readiness.ready && readiness.note) knownPorts = await listeningPorts(started.pid).catch(() => knownPorts);
+    return { restartMs, readyMs, readiness, app: started, ports: knownPorts };
   };
   return { initial: appSpec(currentProcess, s.ctx, currentEnv), restart };
 }
 
-/** One build at a time; a good one restarts the app (unless every request said --no-restart), a failed one leaves it. */
-function createBuildQueue(s: Supervised, build: SupervisorOptions["build"], restartApp: () => Promise<number>): BuildQueue {
+/**
+ * One build at a time; a good one restarts the app (unless every request said --no-restart), a failed one
+ * leaves it. A restart that does not come up (the app exits, or does not listen in time) fails the rebuild,
+ * with the app's latest output.
+ */
+function createBuildQueue(s: Supervised, build: SupervisorOptions["build"], restartApp: Restart): BuildQueue {
   return new BuildQueue(async (onOutput, run) => {
     const t0 = performance.now();
     s.log.info(`rebuild #${run.sequence} started${run.requests > 1 ? ` for ${run.requests} requests` : ""}`);
@@ -154,9 +191,22 @@ function createBuildQueue(s: Supervised, build: SupervisorOptions["build"], rest
       s.log.info(`rebuild #${run.sequence} succeeded in ${s.log.seconds(buildMs)}; not restarting (--no-restart)`);
       return result;
     }
-    const restartMs = await restartApp();
-    s.log.info(`rebuild #${run.sequence} succeeded in ${s.log.seconds(buildMs)}; app restarted in ${s.log.seconds(restartMs)}`);
-    return { ...result, timings: { ...result.timings, restart: Math.round(restartMs) } };
+    const { restartMs, readyMs, readiness, app: started, ports } = await restartApp(result.action !== "restart");
+    const timings = { ...result.timings, restart: Math.round(restartMs), ready: Math.round(readyMs) };
+    const how = result.action === "restart" ? " (restart only)" : "";
+    if (!readiness.ready) {
+      const output = started?.recentOutput ?? "";
+      if (output !== "") onOutput(output.endsWith("\n") ? output : `${output}\n`);
+      onOutput(`${formatError(new TiltLiveError("app-start-failed", `The app did not start after a good build: ${readiness.why}`))}\n`);
+      s.log.info(`rebuild #${run.sequence}${how} built in ${s.log.seconds(buildMs)}, but the app did not start: ${readiness.why}`);
+      return { ...result, ok: false, exitCode: 1, timings };
+    }
+    if (readiness.note) s.log.info(`the app moved: ${readiness.note}`);
+    const listening = ports.size > 0 ? `; listening on ${[...ports].join(", ")} after ${s.log.seconds(readyMs)}` : "";
+    s.log.info(
+      `rebuild #${run.sequence}${how} succeeded in ${s.log.seconds(buildMs)}; app restarted in ${s.log.seconds(restartMs)}${listening}`,
+    );
+    return { ...result, timings };
   });
 }
 
@@ -203,7 +253,8 @@ async function readSupervised(options: SupervisorOptions): Promise<{ s: Supervis
   const ctx = await readContext(paths.context);
   const recorded = findProcess(await readRecordedProcesses(paths.processes), processType, paths.processes);
   const stopTimeoutMs = ctx.stopTimeoutSeconds * 1000;
-  const app = new AppController({ log, stopTimeoutMs, stdio: options.stdio, backoff: options.backoff });
+  // The app's output is piped through the supervisor: a failed start is reported with it.
+  const app = new AppController({ log, stopTimeoutMs, stdio: options.stdio ?? ["inherit", "pipe", "pipe"], backoff: options.backoff });
   return { s: { processType, paths, ctx, log, app, stopTimeoutMs }, recorded };
 }
 

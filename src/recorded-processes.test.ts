@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { unwrapWatchexec } from "./processes.js";
+import { unwrapWatchexec } from "./recorded-processes.js";
 
 describe("unwrapWatchexec", () => {
   const app = "/layers/paketo-buildpacks_go-build/targets/bin/app";
