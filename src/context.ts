@@ -87,6 +87,7 @@ export function livePaths(layersRoot: string) {
     platformEnv: join(meta, "platform-env"),
     bindings: join(meta, "bindings"),
     buildEnv: join(meta, "build-env.json"),
+    imageInputs: join(meta, "image-inputs.json"),
     buildpackMeta: join(meta, "buildpacks"),
     buildpacks: join(own, Layers.buildpacks),
     lifecycle: join(own, Layers.lifecycle, "lifecycle"),
