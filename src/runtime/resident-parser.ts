@@ -70,6 +70,8 @@ export class ResidentParser {
     child.unref();
     (child.stdout as unknown as { unref?: () => void }).unref?.();
     (child.stdin as unknown as { unref?: () => void }).unref?.();
+    // stderr too: a ref'd pipe kept the supervisor alive after its app stopped, until docker's SIGKILL.
+    (child.stderr as unknown as { unref?: () => void }).unref?.();
     return child;
   }
 

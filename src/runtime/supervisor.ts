@@ -23,6 +23,7 @@ import { readGroup } from "../cnb/group.js";
 import { exitStatus, type AppProcess, type AppSpec } from "./app-process.js";
 import { AppController, type BackoffOptions } from "./app-controller.js";
 import { BuildQueue, type BuildResult } from "./build-queue.js";
+import { closeResidentParsers } from "./syntax-check.js";
 import { serveControl, type ControlServer } from "./control.js";
 import { refreshEnv, changedNames, type EnvMod } from "./env-mods.js";
 import { computeLaunchEnv } from "./launch-env.js";
@@ -276,7 +277,10 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
   let control: ControlServer | undefined;
   let watcher: Watcher | undefined;
   const stop = handleStopSignals(s, options.signals ?? process, {
-    before: () => watcher?.close(),
+    before: () => {
+      watcher?.close();
+      closeResidentParsers();
+    },
     after: async () => control?.close(),
   });
   try {
