@@ -287,6 +287,7 @@ describe("tilt up with the tilt_live extension on Kubernetes (samples/k8s)", () 
     expect((await uiResource()).status.updateStatus).toBe("error");
     expect(await get()).toBe("v4\n");
     expect(await tiltLogs()).toMatch(/main\.go:\d+:\d+: syntax error/);
+    console.log(`[k8s-live] failed live update as Tilt records it: ${failed.error}`);
     baseline = failed;
 
     const fixedAt = await edit((text) => text.replace("const message = v5 +", 'const message = "v5"'));
@@ -309,6 +310,7 @@ describe("tilt up with the tilt_live extension on Kubernetes (samples/k8s)", () 
 
   it("a replaced pod starts from the image (v1), then Tilt 0.37.5 live-updates it back to the edited source", async () => {
     const old = pod;
+    const logsBefore = (await tiltLogs()).length;
     await k(["delete", "pod", old.name, "--wait=true", "--timeout=90s"]);
     const deletedAt = Date.now();
     const fresh = await runningPod();
@@ -328,6 +330,13 @@ describe("tilt up with the tilt_live extension on Kubernetes (samples/k8s)", () 
     const edited = appLog.indexOf('message "v5"');
     expect(first, appLog).toBeGreaterThanOrEqual(0);
     expect(edited, appLog).toBeGreaterThan(first);
+    // What Tilt shows: the replay of the earlier edits on the new container, no image build.
+    const replay = (await tiltLogs()).slice(logsBefore);
+    expect(replay).toContain(`'${path.join(goDir, "main.go")}' --> '/layers/tilt-live/src/main.go'`);
+    expect(replay).toContain("/layers/tilt-live/tools/bin/rebuild");
+    expect(replay).toMatch(/Container \S+ updated!/);
+    expect(replay).not.toContain("Building Custom Build:");
+    console.log(`[k8s-live] Tilt after the pod was replaced:\n${replay.split("\n").filter((line) => /Will copy|-->|CMD|RUNNING|updated!|Detected|Initial/.test(line)).join("\n")}`);
     pod = current;
     console.log(`[k8s-live] pod deleted → replacement serves the edited source again: ${(backMs / 1000).toFixed(1)} s`);
   });
