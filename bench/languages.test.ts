@@ -17,4 +17,19 @@ describe("language profiles", () => {
       expect(profile.setMessage(edited, "bench-2")).toContain('"bench-2"');
     });
   }
+
+  for (const profile of Object.values(LANGUAGES).filter((p) => p.dependencyChange)) {
+    it(`${profile.name}: changes ${profile.dependencyChange!.file} differently on every call, keeping what it installs`, async () => {
+      const change = profile.dependencyChange!;
+      const text = await readFile(path.join(root, profile.sample, change.file), "utf8");
+      const first = change.edit(text, 1);
+      const second = change.edit(first, 2);
+      expect(first).not.toBe(text);
+      expect(second).not.toBe(first);
+      expect(change.edit(second, 1)).toBe(first);
+      const kept = text.split("\n").filter((line) => line !== "");
+      if (change.file === "package.json") expect(JSON.parse(second).dependencies).toEqual(JSON.parse(text).dependencies);
+      else expect(second.split("\n").filter((line) => line !== "" && !line.startsWith("#"))).toEqual(kept);
+    });
+  }
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { summarize } from "./stats.js";
+import { percentile, summarize } from "./stats.js";
 
 describe("summarize", () => {
   it("takes the middle value, or the mean of the two middle ones", () => {
@@ -8,5 +8,14 @@ describe("summarize", () => {
   });
   it("refuses an empty set", () => {
     expect(() => summarize([])).toThrow("no measurements");
+  });
+});
+
+describe("percentile", () => {
+  it("takes the nearest rank", () => {
+    const values = Array.from({ length: 20 }, (_, i) => i + 1);
+    expect(percentile(values, 95)).toBe(19);
+    expect(percentile(values, 50)).toBe(10);
+    expect(percentile([7], 95)).toBe(7);
   });
 });

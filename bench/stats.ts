@@ -17,3 +17,10 @@ export function summarize(values: number[]): Summary {
 export function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(2)}s`;
 }
+
+/** The nearest-rank percentile `p` (0-100) of `values`. */
+export function percentile(values: number[], p: number): number {
+  if (values.length === 0) throw new Error("no measurements");
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}

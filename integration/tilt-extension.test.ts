@@ -72,14 +72,15 @@ describe("tilt_live extension: tiltfile-result", () => {
         "load('ext://tilt_live', 'tilt_live')\n" +
         "tilt_live('tilt-live-ext-web:dev', path='.', pack='/opt/pack',\n" +
         "          buildpacks=['paketo-buildpacks/go-dist', 'paketo-buildpacks/go-build'],\n" +
-        "          env={'BP_LOG_LEVEL': 'DEBUG', 'QUOTED': \"it's\"}, ignore=['*.tmp'], fall_back_on_files=['go.mod'],\n" +
+        "          env={'BP_LOG_LEVEL': 'DEBUG', 'QUOTED': \"it's\", 'BP_TILT_LIVE_IMAGE_BUILD': 'Dockerfile.dev,*.lock'}, ignore=['*.tmp'], fall_back_on_files=['go.mod'],\n" +
         "          initial_sync=True, pack_args=['--network', 'none'])\n" +
         "docker_compose('docker-compose.yml')\n",
     );
     const target = manifest.ImageTargets[0]!;
     const spec = target.LiveUpdateSpec;
     expect(spec.initialSync).toEqual({});
-    expect(spec.stopPaths).toEqual(["project.toml", "go.mod"]);
+    // BP_TILT_LIVE_IMAGE_BUILD's plain paths fall back too (rebuild would exit 3 for them); globs cannot.
+    expect(spec.stopPaths).toEqual(["project.toml", "Dockerfile.dev", "go.mod"]);
     expect(spec.syncs).toEqual([{ localPath: ".", containerPath: "/layers/tilt-live/src" }]);
     expect(spec.execs).toEqual([{ args: ["/layers/tilt-live/tools/bin/rebuild"], triggerPaths: null, echoOff: false }]);
     const command = target.BuildDetails.args[2]!;

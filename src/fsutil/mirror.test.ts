@@ -1,7 +1,7 @@
-import { lstat, mkdir, mkdtemp, readFile, readlink, readdir, rename, rm, symlink, writeFile, chmod } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { lstat, mkdir, readFile, readlink, readdir, rename, rm, symlink, writeFile, chmod } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { tempDir } from "../testing/temp-dir.js";
 import { mirrorTree } from "./mirror.js";
 
 async function tree(root: string, prefix = ""): Promise<string[]> {
@@ -17,7 +17,7 @@ async function tree(root: string, prefix = ""): Promise<string[]> {
 }
 
 async function dirs() {
-  const root = await mkdtemp(join(tmpdir(), "tilt-live-mirror-"));
+  const root = await tempDir("tilt-live-mirror-");
   const src = join(root, "src");
   const dst = join(root, "dst");
   await mkdir(src);
@@ -69,7 +69,7 @@ describe("mirrorTree", () => {
     expect(await tree(dst)).toEqual(await tree(src));
   });
 
-  it("sees a same-size rewrite whose mtime was restored (as tar does), and copies all without an index", async () => {
+  it("sees a same-size rewrite whose mtime was restored (as tar does); without an index it compares bytes", async () => {
     const { src, dst } = await dirs();
     await writeFile(join(src, "main.go"), "v1");
     const first = await mirrorTree(src, dst);
@@ -80,7 +80,30 @@ describe("mirrorTree", () => {
     await utimes(join(src, "main.go"), before.atimeMs / 1000, before.mtimeMs / 1000);
     expect((await mirrorTree(src, dst, first.index)).stats.copied).toBe(1);
     expect(await readFile(join(dst, "main.go"), "utf8")).toBe("v2");
-    expect((await mirrorTree(src, dst)).stats.copied).toBe(1);
+    expect((await mirrorTree(src, dst)).stats).toMatchObject({ copied: 0, unchanged: 1, changes: [] });
+    await writeFile(join(dst, "main.go"), "v3");
+    expect((await mirrorTree(src, dst)).stats).toMatchObject({ copied: 1, changes: [{ path: "main.go", kind: "modified", type: "file" }] });
+    expect(await readFile(join(dst, "main.go"), "utf8")).toBe("v2");
+  });
+
+  it("lists what it added, changed and deleted, and keeps what `keep` names", async () => {
+    const { src, dst } = await dirs();
+    await mkdir(join(src, "lib"));
+    await writeFile(join(src, "lib", "a.js"), "a");
+    await writeFile(join(src, "old.js"), "x");
+    const first = await mirrorTree(src, dst);
+    await symlink("/layers/npm/node_modules", join(dst, "node_modules"));
+    await rm(join(src, "old.js"));
+    await rm(join(src, "lib"), { recursive: true });
+    await writeFile(join(src, "new.js"), "n");
+    const { stats } = await mirrorTree(src, dst, first.index, { keep: (path) => path === "node_modules" });
+    expect(stats.changes).toEqual([
+      { path: "lib", kind: "deleted", type: "dir" },
+      { path: "new.js", kind: "added", type: "file" },
+      { path: "old.js", kind: "deleted", type: "file" },
+    ]);
+    expect(await readlink(join(dst, "node_modules"))).toBe("/layers/npm/node_modules");
+    expect(stats.kept).toEqual(["node_modules"]);
   });
 
   it("leaves the mode of the destination root (the app dir: a tmpfs or volume of the platform's) alone", async () => {

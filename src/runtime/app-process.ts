@@ -6,6 +6,7 @@ import { spawn, type ChildProcess, type StdioOptions } from "node:child_process"
 import { accessSync, constants as fsConstants, statSync } from "node:fs";
 import { constants as osConstants } from "node:os";
 import { delimiter, isAbsolute, join, resolve } from "node:path";
+import type { Writable } from "node:stream";
 
 export interface AppSpec {
   command: string[];
@@ -46,12 +47,28 @@ export function resolveCommand(command: string, env: Record<string, string>, cwd
   return command;
 }
 
+/** Where a piped app's output goes besides its tail (the supervisor's own stdout and stderr). */
+export interface OutputEcho {
+  stdout: Pick<Writable, "write">;
+  stderr: Pick<Writable, "write">;
+}
+
+/** How much of a piped app's latest output is kept, for a failed start's report. */
+const TAIL_BYTES = 16 * 1024;
+
 export class AppProcess {
   readonly exited: Promise<AppExit>;
   readonly startedAt = performance.now();
   private exit: AppExit | undefined;
+  private tail = "";
 
-  private constructor(private readonly child: ChildProcess) {
+  private constructor(
+    private readonly child: ChildProcess,
+    echo: OutputEcho,
+  ) {
+    // Piped output is passed through as it comes and its tail kept: a failed start is reported with it.
+    child.stdout?.on("data", (chunk: Buffer) => this.remember(chunk, echo.stdout));
+    child.stderr?.on("data", (chunk: Buffer) => this.remember(chunk, echo.stderr));
     this.exited = new Promise((resolveExit) => {
       child.once("error", (error) => {
         // spawn failed: there is no process to wait for.
@@ -67,7 +84,7 @@ export class AppProcess {
     });
   }
 
-  static start(spec: AppSpec, stdio: StdioOptions = "inherit"): AppProcess {
+  static start(spec: AppSpec, stdio: StdioOptions = "inherit", echo: OutputEcho = process): AppProcess {
     const [command, ...rest] = spec.command;
     if (command === undefined) throw new Error("empty command");
     const child = spawn(resolveCommand(command, spec.env, spec.cwd), [...rest, ...spec.args], {
@@ -77,7 +94,17 @@ export class AppProcess {
       detached: true,
       argv0: command,
     });
-    return new AppProcess(child);
+    return new AppProcess(child, echo);
+  }
+
+  private remember(chunk: Buffer, to: Pick<Writable, "write">): void {
+    to.write(chunk);
+    this.tail = (this.tail + chunk.toString("utf8")).slice(-TAIL_BYTES);
+  }
+
+  /** The latest output of a piped app (empty when its output is not piped). */
+  get recentOutput(): string {
+    return this.tail;
   }
 
   get pid(): number | undefined {

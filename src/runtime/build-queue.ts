@@ -5,10 +5,15 @@
  * started after its request.
  */
 
+import type { ChangeAction } from "./change-plan.js";
+
+/** What one rebuild (rebuild-steps.ts) reports: to the queue's callers, the control socket and the CLI. */
 export interface BuildResult {
   ok: boolean;
   exitCode: number;
   timings: Record<string, number>;
+  /** What the change set needed; a restart-only result ran no build phase. */
+  action?: ChangeAction;
 }
 
 export interface BuildRequest {

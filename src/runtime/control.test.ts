@@ -1,15 +1,15 @@
 import { spawn } from "node:child_process";
-import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { mkdir, rm, stat, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { tempDir } from "../testing/temp-dir.js";
 import { TiltLiveError } from "../errors.js";
-import { sendControl, serveControl, type ControlHandlers, type ControlMessage } from "./control.js";
+import { parseRequest, sendControl, serveControl, type ControlHandlers, type ControlMessage } from "./control.js";
 
 let root: string;
 let socket: string;
 beforeEach(async () => {
-  root = await mkdtemp(join(tmpdir(), "control-"));
+  root = await tempDir("control-");
   socket = join(root, "tilt-live", "control.sock");
 });
 afterEach(async () => {
@@ -36,7 +36,7 @@ describe("control channel", () => {
       expect(messages).toEqual([
         { type: "log", text: "step one\n" },
         { type: "log", text: "restart=false\n" },
-        { type: "result", ok: true, exitCode: 0, timings: { build: 12 } },
+        { type: "result", ok: true, exitCode: 0, timings: { build: 12 }, summary: "[tilt-live] rebuild succeeded (exit 0): build 0.012s" },
       ]);
       expect(final).toEqual(messages[2]);
       expect(await sendControl(socket, { op: "status" })).toMatchObject({ type: "status", appPid: 42, builds: 3 });
@@ -63,10 +63,34 @@ describe("control channel", () => {
     }
   });
 
+  it("parses only well-formed requests", () => {
+    expect(parseRequest('{"op":"rebuild"}')).toEqual({ op: "rebuild", restart: true });
+    expect(parseRequest('{"op":"rebuild","restart":false}')).toEqual({ op: "rebuild", restart: false });
+    expect(parseRequest('{"op":"status"}')).toEqual({ op: "status" });
+    for (const line of ["hello", "null", "42", '"rebuild"', '{"op":"build"}', '{"op":"rebuild","restart":"no"}', "{"]) {
+      expect(parseRequest(line), line).toBeUndefined();
+    }
+  });
+
+  it("rejects a reply line that is not a tilt-live message instead of throwing", async () => {
+    const { createServer } = await import("node:net");
+    await mkdir(dirname(socket), { recursive: true });
+    const impostor = createServer((s) => s.end("not json\n"));
+    await new Promise<void>((resolve) => impostor.listen(socket, resolve));
+    try {
+      await expect(sendControl(socket, { op: "status" })).rejects.toThrow(/a line that is not a tilt-live message: not json/);
+    } finally {
+      impostor.close();
+    }
+  });
+
   it("removes a stale socket file left by a dead supervisor", async () => {
     // A real socket file with no listener: a child process binds it and is killed without cleanup.
     await serveControl(socket, handlers).then((s) => s.close());
-    const child = spawn(process.execPath, ["-e", `require("net").createServer().listen(${JSON.stringify(socket)}, () => console.log("up"))`]);
+    const child = spawn(process.execPath, [
+      "-e",
+      `require("net").createServer().listen(${JSON.stringify(socket)}, () => console.log("up"))`,
+    ]);
     await new Promise((r) => child.stdout.once("data", r));
     child.kill("SIGKILL");
     await new Promise((r) => child.once("exit", r));

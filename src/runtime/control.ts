@@ -3,13 +3,17 @@
  * speaking newline-delimited JSON. A client sends one request line; the server answers with zero or more
  * `log` lines and one final line (`result`, `status` or `error`), then closes the connection.
  *
- *   {"op":"rebuild","restart":true} -> {"type":"log","text":"..."}* {"type":"result","ok":true,"exitCode":0,"timings":{...}}
+ *   {"op":"rebuild","restart":true} -> {"type":"log","text":"..."}* {"type":"result","ok":true,"exitCode":0,"timings":{...},"summary":"..."}
  *   {"op":"status"}                 -> {"type":"status", ...}
+ *
+ * The summary is the line a client prints last; native/tilt-live-rebuild.c, the small client, relies on this
+ * shape (one JSON.stringify line per message, `text`, `exitCode` and `summary`).
  */
 import { chmod, lstat, mkdir, unlink } from "node:fs/promises";
 import { createConnection, createServer, type Server, type Socket } from "node:net";
 import { dirname } from "node:path";
 import { TiltLiveError } from "../errors.js";
+import { formatSeconds } from "../log/logger.js";
 import type { BuildResult } from "./build-queue.js";
 
 export type ControlRequest = { op: "rebuild"; restart: boolean } | { op: "status" };
@@ -25,7 +29,7 @@ export interface SupervisorStatus {
 
 export type ControlMessage =
   | { type: "log"; text: string }
-  | ({ type: "result" } & BuildResult)
+  | ({ type: "result"; summary: string } & BuildResult)
   | ({ type: "status" } & SupervisorStatus)
   | { type: "error"; message: string };
 
@@ -38,15 +42,39 @@ export interface ControlServer {
   close(): Promise<void>;
 }
 
-function parseRequest(line: string): ControlRequest | undefined {
+/** The line a rebuild client prints after the build's output: the outcome and every step's time. */
+export function rebuildSummary(result: BuildResult): string {
+  const steps = Object.entries(result.timings)
+    .map(([name, ms]) => `${name} ${formatSeconds(ms)}`)
+    .join(", ");
+  return `[tilt-live] rebuild ${result.ok ? "succeeded" : "failed"} (exit ${result.exitCode})${steps ? `: ${steps}` : ""}`;
+}
+
+/** A request line, or undefined for anything else (not JSON, not an object, an unknown op, a non-boolean restart). */
+export function parseRequest(line: string): ControlRequest | undefined {
+  let value: unknown;
   try {
-    const value = JSON.parse(line) as { op?: unknown; restart?: unknown };
-    if (value.op === "status") return { op: "status" };
-    if (value.op === "rebuild") return { op: "rebuild", restart: value.restart !== false };
+    value = JSON.parse(line);
   } catch {
-    // fall through: not JSON
+    return undefined;
   }
+  if (typeof value !== "object" || value === null) return undefined;
+  const { op, restart } = value as { op?: unknown; restart?: unknown };
+  if (op === "status") return { op: "status" };
+  if (op === "rebuild" && (restart === undefined || typeof restart === "boolean")) return { op: "rebuild", restart: restart !== false };
   return undefined;
+}
+
+/** A reply line from the supervisor, or undefined when it is not one. */
+function parseMessage(line: string): ControlMessage | undefined {
+  try {
+    const value: unknown = JSON.parse(line);
+    return typeof value === "object" && value !== null && typeof (value as { type?: unknown }).type === "string"
+      ? (value as ControlMessage)
+      : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function send(socket: Socket, message: ControlMessage): void {
@@ -74,7 +102,7 @@ async function handle(socket: Socket, line: string, handlers: ControlHandlers): 
     send(socket, { type: "status", ...handlers.status() });
   } else {
     const result = await handlers.rebuild({ restart: request.restart }, (text) => send(socket, { type: "log", text }));
-    send(socket, { type: "result", ...result });
+    send(socket, { type: "result", ...result, summary: rebuildSummary(result) });
   }
   socket.end();
 }
@@ -153,19 +181,35 @@ export function sendControl(
     socket.once("connect", () => socket.write(`${JSON.stringify(request)}\n`));
     socket.on("data", (chunk) => {
       buffer += chunk.toString("utf8");
-      let nl: number;
-      while ((nl = buffer.indexOf("\n")) !== -1) {
+      for (let nl = buffer.indexOf("\n"); nl !== -1; nl = buffer.indexOf("\n")) {
         const line = buffer.slice(0, nl);
         buffer = buffer.slice(nl + 1);
         if (line.trim() === "") continue;
-        const message = JSON.parse(line) as ControlMessage;
+        const message = parseMessage(line);
+        if (!message) {
+          // Not the supervisor's protocol (another program on the socket, or a torn write): stop reading.
+          socket.destroy();
+          reject(
+            new TiltLiveError("internal", `the control socket sent a line that is not a tilt-live message: ${line.slice(0, 200)}`, {
+              path: socketPath,
+            }),
+          );
+          return;
+        }
         onMessage(message);
         if (message.type !== "log") final = message;
       }
     });
     socket.on("error", (error: NodeJS.ErrnoException) => {
       if (error.code === "ENOENT" || error.code === "ECONNREFUSED") {
-        reject(new TiltLiveError("no-supervisor", "no supervisor listens", { path: socketPath, detail: `${socketPath}: ${error.code}` }, { cause: error }));
+        reject(
+          new TiltLiveError(
+            "no-supervisor",
+            "no supervisor listens",
+            { path: socketPath, detail: `${socketPath}: ${error.code}` },
+            { cause: error },
+          ),
+        );
       } else {
         reject(error);
       }

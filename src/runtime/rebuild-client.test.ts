@@ -1,7 +1,7 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { tempDir } from "../testing/temp-dir.js";
 import { BuildQueue } from "./build-queue.js";
 import { serveControl } from "./control.js";
 import { runRebuildClient } from "./rebuild-client.js";
@@ -9,7 +9,7 @@ import { runRebuildClient } from "./rebuild-client.js";
 let root: string;
 let socketPath: string;
 beforeEach(async () => {
-  root = await mkdtemp(join(tmpdir(), "rebuild-client-"));
+  root = await tempDir("rebuild-client-");
   socketPath = join(root, "tilt-live", "control.sock");
 });
 afterEach(async () => {
@@ -18,7 +18,13 @@ afterEach(async () => {
 
 function sink() {
   const chunks: string[] = [];
-  return { write: (c: string) => (chunks.push(c), true), text: () => chunks.join("") };
+  return {
+    write: (c: string) => {
+      chunks.push(c);
+      return true;
+    },
+    text: () => chunks.join(""),
+  };
 }
 
 describe("runRebuildClient", () => {
@@ -52,7 +58,9 @@ describe("runRebuildClient", () => {
     const out = sink();
     expect(await runRebuildClient({ argv: ["--help"], stdout: out, stderr: sink(), socketPath })).toBe(0);
     expect(out.text()).toContain("--no-restart");
-    await expect(runRebuildClient({ argv: ["--force"], stdout: sink(), stderr: sink(), socketPath })).rejects.toMatchObject({ code: "bad-usage" });
+    await expect(runRebuildClient({ argv: ["--force"], stdout: sink(), stderr: sink(), socketPath })).rejects.toMatchObject({
+      code: "bad-usage",
+    });
   });
 
   it("throws no-supervisor when the socket is missing", async () => {

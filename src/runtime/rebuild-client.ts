@@ -6,7 +6,6 @@
 import type { Writable } from "node:stream";
 import { runtimePaths } from "../context.js";
 import { TiltLiveError } from "../errors.js";
-import { formatSeconds } from "../log/logger.js";
 import { sendControl } from "./control.js";
 
 export const REBUILD_CLIENT_USAGE = `Usage: rebuild [--no-restart] [--help]
@@ -14,6 +13,9 @@ Asks the tilt-live supervisor in this container to re-run the buildpacks' build 
 when it succeeds, to restart the app. A failed build leaves the running app as it was.
   --no-restart  build only; keep the running app
   --help        show this help
+A change set no build step reads only restarts the app; the output says which in one line.
+Exit status: 0 the app serves the change; 3 only a new image can take the change (project.toml,
+BP_TILT_LIVE_IMAGE_BUILD), nothing was built; any other: the rebuild or the app's start failed.
 `;
 
 export interface RebuildClientOptions {
@@ -51,10 +53,7 @@ export async function runRebuildClient(options: RebuildClientOptions): Promise<n
     if (message.type === "log") options.stdout.write(message.text);
   });
   if (final.type === "result") {
-    const steps = Object.entries(final.timings)
-      .map(([name, ms]) => `${name} ${formatSeconds(ms)}`)
-      .join(", ");
-    options.stderr.write(`[tilt-live] rebuild ${final.ok ? "succeeded" : "failed"} (exit ${final.exitCode})${steps ? `: ${steps}` : ""}\n`);
+    options.stderr.write(`${final.summary}\n`);
     return final.exitCode;
   }
   if (final.type === "error") {

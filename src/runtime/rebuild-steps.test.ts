@@ -6,7 +6,7 @@ import { buildLive } from "../build/live.js";
 import { buildSource } from "../build/source.js";
 import { exists } from "../fsutil/copy.js";
 import { goBuildpackLayers, lifecycleFixture, type LifecycleFixture } from "../testing/lifecycle-fixture.js";
-import { createRebuild } from "./rebuild-steps.js";
+import { createRebuild, IMAGE_BUILD_NEEDED_EXIT } from "./rebuild-steps.js";
 
 /** What the exporter leaves in the image: launch layers only, no .toml files, no build-only layers. */
 async function exportAsImage(f: LifecycleFixture) {
@@ -27,10 +27,12 @@ async function fakeLifecycle(f: LifecycleFixture, exitCode: number) {
 set -e
 env | sort > "${f.root}/builder-env"
 echo "$0" > "${f.root}/builder-argv0"
-cat "$CNB_PLATFORM_DIR/tilt-live/mode" > "${f.root}/builder-mode"
 ls "$CNB_PLATFORM_DIR/env" > "${f.root}/builder-platform-env"
 ls "$CNB_LAYERS_DIR/paketo-buildpacks_go-dist" > "${f.root}/builder-go-dist"
 cp "$CNB_APP_DIR/main.go" "${f.root}/builder-saw-main.go"
+cp "$CNB_GROUP_PATH" "${f.root}/builder-group.toml"
+mkdir -p "$CNB_LAYERS_DIR/config" && echo "processes of the group it ran" > "$CNB_LAYERS_DIR/config/metadata.toml"
+printf '[[processes]]\\ntype = "web"\\ncommand = ["/layers/go-build/targets/bin/web-v2"]\\ndefault = true\\n' > "$CNB_LAYERS_DIR/paketo-buildpacks_go-build/launch.toml"
 echo "compiling..."
 echo "main.go:3: syntax error" >&2
 exit ${exitCode}
@@ -58,27 +60,42 @@ describe("a rebuild in the running container", () => {
     for (const name of await readdir(f.appDir)) await rm(join(f.appDir, name), { recursive: true });
     const live = f.env("tilt-live", "0.1.0");
     await mkdir(live.CNB_LAYERS_DIR!, { recursive: true });
-    await buildLive(await readBuildInput(live, f.appDir, f.logger), { lifecyclePath: f.lifecyclePath, version: "0.1.0", uid: 1000, gid: 1000 });
+    await buildLive(await readBuildInput(live, f.appDir, f.logger), {
+      lifecyclePath: f.lifecyclePath,
+      version: "0.1.0",
+      uid: 1000,
+      gid: 1000,
+    });
     await exportAsImage(f);
     // Tilt syncs an edit into the snapshot.
     await writeFile(join(f.layersRoot, "tilt-live", "src", "main.go"), 'const message = "v2"');
   });
 
-  const rebuild = () => createRebuild({ layersDir: f.layersRoot, env: {}, tmpDir: f.root, uid: 1000 });
+  const rebuild = () => createRebuild({ layersRoot: f.layersRoot, env: {}, tmpDir: f.root, uid: 1000 });
 
   it("mirrors the source, restores what the export dropped, and runs the builder with the recorded env", async () => {
     await fakeLifecycle(f, 0);
+    await mkdir(join(f.layersRoot, "config"));
+    await writeFile(join(f.layersRoot, "config", "metadata.toml"), "the image's, with the supervisor");
     const result = await rebuild()(collect);
-    expect(result).toMatchObject({ ok: true, exitCode: 0 });
+    expect(result, output).toMatchObject({ ok: true, exitCode: 0 });
+    // tilt-live's own buildpacks stay out of the group; the rebuild writes what they would have written.
+    const group = await readFile(join(f.root, "builder-group.toml"), "utf8");
+    expect(group).toContain("paketo-buildpacks/go-build");
+    expect(group).not.toContain('"tilt-live');
+    expect(await readFile(join(f.layersRoot, "config", "metadata.toml"), "utf8")).toBe("the image's, with the supervisor");
+    const processes = JSON.parse(await readFile(join(f.layersRoot, "tilt-live", "meta", "processes.json"), "utf8"));
+    expect(processes).toMatchObject([
+      { type: "web", command: ["/layers/go-build/targets/bin/web-v2"], buildpackId: "paketo-buildpacks/go-build" },
+    ]);
     expect(Object.keys(result.timings).sort()).toEqual(["build", "check", "mirror", "restore", "total", "validate"]);
     expect(await readFile(join(f.root, "builder-saw-main.go"), "utf8")).toBe('const message = "v2"');
     expect((await readFile(join(f.root, "builder-argv0"), "utf8")).trim()).toMatch(/\/builder$/);
-    expect((await readFile(join(f.root, "builder-mode"), "utf8")).trim()).toBe("rebuild");
     expect((await readFile(join(f.root, "builder-platform-env"), "utf8")).trim()).toBe("BP_GO_TARGETS");
     expect((await readFile(join(f.root, "builder-go-dist"), "utf8")).split("\n")).toEqual(expect.arrayContaining(["go", "go.toml"]));
     const env = await readFile(join(f.root, "builder-env"), "utf8");
     expect(env).toContain("PATH=/usr/bin:/bin\n");
-    expect(env).toContain(`CNB_GROUP_PATH=${join(f.layersRoot, "tilt-live", "meta", "group.toml")}\n`);
+    expect(env).toContain(`CNB_GROUP_PATH=${join(f.root, "tilt-live", "group.toml")}\n`);
     expect(env).toContain(`CNB_BUILDPACKS_DIR=${join(f.layersRoot, "tilt-live", "buildpacks")}\n`);
     expect(env).toContain("CNB_PLATFORM_API=0.14\n");
     expect(await readFile(join(f.layersRoot, "paketo-buildpacks_go-build", "targets.toml"), "utf8")).toContain("launch = true");
@@ -101,12 +118,21 @@ describe("a rebuild in the running container", () => {
     await goBuildpackLayers(g);
     const live = g.env("tilt-live", "0.1.0");
     await mkdir(live.CNB_LAYERS_DIR!, { recursive: true });
-    await buildLive(await readBuildInput(live, g.appDir, g.logger), { lifecyclePath: g.lifecyclePath, version: "0.1.0", uid: 1000, gid: 1000 });
+    await buildLive(await readBuildInput(live, g.appDir, g.logger), {
+      lifecyclePath: g.lifecyclePath,
+      version: "0.1.0",
+      uid: 1000,
+      gid: 1000,
+    });
     await exportAsImage(g);
     const lifecycle = join(g.layersRoot, "tilt-live", "lifecycle", "lifecycle");
-    await writeFile(lifecycle, `#!/bin/sh\ncp -r "$CNB_PLATFORM_DIR/env" "${g.root}/seen-env"\nprintf '%s' "$ODD_BUILD" > "${g.root}/seen-odd-build"\nenv > "${g.root}/seen-process-env"\n`);
+    await writeFile(
+      lifecycle,
+      `#!/bin/sh\ncp -r "$CNB_PLATFORM_DIR/env" "${g.root}/seen-env"\nprintf '%s' "$ODD_BUILD" > "${g.root}/seen-odd-build"\nenv > "${g.root}/seen-process-env"\n`,
+    );
     await chmod(lifecycle, 0o755);
-    const result = await createRebuild({ layersDir: g.layersRoot, env: {}, tmpDir: g.root, uid: 1000 })(collect);
+    await writeFile(join(g.layersRoot, "tilt-live", "src", "main.go"), "package main // v2");
+    const result = await createRebuild({ layersRoot: g.layersRoot, env: {}, tmpDir: g.root, uid: 1000 })(collect);
     expect(result.ok, output).toBe(true);
     expect(await readFile(join(g.root, "seen-env", "ODD"), "utf8")).toBe(odd);
     expect(await readFile(join(g.root, "seen-odd-build"), "utf8")).toBe(odd);
@@ -116,10 +142,39 @@ describe("a rebuild in the running container", () => {
     expect(processEnv).not.toContain("hunter2");
   });
 
+  it("gives the build its recorded bindings back under <platform>/bindings", async () => {
+    const g = await lifecycleFixture();
+    await writeFile(join(g.appDir, "main.go"), "package main");
+    await mkdir(join(g.platformDir, "bindings", "maven"), { recursive: true });
+    await writeFile(join(g.platformDir, "bindings", "maven", "type"), "maven");
+    await writeFile(join(g.platformDir, "bindings", "maven", "settings.xml"), "<settings/>");
+    const src = g.env("tilt-live/source", "0.1.0");
+    await mkdir(src.CNB_LAYERS_DIR!, { recursive: true });
+    await buildSource(await readBuildInput(src, g.appDir, g.logger));
+    const live = g.env("tilt-live", "0.1.0");
+    await mkdir(live.CNB_LAYERS_DIR!, { recursive: true });
+    await buildLive(await readBuildInput(live, g.appDir, g.logger), {
+      lifecyclePath: g.lifecyclePath,
+      version: "0.1.0",
+      uid: 1000,
+      gid: 1000,
+    });
+    await exportAsImage(g);
+    const lifecycle = join(g.layersRoot, "tilt-live", "lifecycle", "lifecycle");
+    await writeFile(lifecycle, `#!/bin/sh\ncp -r "$CNB_PLATFORM_DIR/bindings" "${g.root}/seen-bindings"\n`);
+    await chmod(lifecycle, 0o755);
+    // A change go-build reads: without one, the rebuild only restarts and runs no build phase.
+    await writeFile(join(g.layersRoot, "tilt-live", "src", "main.go"), "package main // v2");
+    const result = await createRebuild({ layersRoot: g.layersRoot, env: {}, tmpDir: g.root, uid: 1000 })(collect);
+    expect(result.ok, output).toBe(true);
+    expect(await readFile(join(g.root, "seen-bindings", "maven", "settings.xml"), "utf8")).toBe("<settings/>");
+    expect(await readFile(join(g.root, "seen-bindings", "maven", "type"), "utf8")).toBe("maven");
+  });
+
   it("stops before the build on a syntax error in a changed script", async () => {
     await fakeLifecycle(f, 0);
     await writeFile(join(f.layersRoot, "tilt-live", "src", "server.js"), "function (\n");
-    const result = await createRebuild({ layersDir: f.layersRoot, env: process.env, tmpDir: f.root, uid: 1000 })(collect);
+    const result = await createRebuild({ layersRoot: f.layersRoot, env: process.env, tmpDir: f.root, uid: 1000 })(collect);
     expect(result).toMatchObject({ ok: false, exitCode: 1 });
     expect(output).toContain("SyntaxError");
     expect(output).toContain("ERROR: Rebuild stopped: syntax error in server.js");
@@ -134,12 +189,64 @@ describe("a rebuild in the running container", () => {
     expect(output).toContain("ERROR: Rebuild failed: the build phase exited with status 1");
   });
 
+  it("takes the restart path for files no buildpack reads: no build phase, one line saying why", async () => {
+    await fakeLifecycle(f, 0);
+    const build = rebuild();
+    expect(await build(collect)).toMatchObject({ ok: true, action: "rebuild" });
+    expect(output).toContain("  Change set: rebuild (main.go is source for go-build, which compiles the app)\n");
+    await rm(join(f.root, "builder-env"));
+    // Recorded at image build like any BP_* variable: the user's restart-only globs.
+    await writeFile(join(f.layersRoot, "tilt-live", "meta", "platform-env", "BP_TILT_LIVE_RESTART_ONLY"), "*.md");
+    await writeFile(join(f.layersRoot, "tilt-live", "src", "README.md"), "docs");
+    const result = await build(collect);
+    expect(result).toMatchObject({ ok: true, exitCode: 0, action: "restart" });
+    expect(Object.keys(result.timings).sort()).toEqual(["check", "mirror", "total", "validate"]);
+    expect(output).toContain("  Change set: restart only (README.md is read by no build step of go-dist, go-build)\n");
+    expect(await readFile(join(f.appDir, "README.md"), "utf8")).toBe("docs");
+    expect(await exists(join(f.root, "builder-env"))).toBe(false);
+  });
+
+  it("exits with status 3 for a change only a new image can take, and says so again on the next call", async () => {
+    await fakeLifecycle(f, 0);
+    const build = rebuild();
+    await writeFile(join(f.layersRoot, "tilt-live", "src", "project.toml"), "[_]\n");
+    for (let i = 0; i < 2; i++) {
+      expect(await build(collect)).toMatchObject({ ok: false, exitCode: IMAGE_BUILD_NEEDED_EXIT, action: "image" });
+      expect(output).toContain(
+        "Change set: full image build needed (project.toml is read only by the image build: it can change the group",
+      );
+      expect(output).toContain("ERROR: Only a new image can take this change");
+    }
+    expect(IMAGE_BUILD_NEEDED_EXIT).toBe(3);
+    expect(await exists(join(f.root, "builder-env"))).toBe(false);
+  });
+
+  it("keeps the change set of a failed build for the next rebuild", async () => {
+    await fakeLifecycle(f, 1);
+    const build = rebuild();
+    expect((await build(collect)).ok).toBe(false);
+    await fakeLifecycle(f, 0);
+    output = "";
+    expect(await build(collect)).toMatchObject({ ok: true, action: "rebuild" });
+    expect(output).toContain("Change set: rebuild (main.go is source for go-build");
+  });
+
+  it("says the builder was killed (not that the source is wrong) when a signal ended it", async () => {
+    const lifecycle = join(f.layersRoot, "tilt-live", "lifecycle", "lifecycle");
+    await writeFile(lifecycle, "#!/bin/sh\necho compiling...\nkill -KILL $$\n");
+    await chmod(lifecycle, 0o755);
+    const result = await rebuild()(collect);
+    expect(result.ok).toBe(false);
+    expect(output).toContain("ERROR: Rebuild failed: the lifecycle builder was killed by SIGKILL");
+    expect(output).not.toContain("Fix the error in your source");
+  });
+
   it("refuses to run as root or as another user than the build's", async () => {
     await fakeLifecycle(f, 0);
-    const asRoot = await createRebuild({ layersDir: f.layersRoot, env: {}, tmpDir: f.root, uid: 0 })(collect);
+    const asRoot = await createRebuild({ layersRoot: f.layersRoot, env: {}, tmpDir: f.root, uid: 0 })(collect);
     expect(asRoot.ok).toBe(false);
     expect(output).toContain("ERROR: rebuild cannot run as root");
-    const other = await createRebuild({ layersDir: f.layersRoot, env: {}, tmpDir: f.root, uid: 1002 })(collect);
+    const other = await createRebuild({ layersRoot: f.layersRoot, env: {}, tmpDir: f.root, uid: 1002 })(collect);
     expect(other.ok).toBe(false);
     expect(output).toContain("ERROR: rebuild runs as uid 1002, but the image was built by uid 1000");
   });
@@ -157,6 +264,61 @@ describe("a rebuild in the running container", () => {
     expect(output).toContain(path);
     expect(await readdir(f.appDir)).toEqual([]);
     expect(await exists(join(f.root, "builder-env"))).toBe(false);
+  });
+
+  it.each([
+    ["context.json", "{not json", "has unexpected content: not valid JSON"],
+    ["context.json", "[]", "has unexpected content: expected a JSON object"],
+    [
+      "context.json",
+      JSON.stringify({ version: "0.1.0" }),
+      'has unexpected content: field "layersRoot" must be an absolute path, got nothing',
+    ],
+    ["build-env.json", "{not json", "has unexpected content: not valid JSON"],
+    ["build-env.json", '{"PATH": 1}', "has unexpected content: expected an object of variable names to string values"],
+  ])("names a tampered %s (%s) and leaves the app dir alone", async (file, content, message) => {
+    await fakeLifecycle(f, 0);
+    const path = join(f.layersRoot, "tilt-live", "meta", file);
+    await writeFile(path, content);
+    const result = await rebuild()(collect);
+    expect(result.ok).toBe(false);
+    expect(output).toContain(`ERROR: ${path} ${message}`);
+    expect(await readdir(f.appDir)).toEqual([]);
+    expect(await exists(join(f.root, "builder-env"))).toBe(false);
+  });
+
+  it("checks every field of context.json", async () => {
+    const path = join(f.layersRoot, "tilt-live", "meta", "context.json");
+    const good = JSON.parse(await readFile(path, "utf8")) as Record<string, unknown>;
+    for (const [field, bad] of Object.entries({
+      version: 1,
+      appDir: "relative",
+      platformApi: null,
+      buildUid: -1,
+      buildGid: 1.5,
+      watch: "yes",
+      watchDebounceMs: 0,
+      watchIgnore: [1],
+      stopTimeoutSeconds: "10",
+      readyTimeoutSeconds: -5,
+    })) {
+      output = "";
+      await writeFile(path, JSON.stringify({ ...good, [field]: bad }));
+      expect((await rebuild()(collect)).ok, field).toBe(false);
+      expect(output, field).toContain(`has unexpected content: field "${field}" must be`);
+    }
+  });
+
+  it("names CNB_LAYERS_DIR when the tools look for the layers elsewhere than the build put them", async () => {
+    await fakeLifecycle(f, 0);
+    const path = join(f.layersRoot, "tilt-live", "meta", "context.json");
+    const ctx = JSON.parse(await readFile(path, "utf8")) as Record<string, unknown>;
+    await writeFile(path, JSON.stringify({ ...ctx, layersRoot: "/layers" }));
+    const result = await rebuild()(collect);
+    expect(result.ok).toBe(false);
+    expect(output).toContain(`ERROR: The layers are expected at ${f.layersRoot}, but the image was built with them at /layers`);
+    expect(output).toContain("  Fix: Set CNB_LAYERS_DIR to /layers (or leave it unset when that is /layers).");
+    expect(await readdir(f.appDir)).toEqual([]);
   });
 
   it("names tampered metadata and leaves the app dir alone", async () => {

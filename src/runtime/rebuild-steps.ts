@@ -4,32 +4,40 @@
  * lifecycle's own builder, the recorded build-time env and the image's copies of the buildpacks.
  * The supervisor (or the standalone `rebuild --no-restart`) calls it; restarting the app is the caller's job.
  */
-import { access, constants, mkdir, readdir, readFile, rm, symlink, writeFile, copyFile } from "node:fs/promises";
+import { access, constants, mkdir, readdir, rm, symlink, copyFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
 import { readGroup } from "../cnb/group.js";
 import { parseLayerToml } from "../cnb/layer.js";
 import { readToml } from "../cnb/toml.js";
-import { livePaths, readContext, runtimePaths, type LiveContext } from "../context.js";
+import { livePaths, readBuildEnv, readContext, runtimePaths, type LiveContext, type LivePaths } from "../context.js";
 import { TiltLiveError, formatError, toTiltLiveError } from "../errors.js";
-import { exists } from "../fsutil/copy.js";
-import { mirrorTree, type MirrorIndex } from "../fsutil/mirror.js";
+import { exists, readdirIfExists } from "../fsutil/copy.js";
+import { unlessMissing } from "../fsutil/errno.js";
+import { mirrorTree, type MirrorChange, type MirrorIndex } from "../fsutil/mirror.js";
 import { formatSeconds } from "../log/logger.js";
-import { REBUILD_MARKER } from "../build/inputs.js";
-import { checkSyntax } from "./syntax-check.js";
+import { readChangeSettings } from "../config.js";
+import { buildFailure, readOomKills, type BuilderExit } from "./build-failure.js";
+import type { BuildResult } from "./build-queue.js";
+import { CGO_REBUILD_WARNING, hasCCompiler } from "../go-cgo.js";
+import { restoreBindings } from "../recorded-bindings.js";
+import { compileRules, formatPlan, planChanges } from "./change-plan.js";
+import { keepingLaunchMetadata, recordProcesses, writeRebuildGroup } from "./rebuild-group.js";
+import { readRecordedVars } from "./recorded-vars.js";
+import { checkSyntax, closeResidentParsers } from "./syntax-check.js";
 
-export interface BuildResult {
-  ok: boolean;
-  exitCode: number;
-  timings: Record<string, number>;
-}
+/** rebuild's exit status when only a new image can take the change (documented in the README). */
+export const IMAGE_BUILD_NEEDED_EXIT = 3;
 
 export interface RebuildOptions {
-  layersDir: string;
+  /** The layers root (context.layersRoot(env)): where the image's layers are, and CNB_LAYERS_DIR for the builder. */
+  layersRoot: string;
   /** The env the tool runs with: only CNB_PLATFORM_API is taken from it (the image sets it). */
   env: NodeJS.ProcessEnv;
   tmpDir?: string;
   uid?: number;
+  /** Keep language parsers running between rebuilds (the supervisor; not a one-shot `rebuild`). */
+  resident?: boolean;
 }
 
 /**
@@ -45,6 +53,8 @@ const PER_BUILD_FILES = ["launch.toml", "build.toml", "store.toml"];
 
 export function createRebuild(options: RebuildOptions): (onOutput: (text: string) => void) => Promise<BuildResult> {
   let index: MirrorIndex = new Map();
+  // Changes mirrored since the last good build or restart: a failed or refused one leaves them to the next.
+  let unbuilt: MirrorChange[] = [];
   return async (onOutput) => {
     const timings: Record<string, number> = {};
     const step = async <T>(name: string, label: string, work: () => Promise<T>): Promise<T> => {
@@ -56,14 +66,24 @@ export function createRebuild(options: RebuildOptions): (onOutput: (text: string
     };
     const started = performance.now();
     try {
-      const paths = livePaths(options.layersDir);
+      const paths = livePaths(options.layersRoot);
       const ctx = await readContext(paths.context);
+      checkLayersRoot(ctx, options.layersRoot);
       checkUser(ctx, options.uid ?? process.getuid?.() ?? -1);
       await step("validate", "Checked the build metadata", () => validateMetadata(paths));
-      const { stats, index: next } = await step("mirror", "Mirrored the source", () => mirrorTree(paths.src, ctx.appDir, index));
+      const vars = await readRecordedVars(paths);
+      const group = (await readGroup(paths.group)).map((bp) => bp.id);
+      const rules = await compileRules(group, readChangeSettings(vars), paths.src, vars);
+      const { stats, index: next } = await step("mirror", "Mirrored the source", () =>
+        mirrorTree(paths.src, ctx.appDir, index, { keep: rules.outputs }),
+      );
       index = next;
+      const changes = mergeChanges(unbuilt, stats.changes);
+      unbuilt = changes;
       onOutput(`    ${stats.copied} copied, ${stats.deleted} deleted, ${stats.unchanged} unchanged\n`);
-      const syntax = await step("check", "Checked the syntax of changed files", () => checkSyntax(ctx.appDir, stats.changedFiles, options.env));
+      const syntax = await step("check", "Checked the syntax of changed files", () =>
+        checkSyntax(ctx.appDir, stats.changedFiles, options.env, { resident: options.resident }),
+      );
       if (syntax.problems.length > 0) {
         for (const problem of syntax.problems) onOutput(`${problem.output.trimEnd()}\n`);
         const files = syntax.problems.map((p) => p.file).join(", ");
@@ -71,15 +91,36 @@ export function createRebuild(options: RebuildOptions): (onOutput: (text: string
           detail: "The language's own parser rejected the file; the build phase was not run.",
         });
       }
-      const restored = await step("restore", "Restored layer metadata and carried layers", () => restoreLayers(ctx));
+      const plan = planChanges(changes, rules);
+      onOutput(`  ${formatPlan(plan)}\n`);
+      if (plan.action === "image") {
+        onOutput(`${formatError(new TiltLiveError("image-build-needed", plan.reason))}\n`);
+        timings.total = performance.now() - started;
+        return { ok: false, exitCode: IMAGE_BUILD_NEEDED_EXIT, timings, action: plan.action };
+      }
+      if (plan.action === "restart") {
+        unbuilt = [];
+        timings.total = performance.now() - started;
+        return { ok: true, exitCode: 0, timings, action: plan.action };
+      }
+      // What a buildpack wrote into the app dir stays for a restart, not for a build: npm-install takes an
+      // existing node_modules for vendored modules ('npm rebuild') instead of installing ('npm ci').
+      for (const output of stats.kept) await rm(join(ctx.appDir, output), { recursive: true, force: true });
+      const restored = await step("restore", "Restored layer metadata and carried layers", () => restoreLayers(options.layersRoot, paths));
       if (restored.length > 0) onOutput(`    ${restored.join(", ")}\n`);
-      const platformDir = await preparePlatform(options.tmpDir, paths.platformEnv);
-      const exitCode = await step("build", "Ran the build phase", () => runBuilder(ctx, paths, platformDir, options, onOutput));
+      if (ctx.goCgo && !(await hasCCompiler(options.env.PATH))) onOutput(`  ${CGO_REBUILD_WARNING}\n`);
+      const platformDir = await preparePlatform(options.tmpDir, paths);
+      const oomBefore = await readOomKills();
+      const builder = await step("build", "Ran the build phase", () => runBuilder(ctx, paths, platformDir, options, onOutput));
+      closeResidentParsers();
+      const { exitCode } = builder;
       timings.total = performance.now() - started;
       if (exitCode !== 0) {
-        onOutput(`${formatError(new TiltLiveError("build-failed", `Rebuild failed: the build phase exited with status ${exitCode}`))}\n`);
+        onOutput(`${formatError(buildFailure({ ...builder, oomKills: (await readOomKills()) - oomBefore }))}\n`);
+      } else {
+        unbuilt = [];
       }
-      return { ok: exitCode === 0, exitCode, timings };
+      return { ok: exitCode === 0, exitCode, timings, action: plan.action };
     } catch (error) {
       timings.total = performance.now() - started;
       onOutput(`${formatError(toTiltLiveError(error))}\n`);
@@ -88,16 +129,39 @@ export function createRebuild(options: RebuildOptions): (onOutput: (text: string
   };
 }
 
+/** The earlier changes with the newer ones on top, one entry per path. */
+function mergeChanges(earlier: MirrorChange[], newer: MirrorChange[]): MirrorChange[] {
+  const byPath = new Map(earlier.map((c) => [c.path, c]));
+  for (const c of newer) {
+    // A file added and then edited before a good build is still new to the buildpacks.
+    const added = byPath.get(c.path)?.kind === "added" && c.kind === "modified";
+    byPath.set(c.path, added ? { ...c, kind: "added" } : c);
+  }
+  return [...byPath.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
 /** Reads every metadata file the build depends on before anything is changed, so a bad one names itself. */
-async function validateMetadata(paths: ReturnType<typeof livePaths>): Promise<void> {
+async function validateMetadata(paths: LivePaths): Promise<void> {
   await readGroup(paths.group);
+  await readBuildEnv(paths.buildEnv);
   await readToml(paths.plan, "The exported plan.toml is missing");
-  for (const bp of (await exists(paths.buildpackMeta)) ? await readdir(paths.buildpackMeta) : []) {
+  for (const bp of await readdirIfExists(paths.buildpackMeta)) {
     const layers = join(paths.buildpackMeta, bp, "layers");
-    for (const file of (await exists(layers)) ? await readdir(layers) : []) {
+    for (const file of await readdirIfExists(layers)) {
       const path = join(layers, file);
       parseLayerToml(await readToml(path, "layer metadata"), path);
     }
+  }
+}
+
+/** The image's launch.toml and layer files name the build's layers root: the tools must find the same one. */
+function checkLayersRoot(ctx: LiveContext, layersRoot: string): void {
+  if (ctx.layersRoot !== layersRoot) {
+    throw new TiltLiveError("config", `The layers are expected at ${layersRoot}, but the image was built with them at ${ctx.layersRoot}`, {
+      variable: "CNB_LAYERS_DIR",
+      allowed: `${ctx.layersRoot} (or leave it unset when that is /layers)`,
+      detail: "CNB_LAYERS_DIR in the container's env names the layers root tilt-live's tools use.",
+    });
   }
 }
 
@@ -113,12 +177,11 @@ function checkUser(ctx: LiveContext, uid: number): void {
 }
 
 /** Puts back, once per container, the layer .toml files and the non-launch layers the export left out. */
-async function restoreLayers(ctx: LiveContext): Promise<string[]> {
-  const paths = livePaths(ctx.layersDir);
+async function restoreLayers(layersRoot: string, paths: LivePaths): Promise<string[]> {
   const restored: string[] = [];
   if (!(await exists(paths.buildpackMeta))) return restored;
   for (const bp of await readdir(paths.buildpackMeta)) {
-    const bpDir = join(ctx.layersDir, bp);
+    const bpDir = join(layersRoot, bp);
     await mkdir(bpDir, { recursive: true });
     for (const name of PER_BUILD_FILES) await rm(join(bpDir, name), { force: true });
     for (const entry of await readdir(bpDir, { withFileTypes: true })) {
@@ -126,14 +189,14 @@ async function restoreLayers(ctx: LiveContext): Promise<string[]> {
       if (entry.name.endsWith(".ignore")) await rm(join(bpDir, entry.name), { recursive: true, force: true });
     }
     const layerTomls = join(paths.buildpackMeta, bp, "layers");
-    for (const file of (await exists(layerTomls)) ? await readdir(layerTomls) : []) {
+    for (const file of await readdirIfExists(layerTomls)) {
       if (!(await exists(join(bpDir, file)))) {
         await copyFile(join(layerTomls, file), join(bpDir, file));
         restored.push(`${bp}/${file}`);
       }
     }
     const carried = join(paths.carried, bp);
-    for (const entry of (await exists(carried)) ? await readdir(carried, { withFileTypes: true }) : []) {
+    for (const entry of (await unlessMissing(readdir(carried, { withFileTypes: true }))) ?? []) {
       if (entry.isDirectory() && !(await exists(join(bpDir, entry.name)))) {
         // A link, not a copy: moving a directory out of a lower image layer copies it on overlayfs
         // (hundreds of MB for a toolchain). The lifecycle and the buildpacks follow the link; a buildpack
@@ -147,47 +210,61 @@ async function restoreLayers(ctx: LiveContext): Promise<string[]> {
   return restored;
 }
 
-async function preparePlatform(tmpDir: string | undefined, recordedEnv: string): Promise<string> {
+async function preparePlatform(tmpDir: string | undefined, paths: ReturnType<typeof livePaths>): Promise<string> {
   const dir = runtimePaths(tmpDir).platform;
   await rm(dir, { recursive: true, force: true });
   await mkdir(join(dir, "env"), { recursive: true, mode: 0o700 });
-  for (const name of (await exists(recordedEnv)) ? await readdir(recordedEnv) : []) {
-    await copyFile(join(recordedEnv, name), join(dir, "env", name));
+  for (const name of await readdirIfExists(paths.platformEnv)) {
+    await copyFile(join(paths.platformEnv, name), join(dir, "env", name));
   }
-  await mkdir(join(dir, "tilt-live"));
-  await writeFile(join(dir, REBUILD_MARKER), "rebuild");
+  await restoreBindings(paths.bindings, dir);
   return dir;
 }
 
 async function runBuilder(
   ctx: LiveContext,
-  paths: ReturnType<typeof livePaths>,
+  paths: LivePaths,
   platformDir: string,
   options: RebuildOptions,
   onOutput: (text: string) => void,
-): Promise<number> {
+): Promise<Omit<BuilderExit, "oomKills">> {
   await access(paths.lifecycle, constants.X_OK).catch((error: unknown) => {
-    throw new TiltLiveError("missing-file", "The image holds no lifecycle builder (the builder had none at /cnb/lifecycle/lifecycle)", { path: paths.lifecycle }, { cause: error });
+    throw new TiltLiveError(
+      "missing-file",
+      "The image holds no lifecycle builder (the builder had none at /cnb/lifecycle/lifecycle)",
+      { path: paths.lifecycle },
+      { cause: error },
+    );
   });
   // The lifecycle picks its phase from the name it is called by.
   const builder = join(runtimePaths(options.tmpDir).root, "builder");
   await rm(builder, { force: true });
   await symlink(paths.lifecycle, builder);
-  const recorded = JSON.parse(await readFile(paths.buildEnv, "utf8")) as Record<string, string>;
+  const group = join(runtimePaths(options.tmpDir).root, "group.toml");
+  const members = await writeRebuildGroup(paths.group, group);
+  const recorded = await readBuildEnv(paths.buildEnv);
   const platformApi = options.env.CNB_PLATFORM_API || ctx.platformApi || FALLBACK_PLATFORM_API;
   const env: Record<string, string> = {
     ...recorded,
     CNB_PLATFORM_API: platformApi,
-    CNB_LAYERS_DIR: ctx.layersDir,
+    CNB_LAYERS_DIR: options.layersRoot,
     CNB_APP_DIR: ctx.appDir,
     CNB_PLATFORM_DIR: platformDir,
-    CNB_GROUP_PATH: paths.group,
+    CNB_GROUP_PATH: group,
     CNB_PLAN_PATH: paths.plan,
     CNB_BUILDPACKS_DIR: paths.buildpacks,
     ...((await exists(paths.analyzed)) ? { CNB_ANALYZED_PATH: paths.analyzed } : {}),
   };
-  const child = execa(builder, [], { env, extendEnv: false, cwd: ctx.appDir, reject: false, all: true, buffer: false });
-  child.all?.on("data", (chunk: Buffer) => onOutput(chunk.toString()));
-  const result = await child;
-  return result.exitCode ?? 1;
+  let outputTail = "";
+  const result = await keepingLaunchMetadata(options.layersRoot, async () => {
+    const child = execa(builder, [], { env, extendEnv: false, cwd: ctx.appDir, reject: false, all: true, buffer: false });
+    child.all?.on("data", (chunk: Buffer) => {
+      const text = chunk.toString();
+      outputTail = (outputTail + text).slice(-4096);
+      onOutput(text);
+    });
+    return await child;
+  });
+  if (result.exitCode === 0) await recordProcesses(options.layersRoot, members, paths);
+  return { exitCode: result.exitCode ?? 1, signal: result.signal, outputTail };
 }

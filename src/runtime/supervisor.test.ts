@@ -1,9 +1,10 @@
 import { EventEmitter } from "node:events";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { get } from "node:http";
-import { tmpdir } from "node:os";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { createServer, get } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { tempDir } from "../testing/temp-dir.js";
 import { sendControl } from "./control.js";
 import { applyEnvMods } from "./env-mods.js";
 import { computeLaunchEnv } from "./launch-env.js";
@@ -11,12 +12,16 @@ import { runSupervisor, type SupervisorOptions } from "./supervisor.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** A small HTTP app: answers with its pid, GREETING and the content of ./version; writes its port to PORT_FILE. */
+/**
+ * A small HTTP app on $PORT: answers with its pid, GREETING and the content of ./version; writes its port to
+ * PORT_FILE once it listens. With a file ./crash it prints the file and exits 7 instead.
+ */
 const SERVER = `
 const http = require("http"), fs = require("fs");
 const server = http.createServer((req, res) => res.end(JSON.stringify({
   pid: process.pid, greeting: process.env.GREETING ?? null, version: fs.readFileSync("version", "utf8") })));
-server.listen(0, "127.0.0.1", () => fs.writeFileSync(process.env.PORT_FILE, String(server.address().port)));
+if (fs.existsSync("crash")) { console.error("boom: " + fs.readFileSync("crash", "utf8")); process.exit(7); }
+server.listen(Number(process.env.PORT), "127.0.0.1", () => fs.writeFileSync(process.env.PORT_FILE, String(server.address().port)));
 process.on("SIGTERM", () => { fs.writeFileSync(process.env.PORT_FILE + ".term", "got SIGTERM"); process.exit(0); });
 `;
 
@@ -26,6 +31,17 @@ let app: string;
 let stderr: string[];
 let signals: EventEmitter;
 let running: Promise<number> | undefined;
+let port: number;
+
+/** A port nothing listens on right now: the app listens there, on every restart the same. */
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
 
 async function setUp(processes: object[], contextExtra: object = {}): Promise<void> {
   const meta = join(layers, "tilt-live", "meta");
@@ -33,7 +49,20 @@ async function setUp(processes: object[], contextExtra: object = {}): Promise<vo
   await mkdir(join(layers, "tilt-live", "src"), { recursive: true });
   await writeFile(
     join(meta, "context.json"),
-    JSON.stringify({ version: "0.1.0", layersDir: layers, appDir: app, platformApi: "0.14", watch: false, stopTimeoutSeconds: 1, ...contextExtra }),
+    JSON.stringify({
+      version: "0.1.0",
+      layersRoot: layers,
+      appDir: app,
+      platformApi: "0.14",
+      buildUid: 1000,
+      buildGid: 1000,
+      watch: false,
+      watchDebounceMs: 100,
+      watchIgnore: [],
+      stopTimeoutSeconds: 1,
+      readyTimeoutSeconds: 10,
+      ...contextExtra,
+    }),
   );
   await writeFile(join(meta, "processes.json"), JSON.stringify(processes));
   await writeFile(join(meta, "group.toml"), '[[group]]\nid = "bp"\nversion = "1"\napi = "0.10"\n');
@@ -44,12 +73,18 @@ async function setUp(processes: object[], contextExtra: object = {}): Promise<vo
 
 async function start(extra: Partial<SupervisorOptions> = {}): Promise<void> {
   // The launcher applied the layers' env before the supervisor started: do the same.
-  const mods = await computeLaunchEnv({ layersDir: layers, buildpacks: [{ id: "bp", api: "0.10" }], processType: "web" });
-  const env = applyEnvMods({ PATH: process.env.PATH, CNB_LAYERS_DIR: layers, PORT_FILE: join(root, "port") }, mods);
+  const mods = await computeLaunchEnv({ layersRoot: layers, buildpacks: [{ id: "bp", api: "0.10" }], processType: "web" });
+  const env = applyEnvMods({ PATH: process.env.PATH, CNB_LAYERS_DIR: layers, PORT_FILE: join(root, "port"), PORT: String(port) }, mods);
   running = runSupervisor({
     argv: ["web"],
     env,
-    stderr: { write: (t: string) => (stderr.push(t), true) },
+    layersRoot: layers,
+    stderr: {
+      write: (t: string) => {
+        stderr.push(t);
+        return true;
+      },
+    },
     build: async () => ({ ok: true, exitCode: 0, timings: {} }),
     signals,
     tmpDir: root,
@@ -70,16 +105,13 @@ async function waitFor<T>(probe: () => Promise<T | undefined>, ms = 8000): Promi
 }
 
 function fetchApp(): Promise<{ pid: number; greeting: string | null; version: string }> {
-  return readFile(join(root, "port"), "utf8").then(
-    (port) =>
-      new Promise((resolve, reject) => {
-        get(`http://127.0.0.1:${port}/`, (res) => {
-          let body = "";
-          res.on("data", (c) => (body += c));
-          res.on("end", () => resolve(JSON.parse(body)));
-        }).on("error", reject);
-      }),
-  );
+  return new Promise((resolve, reject) => {
+    get(`http://127.0.0.1:${port}/`, (res) => {
+      let body = "";
+      res.on("data", (c) => (body += c));
+      res.on("end", () => resolve(JSON.parse(body)));
+    }).on("error", reject);
+  });
 }
 
 const pidAlive = (pid: number) => {
@@ -92,7 +124,7 @@ const pidAlive = (pid: number) => {
 };
 
 beforeEach(async () => {
-  root = await mkdtemp(join(tmpdir(), "supervisor-"));
+  root = await tempDir("supervisor-");
   layers = join(root, "layers");
   app = join(root, "workspace");
   await mkdir(app, { recursive: true });
@@ -100,6 +132,7 @@ beforeEach(async () => {
   await writeFile(join(app, "server.js"), SERVER);
   stderr = [];
   signals = new EventEmitter();
+  port = await freePort();
 });
 afterEach(async () => {
   if (running) {
@@ -141,20 +174,49 @@ describe("runSupervisor", () => {
     const failed = await sendControl(socket, { op: "rebuild", restart: true }, (m) => m.type === "log" && logs.push(m.text));
     expect(failed).toMatchObject({ type: "result", ok: false, exitCode: 1 });
     expect(logs).toEqual(["building\n"]);
+    // The requester got the output; the container log has the summary, not a second copy.
+    expect(stderr.join("")).toMatch(/\[tilt-live\] rebuild #1 failed with exit 1 in [\d.]+s; the app was left as it was \(pid \d+\)/);
+    expect(stderr.join("")).not.toContain("building\n");
     expect((await fetchApp()).pid).toBe(first.pid);
 
     ok = true;
     await rm(join(root, "port"));
     const good = await sendControl(socket, { op: "rebuild", restart: true });
     expect(good).toMatchObject({ type: "result", ok: true });
-    const second = await waitFor(fetchApp);
+    // Updated means serving: the rebuild returned once the new app listened on the old one's port.
+    expect(good.type === "result" && typeof good.timings.ready).toBe("number");
+    const second = await fetchApp();
     expect(second).toMatchObject({ greeting: "bonjour", version: "v2" });
     expect(second.pid).not.toBe(first.pid);
     expect(pidAlive(first.pid)).toBe(false);
     expect(await readFile(join(root, "port.term"), "utf8")).toBe("got SIGTERM");
-    expect(stderr.join("")).toMatch(/\[tilt-live\] rebuild #2 succeeded in [\d.]+s; app restarted in [\d.]+s/);
+    expect(stderr.join("")).toMatch(
+      new RegExp(`\\[tilt-live\\] rebuild #2 succeeded in [\\d.]+s; app restarted in [\\d.]+s; listening on ${port} after [\\d.]+s`),
+    );
     expect(stderr.join("")).toContain("launch env changed: GREETING");
     expect(await sendControl(socket, { op: "status" })).toMatchObject({ appPid: second.pid, appRunning: true, builds: 2 });
+  });
+
+  it("reports a failed start after a good build as a failure, with the app's output", async () => {
+    await setUp([web]);
+    await start({
+      stdio: ["ignore", "pipe", "pipe"],
+      build: async () => {
+        await writeFile(join(app, "crash"), "no DATABASE_URL");
+        return { ok: true, exitCode: 0, timings: { build: 5 } };
+      },
+    });
+    await waitFor(fetchApp);
+    const logs: string[] = [];
+    const result = await sendControl(
+      join(root, "tilt-live", "control.sock"),
+      { op: "rebuild", restart: true },
+      (m) => m.type === "log" && logs.push(m.text),
+    );
+    expect(result).toMatchObject({ type: "result", ok: false, exitCode: 1 });
+    const text = logs.join("");
+    expect(text).toContain("boom: no DATABASE_URL");
+    expect(text).toContain(`ERROR: The app did not start after a good build: it exited with status 7 before it listened on port ${port}`);
   });
 
   it("forwards SIGTERM to the app's whole group and exits with the app's status", async () => {
@@ -193,7 +255,12 @@ describe("runSupervisor", () => {
     await setUp([{ ...web, args: ["-e", script] }]);
     let builds = 0;
     const t0 = Date.now();
-    await start({ build: async () => ((builds += 1), { ok: true, exitCode: 0, timings: {} }) });
+    await start({
+      build: async () => {
+        builds += 1;
+        return { ok: true, exitCode: 0, timings: {} };
+      },
+    });
     await waitFor(async () => ((await readFile(join(app, "runs"), "utf8")).length >= 3 ? true : undefined));
     // Not a tight loop: 3 runs take the two backoff delays (0.2 s + 0.4 s), and 1 s more adds at most 3 runs.
     expect(Date.now() - t0).toBeGreaterThanOrEqual(550);
@@ -212,22 +279,44 @@ describe("runSupervisor", () => {
   it("rebuilds when the watched source changes (TILT_LIVE_WATCH=true)", async () => {
     await setUp([web]);
     let builds = 0;
-    const mods = await computeLaunchEnv({ layersDir: layers, buildpacks: [{ id: "bp", api: "0.10" }], processType: "web" });
+    const mods = await computeLaunchEnv({ layersRoot: layers, buildpacks: [{ id: "bp", api: "0.10" }], processType: "web" });
     await start({
-      env: applyEnvMods({ PATH: process.env.PATH, CNB_LAYERS_DIR: layers, PORT_FILE: join(root, "port"), TILT_LIVE_WATCH: "true", TILT_LIVE_WATCH_DEBOUNCE_MS: "50" }, mods),
-      build: async () => ((builds += 1), { ok: true, exitCode: 0, timings: {} }),
+      env: applyEnvMods(
+        {
+          PATH: process.env.PATH,
+          CNB_LAYERS_DIR: layers,
+          PORT_FILE: join(root, "port"),
+          PORT: String(port),
+          TILT_LIVE_WATCH: "true",
+          TILT_LIVE_WATCH_DEBOUNCE_MS: "50",
+        },
+        mods,
+      ),
+      build: async (onOutput) => {
+        builds += 1;
+        onOutput("compiled by the watcher's build\n");
+        return { ok: true, exitCode: 0, timings: {} };
+      },
     });
     await waitFor(fetchApp);
     await waitFor(async () => (stderr.join("").includes("watching") ? true : undefined));
     await writeFile(join(layers, "tilt-live", "src", "main.go"), "package main");
     await waitFor(async () => (builds === 1 ? true : undefined));
     expect(stderr.join("")).toContain("changed: main.go; rebuilding");
+    // Nobody requested this build: its output goes to the container log.
+    expect(stderr.join("")).toContain("compiled by the watcher's build\n");
   });
 
   it("rejects an unknown process type", async () => {
     await setUp([web]);
     await expect(
-      runSupervisor({ argv: ["worker"], env: { CNB_LAYERS_DIR: layers }, stderr: { write: () => true }, build: async () => ({ ok: true, exitCode: 0, timings: {} }) }),
+      runSupervisor({
+        argv: ["worker"],
+        env: {},
+        layersRoot: layers,
+        stderr: { write: () => true },
+        build: async () => ({ ok: true, exitCode: 0, timings: {} }),
+      }),
     ).rejects.toThrow(/no process type "worker" \(known: web\)/);
   });
 });

@@ -1,0 +1,94 @@
+// `npm run bench -- --soak [N]`: N (default 200) consecutive live updates of one Node.js container, mixed the
+// way a day of editing mixes them: restart-only edits of server.js, a dependency change (package.json: the
+// rebuild path) every 10th, a syntax error every 20th (refused; the old app keeps serving). Reports each
+// path's median and p95, and what the supervisor and the container hold before and after: nothing may grow
+// without bound.
+import { execa } from "execa";
+import { dockerExec, type Platform, type Resources } from "../integration/harness/index.js";
+import { REBUILD, syncFile } from "../integration/harness/live.js";
+import { dependencyUpdate, liveUpdate, startSession, type Session } from "./inner-loop.js";
+import { language } from "./languages.js";
+import { percentile, seconds } from "./stats.js";
+
+export interface ContainerFootprint {
+  supervisorRssKb: number;
+  supervisorFds: number;
+  processes: number;
+  /** The container's writable layer (docker's SizeRw): layers and app dir rewritten by rebuilds, /tmp. */
+  writableKb: number;
+  /** The container's log file on the host (docker's json-file driver). */
+  logBytes: number;
+}
+
+export interface SoakResult {
+  runs: number;
+  paths: Record<string, { medianMs: number; p95Ms: number; n: number }>;
+  first: ContainerFootprint;
+  last: ContainerFootprint;
+}
+
+/** Shell run in the container: the supervisor's pid, RSS and fds, and the process count. */
+const PROBE = [
+  "for p in /proc/[0-9]*; do if tr '\\0' ' ' < $p/cmdline 2>/dev/null | grep -q '^/layers/tilt-live/tools/bin/tilt-live-supervise '; then sup=$(basename $p); fi; done",
+  "echo rss $(awk '/^VmRSS/ {print $2}' /proc/$sup/status)",
+  "echo fds $(ls /proc/$sup/fd | wc -l)",
+  "echo procs $(ls -d /proc/[0-9]* | wc -l)",
+].join("\n");
+
+async function footprint(container: string): Promise<ContainerFootprint> {
+  const probe = await execa("docker", ["exec", container, "sh", "-c", PROBE]);
+  const field = (name: string) => Number(new RegExp(`^${name} (\\d+)$`, "m").exec(probe.stdout)?.[1] ?? NaN);
+  const inspect = JSON.parse((await execa("docker", ["inspect", "--size", container])).stdout)[0] as { SizeRw?: number; LogPath?: string };
+  const logBytes = inspect.LogPath ? Number((await execa("stat", ["-c", "%s", inspect.LogPath], { reject: false })).stdout || NaN) : NaN;
+  return {
+    supervisorRssKb: field("rss"),
+    supervisorFds: field("fds"),
+    processes: field("procs"),
+    writableKb: Math.round((inspect.SizeRw ?? NaN) / 1024),
+    logBytes,
+  };
+}
+
+async function failingEdit(session: Session, n: number): Promise<number> {
+  const started = performance.now();
+  await syncFile(session.container.name, session.appDir, session.profile.file, (text) =>
+    session.profile.setMessage(text, `broken-${n}`).replace(/const message = ("[^"]*")/, "const message = ($1"),
+  );
+  const result = await dockerExec(session.container.name, [REBUILD]);
+  if (result.exitCode === 0) throw new Error(`a syntax error was not refused:\n${result.stdout}`);
+  // Put the file back the way the next edit expects it.
+  await syncFile(session.container.name, session.appDir, session.profile.file, (text) =>
+    text.replace(/const message = \(("[^"]*")/, "const message = $1"),
+  );
+  return performance.now() - started;
+}
+
+export async function soak(platform: Platform, resources: Resources, runs: number): Promise<SoakResult> {
+  const session = await startSession(platform, resources, language("node"));
+  await liveUpdate(session, "soak-warmup");
+  const first = await footprint(session.container.name);
+  const times: Record<string, number[]> = { restart: [], rebuild: [], refused: [] };
+  for (let i = 1; i <= runs; i++) {
+    if (i % 20 === 0) times.refused!.push(await failingEdit(session, i));
+    else if (i % 10 === 0) times.rebuild!.push((await dependencyUpdate(session, `soak-${i}`, i)).totalMs);
+    else times.restart!.push((await liveUpdate(session, `soak-${i}`)).totalMs);
+    if (i % 20 === 0) process.stderr.write(`[bench] soak ${i}/${runs}\n`);
+  }
+  const last = await footprint(session.container.name);
+  const paths = Object.fromEntries(
+    Object.entries(times)
+      .filter(([, v]) => v.length > 0)
+      .map(([k, v]) => [k, { medianMs: Math.round(percentile(v, 50)), p95Ms: Math.round(percentile(v, 95)), n: v.length }]),
+  );
+  return { runs, paths, first, last };
+}
+
+export function printSoak(result: SoakResult): void {
+  console.log(`\nsoak: ${result.runs} live updates of one Node.js container`);
+  for (const [path, s] of Object.entries(result.paths)) {
+    console.log(`  ${path.padEnd(8)} median ${seconds(s.medianMs)}, p95 ${seconds(s.p95Ms)} (n=${s.n})`);
+  }
+  for (const key of Object.keys(result.first) as (keyof ContainerFootprint)[]) {
+    console.log(`  ${key.padEnd(16)} ${result.first[key]} -> ${result.last[key]}`);
+  }
+}

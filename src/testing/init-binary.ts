@@ -1,0 +1,35 @@
+/**
+ * Test helper: the native programs (native/tilt-live-init.c, native/tilt-live-rebuild.c) built as
+ * scripts/build.sh builds them, with the flags in native/cflags (the one place both read), for tests that run
+ * them for real.
+ */
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+
+const NATIVE = resolve(import.meta.dirname, "../../native");
+
+export function hasGcc(): boolean {
+  try {
+    execFileSync("sh", ["-c", "command -v gcc"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The compiler flags of the native programs, shared with scripts/build.sh. */
+export function initCflags(): string[] {
+  return readFileSync(resolve(NATIVE, "cflags"), "utf8").trim().split(/\s+/);
+}
+
+/** Compiles the init to `output` with the host's gcc. */
+export function buildInit(output: string): void {
+  execFileSync("gcc", [...initCflags(), "-o", output, resolve(NATIVE, "tilt-live-init.c")], { stdio: "inherit" });
+}
+
+/** Compiles the small rebuild client to `output` with the host's gcc, talking to `socketPath`. */
+export function buildRebuildClient(output: string, socketPath: string): void {
+  const source = resolve(NATIVE, "tilt-live-rebuild.c");
+  execFileSync("gcc", [...initCflags(), `-DTILT_LIVE_SOCKET="${socketPath}"`, "-o", output, source], { stdio: "inherit" });
+}
