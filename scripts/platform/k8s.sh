@@ -13,11 +13,11 @@ Usage: scripts/platform/k8s.sh [start|stop|status|env|build|kubeconfig]
   stop        delete every pod, stop all cluster processes this script started, unmount, remove the bridge and the
               iptables chains the kubelet added, and wipe the cluster's state (etcd, containerd, registry)
   status      print each component's state; exit 0 only when the whole cluster is up
-  env         print shell exports: KUBECONFIG, PATH (kubectl ${K8S_VERSION}), TILT_LIVE_K8S_REGISTRY
-  build       only build the binaries and install the Debian packages
-  kubeconfig  print the path of the admin kubeconfig
+  env         print shell exports: KUBECONFIG, PATH (kubectl ${K8S_VERSION}), TILT_LIVE_K8S_{CONTEXT,REGISTRY,CONTAINERD}
+  build       only build the binaries, install the Debian packages and make the pause image
+  kubeconfig  print the path of the kubeconfig (context tilt-live, admin user)
 Binaries: \${TILT_LIVE_CACHE}/k8s/v${K8S_VERSION}/bin   (TILT_LIVE_CACHE=${TILT_LIVE_CACHE})
-State:    \${TILT_LIVE_CACHE}/k8s/cluster   (kubeconfig: cluster/admin.conf; logs: cluster/logs; pids: cluster/pids)
+State:    \${TILT_LIVE_CACHE}/k8s/cluster   (kubeconfig: cluster/kubeconfig; logs: cluster/logs; pids: cluster/pids)
 Build logs: \${TILT_LIVE_CACHE}/k8s/logs
 Needs root (containerd, kubelet, iptables). Never touches ~/.kube/config.
 USAGE
@@ -630,10 +630,11 @@ k8s::unmount_all() {
   done < <(findmnt -rn -o TARGET | { grep -F "${K8S_STATE}/" || true; } | sort -r)
   # Network namespaces our containerd made (not those that were there before start).
   local ns
-  for ns in $(ls /run/netns 2>/dev/null | grep '^cni-' || true); do
-    if ! grep -qx "$ns" "${K8S_STATE}/netns-before.txt" 2>/dev/null; then
-      umount "/run/netns/$ns" 2>/dev/null || true
-      rm -f "/run/netns/$ns"
+  for ns in /run/netns/cni-*; do
+    [[ -e "$ns" ]] || continue
+    if ! grep -qx "${ns##*/}" "${K8S_STATE}/netns-before.txt" 2>/dev/null; then
+      umount "$ns" 2>/dev/null || true
+      rm -f "$ns"
     fi
   done
 }
