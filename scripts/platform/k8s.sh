@@ -532,6 +532,10 @@ k8s::start() {
   if k8s::any_running; then
     util::print::step "Cluster: partly running; stopping it first"
     k8s::stop_locked
+  elif [[ -d "${K8S_STATE}/etcd" || -d "${K8S_STATE}/containerd/root" ]]; then
+    # A run that ended without `stop` (killed, machine restarted): its pods and images must not come back.
+    util::print::step "Cluster: state of an earlier run that was not stopped; cleaning it up first"
+    k8s::stop_locked
   fi
   k8s::check_host
   local node_ip
