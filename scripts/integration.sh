@@ -9,6 +9,11 @@ main() {
   util::platform_lock
   util::timed "Platform" bash scripts/platform/setup.sh 8>&-
   util::timed "Tilt and Docker Compose" bash scripts/platform/tilt.sh 8>&-
+  # The local Kubernetes' binaries and packages (cached by version): outside the test's hook timeout, and only for
+  # runs that include the Kubernetes test. The test starts and stops the cluster itself.
+  if [[ $# -eq 0 || "$*" == *k8s* ]]; then
+    util::timed "Kubernetes ${K8S_VERSION} (binaries, packages)" bash scripts/platform/k8s.sh build 8>&-
+  fi
   export TILT_LIVE_PLATFORM_READY=1
   util::timed "Integration tests" npx vitest run --project integration "$@"
 }

@@ -1,0 +1,3 @@
+module tilt-live.local/k8s-pause
+
+go 1.22
