@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2317 # functions are called through util::timed and traps
 # A single-node Kubernetes cluster from parts, for the Kubernetes integration test and the demo: no registry, no
 # internet. Kubernetes K8S_VERSION built from the Go module proxy's k8s.io/kubernetes, Debian's etcd-server,
 # containerd (a second one, with its own root, state and socket), the CNI bridge plugin and docker-registry on
@@ -164,8 +165,9 @@ k8s::make_pause_image() {
     util::print::step "Pause image: cached at ${tar}"
     return 0
   fi
-  command -v docker >/dev/null && docker info >/dev/null 2>&1 ||
+  if ! { command -v docker >/dev/null && docker info >/dev/null 2>&1; }; then
     util::die "step pause image: Docker does not answer (run scripts/platform/setup.sh first)"
+  fi
   tmp=$(mktemp -d)
   util::run_logged "${K8S_BUILD_LOGS}/pause.log" env CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS=-mod=mod \
     bash -c "cd '${K8S_PAUSE_SRC}' && go build -trimpath -ldflags='-s -w' -o '$tmp/pause' ."
@@ -543,7 +545,7 @@ k8s::start() {
   [[ -n "$node_ip" ]] || util::die "step host: no global IPv4 address for the node (ip -4 addr)"
   # What was there before us, so stop removes only what this cluster made.
   iptables-save 2>/dev/null | sed -n 's/^:\([A-Z0-9-]*\) .*/\1/p' | sort -u >"${K8S_STATE}/chains-before.txt" || true
-  ls /run/netns 2>/dev/null | sort >"${K8S_STATE}/netns-before.txt" || true
+  find /run/netns -mindepth 1 -maxdepth 1 -printf '%f\n' 2>/dev/null | sort >"${K8S_STATE}/netns-before.txt" || true
   # A start that fails half-way stops what it started (the logs stay).
   trap 'k8s::abort_start' EXIT
   util::timed "PKI" k8s::pki "$node_ip"
@@ -706,6 +708,7 @@ k8s::status() {
 k8s::print_env() {
   k8s::binaries_ok || util::die "Kubernetes ${K8S_VERSION} is not built yet: run scripts/platform/k8s.sh build"
   printf 'export KUBECONFIG=%q\n' "${K8S_KUBECONFIG}"
+  # shellcheck disable=SC2016 # $PATH is for the shell that evals this
   printf 'export PATH=%q:"$PATH"\n' "${K8S_BIN}"
   printf 'export TILT_LIVE_K8S_CONTEXT=%q\n' "${K8S_CONTEXT}"
   printf 'export TILT_LIVE_K8S_REGISTRY=%q\n' "${K8S_REGISTRY}"
