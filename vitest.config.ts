@@ -6,7 +6,9 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["src/**/*.test.ts", "bench/**/*.test.ts"],
+          include: ["src/**/*.test.ts", "bench/**/*.test.ts", "scripts/**/*.test.ts"],
+          // Removes the temp dirs the tests made (src/testing/temp-dir.ts) after each file.
+          setupFiles: ["src/testing/setup.ts"],
           testTimeout: 20_000,
         },
       },

@@ -1,6 +1,6 @@
 // npm run bench: for each language, N one-line changes delivered three ways (see inner-loop.ts), then a
 // table and one JSON line with medians, ratios and tilt-live's own overhead.
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { execa } from "execa";
@@ -75,7 +75,10 @@ async function benchLanguage(name: string, runs: number): Promise<LanguageResult
       // the floor).
       overhead.push(result.rebuild.wallMs - (s.build ?? 0) + result.rebuild.ownBuildpackMs - (s.restart ?? 0) - (s.ready ?? 0));
       client.push(result.rebuild.wallMs - (s.total ?? 0) - (s.restart ?? 0) - (s.ready ?? 0));
-      for (const [step, ms] of Object.entries(s)) (steps[step] ??= []).push(ms);
+      for (const [step, ms] of Object.entries(s)) {
+        steps[step] ??= [];
+        steps[step].push(ms);
+      }
       floor.push(await floorUpdate(session, `floor-${i}`));
       process.stderr.write(`[bench] ${name} run ${i}: live ${seconds(live.at(-1)!)}, floor ${seconds(floor.at(-1)!)}\n`);
     }
@@ -122,10 +125,14 @@ async function benchDetect(runs = 20): Promise<Summary> {
   await writeFile(path.join(app, "Tiltfile"), "");
   const detect = path.join(repoRoot, "dist", "buildpacks", "tilt-live", "bin", "detect");
   const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const started = performance.now();
-    await execa(detect, [], { cwd: app, env: { CNB_PLATFORM_DIR: path.join(app, "no-platform") } });
-    times.push(performance.now() - started);
+  try {
+    for (let i = 0; i < runs; i++) {
+      const started = performance.now();
+      await execa(detect, [], { cwd: app, env: { CNB_PLATFORM_DIR: path.join(app, "no-platform") } });
+      times.push(performance.now() - started);
+    }
+  } finally {
+    await rm(app, { recursive: true, force: true });
   }
   return summarize(times);
 }
@@ -140,18 +147,26 @@ async function main(): Promise<void> {
   const results: LanguageResult[] = [];
   for (const name of options.languages) results.push(await benchLanguage(name, options.runs));
   const soakResult = options.soak > 0 ? await runSoak(options.soak) : undefined;
-  console.log(`\ndetect (bin/detect process, app with a Tiltfile): ${detect.median.toFixed(0)} ms median (min ${detect.min.toFixed(0)}, max ${detect.max.toFixed(0)}, n=${detect.runs})`);
+  console.log(
+    `\ndetect (bin/detect process, app with a Tiltfile): ${detect.median.toFixed(0)} ms median (min ${detect.min.toFixed(0)}, max ${detect.max.toFixed(0)}, n=${detect.runs})`,
+  );
   for (const r of results) {
     console.log(`\n${r.language}: one-line change until the new response (median)`);
     console.log(row("1 full pack build + container replacement", r.full));
     console.log(row("2 tilt-live live update (sync+rebuild+restart)", r.live));
-    console.log(row("3 floor (incremental compile + start)", r.floor));
+    console.log(row(`3 floor (${language(r.language).floorLabel})`, r.floor));
     console.log(row("tilt-live's own overhead in (2)", r.overhead));
     console.log(row("  of which docker exec + rebuild client", r.client));
     if (r.dependency) console.log(row("2b dependency change (rebuild path)", r.dependency));
     console.log(`  (2) took the ${r.livePath} path`);
-    console.log(`  rebuild steps: ${Object.entries(r.rebuildSteps).map(([k, v]) => `${k} ${seconds(v.median)}`).join(", ")}`);
-    console.log(`  (1)/(2) = ${(r.full.median / r.live.median).toFixed(1)} (target >= 20); (2)/(3) = ${(r.live.median / r.floor.median).toFixed(2)} (target <= 1.25 go, 1.2 node/python); overhead ${Math.round(r.overhead.median)} ms (target <= 150)`);
+    console.log(
+      `  rebuild steps: ${Object.entries(r.rebuildSteps)
+        .map(([k, v]) => `${k} ${seconds(v.median)}`)
+        .join(", ")}`,
+    );
+    console.log(
+      `  (1)/(2) = ${(r.full.median / r.live.median).toFixed(1)} (target >= 20); (2)/(3) = ${(r.live.median / r.floor.median).toFixed(2)} (target <= 1.25 go, 1.2 node/python); overhead ${Math.round(r.overhead.median)} ms (target <= 150)`,
+    );
   }
   if (soakResult) printSoak(soakResult);
   console.log(

@@ -25,14 +25,20 @@ async function main(): Promise<void> {
     console.log(`\nEdit ${profile.file}: message "v1" -> "v2", then sync it and run rebuild in the container`);
     const live = await liveUpdate(session, "v2");
     for (const line of live.output.split("\n").filter((l) => /^ {2}\S.*\(\d/.test(l))) step(line.trim());
-    step(`rebuild steps: ${Object.entries(live.rebuild.steps).map(([k, v]) => `${k} ${seconds(v)}`).join(", ")}`);
+    step(
+      `rebuild steps: ${Object.entries(live.rebuild.steps)
+        .map(([k, v]) => `${k} ${seconds(v)}`)
+        .join(", ")}`,
+    );
     step(`live update, edit to new response: ${seconds(live.totalMs)}`);
 
     console.log(`\nThe same kind of change ("v2" -> "v3") with a full pack build and a new container`);
     const full = await fullRebuild(platform, resources, session, "v3");
     step(`pack build: ${seconds(full.packMs)}; edit to new response: ${seconds(full.totalMs)}`);
 
-    console.log(`\nlive update ${seconds(live.totalMs)} vs full pack build ${seconds(full.totalMs)}: ${(full.totalMs / live.totalMs).toFixed(1)}x faster`);
+    console.log(
+      `\nlive update ${seconds(live.totalMs)} vs full pack build ${seconds(full.totalMs)}: ${(full.totalMs / live.totalMs).toFixed(1)}x faster`,
+    );
   } finally {
     await resources.cleanup();
   }

@@ -2,7 +2,7 @@
 // written until GET / answers the new message:
 //   full  - pack build (trusted builder, pull policy never, warm cache) + replace the container
 //   live  - tilt-live: sync the file into the snapshot, run rebuild, supervisor restarts the app
-//   floor - the same incremental compile inside the container plus a process start (no tilt-live at all)
+//   floor - the same incremental compile (none for Node.js and Python) inside the container plus a process start (no tilt-live at all)
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { execa } from "execa";
@@ -18,7 +18,6 @@ import {
 } from "../integration/harness/index.js";
 import { copySample, liveBuildArgs, REBUILD, syncFile, waitForBody } from "../integration/harness/live.js";
 import type { LanguageProfile } from "./languages.js";
-
 
 /** The port, inside the session's container, the floor's own build of the app listens on. */
 const FLOOR_PORT = 9090;
@@ -43,15 +42,20 @@ export async function buildImage(platform: Platform, resources: Resources, profi
   return packBuild(platform, resources, {
     image,
     path: appDir,
-    args: liveBuildArgs(platform, profile.buildpacks),
+    args: [...liveBuildArgs(platform, profile.buildpacks), ...(profile.buildArgs?.(platform) ?? [])],
   });
 }
 
-export async function startSession(platform: Platform, resources: Resources, profile: LanguageProfile): Promise<Session & { buildMs: number }> {
+export async function startSession(
+  platform: Platform,
+  resources: Resources,
+  profile: LanguageProfile,
+): Promise<Session & { buildMs: number }> {
   const appDir = await copySample(profile.sample);
   const image = randomName(`${profile.name}-bench`);
   const { durationMs } = await buildImage(platform, resources, profile, appDir, image);
-  const container = await runContainer(resources, { image, containerPort: profile.containerPort, args: ["--publish", `127.0.0.1::${FLOOR_PORT}`] });
+  const runArgs = ["--publish", `127.0.0.1::${FLOOR_PORT}`, ...(profile.runArgs?.(platform) ?? [])];
+  const container = await runContainer(resources, { image, containerPort: profile.containerPort, args: runArgs });
   await waitForHttp(container);
   const mapping = (await execa("docker", ["port", container.name, `${FLOOR_PORT}/tcp`])).stdout;
   const hostPort = Number(/^127\.0\.0\.1:(\d+)$/m.exec(mapping)?.[1]);
@@ -77,7 +81,11 @@ export async function liveUpdate(session: Session, message: string): Promise<{ t
 }
 
 /** The rebuild path: a dependency manifest and the message change synced together, then rebuild. */
-export async function dependencyUpdate(session: Session, message: string, n: number): Promise<{ totalMs: number; rebuild: RebuildTimings; output: string }> {
+export async function dependencyUpdate(
+  session: Session,
+  message: string,
+  n: number,
+): Promise<{ totalMs: number; rebuild: RebuildTimings; output: string }> {
   const change = session.profile.dependencyChange;
   if (!change) throw new Error(`${session.profile.name} has no dependency change`);
   const started = performance.now();
@@ -87,7 +95,8 @@ export async function dependencyUpdate(session: Session, message: string, n: num
   const result = await dockerExec(session.container.name, [REBUILD]);
   const wallMs = performance.now() - rebuildStarted;
   if (result.exitCode !== 0) throw new Error(`rebuild failed:\n${result.stdout}\n${result.stderr}`);
-  if (!result.stdout.includes("Change set: rebuild")) throw new Error(`the dependency change did not take the rebuild path:\n${result.stdout}`);
+  if (!result.stdout.includes("Change set: rebuild"))
+    throw new Error(`the dependency change did not take the rebuild path:\n${result.stdout}`);
   await waitForBody(session.container, `${message}\n`);
   return { totalMs: performance.now() - started, rebuild: parseRebuild(result.stdout, result.stderr, wallMs), output: result.stdout };
 }
@@ -109,12 +118,21 @@ export function parseRebuild(stdout: string, stderr: string, wallMs: number): Re
 }
 
 /** A full image build of the change, then the old container replaced by one of the new image. */
-export async function fullRebuild(platform: Platform, resources: Resources, session: Session, message: string): Promise<{ totalMs: number; packMs: number }> {
+export async function fullRebuild(
+  platform: Platform,
+  resources: Resources,
+  session: Session,
+  message: string,
+): Promise<{ totalMs: number; packMs: number }> {
   const started = performance.now();
   await writeMessage(session, message);
   const { durationMs } = await buildImage(platform, resources, session.profile, session.appDir, session.image);
   await execa("docker", ["rm", "--force", session.container.name]);
-  session.container = await runContainer(resources, { image: session.image, containerPort: session.profile.containerPort });
+  session.container = await runContainer(resources, {
+    image: session.image,
+    containerPort: session.profile.containerPort,
+    args: session.profile.runArgs?.(platform) ?? [],
+  });
   // The floor port went with the old container; the floor is measured before the full builds.
   await waitForBody(session.container, `${message}\n`, 60_000);
   return { totalMs: performance.now() - started, packMs: durationMs };
@@ -124,7 +142,11 @@ export async function fullRebuild(platform: Platform, resources: Resources, sess
 export async function floorUpdate(session: Session, message: string): Promise<number> {
   const started = performance.now();
   await syncFile(session.container.name, session.appDir, session.profile.file, (text) => session.profile.setMessage(text, message));
-  const result = await execa("docker", ["exec", "--env", `FLOOR_PORT=${FLOOR_PORT}`, session.container.name, "sh", "-c", session.profile.floorScript], { reject: false, all: true });
+  const result = await execa(
+    "docker",
+    ["exec", "--env", `FLOOR_PORT=${FLOOR_PORT}`, session.container.name, "sh", "-c", session.profile.floorScript],
+    { reject: false, all: true },
+  );
   if (result.exitCode !== 0) throw new Error(`floor build failed:\n${result.all}`);
   await waitForBody(session.floor, `${message}\n`);
   return performance.now() - started;

@@ -1,6 +1,7 @@
 // The sample apps the demo and the benchmark drive: where each lives, how a one-line change is made, and
 // the "floor" for it: the same incremental compile (or none) inside the container plus a process start.
-import { LIVE_GROUPS } from "../integration/harness/live.js";
+import { LIVE_GROUPS, mavenBuildArgs, mavenMirrorRunArgs } from "../integration/harness/live.js";
+import type { Platform } from "../integration/harness/platform.js";
 export interface LanguageProfile {
   name: string;
   sample: string;
@@ -10,6 +11,9 @@ export interface LanguageProfile {
   containerPort: number;
   /** `pack build` arguments besides image, path, builder, network and pull policy. */
   buildpacks: string[];
+  /** Further `pack build` arguments the sample needs from the platform (a binding), and `docker run` arguments. */
+  buildArgs?: (platform: Platform) => string[];
+  runArgs?: (platform: Platform) => string[];
   /**
    * A shell script run in the container (build image as run image) that rebuilds the synced source the
    * way the language buildpack does and serves it on $FLOOR_PORT; it prints nothing on success.
@@ -20,6 +24,8 @@ export interface LanguageProfile {
    * manifest a buildpack reads and an edit that makes it install again, different on every call.
    */
   dependencyChange?: { file: string; edit(text: string, n: number): string };
+  /** What the floor does, for the bench's table. */
+  floorLabel: string;
 }
 
 export const go: LanguageProfile = {
@@ -29,6 +35,7 @@ export const go: LanguageProfile = {
   setMessage: (text, message) => text.replace(/const message = "[^"]*"/, `const message = "${message}"`),
   containerPort: 8080,
   buildpacks: LIVE_GROUPS.go,
+  floorLabel: "incremental compile + start",
   // go-build's own command line, its cache and toolchain, in a scratch copy of the synced source.
   floorScript: [
     "set -e",
@@ -61,6 +68,7 @@ export const node: LanguageProfile = {
   setMessage: (text, message) => text.replace(/const message = "[^"]*"/, `const message = "${message}"`),
   containerPort: 8080,
   buildpacks: LIVE_GROUPS.node,
+  floorLabel: "process restart: nothing to compile",
   // node-start's command on npm-install's modules (the link npm-install's setup-symlinks makes at launch).
   floorScript: restartFloor(
     ["ln -s /layers/paketo-buildpacks_npm-install/launch-modules/node_modules /tmp/floor/src/node_modules"],
@@ -80,13 +88,40 @@ export const python: LanguageProfile = {
   setMessage: (text, message) => text.replace(/^message = "[^"]*"/m, `message = "${message}"`),
   containerPort: 8080,
   buildpacks: LIVE_GROUPS.python,
+  floorLabel: "process restart: nothing to compile",
   // The Procfile's command on pip-install's packages layer (PYTHONUSERBASE, as its launch env sets it).
   floorScript: restartFloor([], "PYTHONUSERBASE=/layers/paketo-buildpacks_pip-install/packages /usr/bin/python3 app.py"),
   // pip-install reads requirements.txt: any edit runs `pip install` again.
   dependencyChange: { file: "requirements.txt", edit: (text, n) => `${text.replace(/# bench .*\n/, "")}# bench dependency change ${n}\n` },
 };
 
-export const LANGUAGES: Record<string, LanguageProfile> = { go, node, python };
+// Java's floor is the maven buildpack's own Maven run (its arguments, the binding's settings.xml, its Maven and its
+// repository cache as the image carries them) in a scratch copy of the synced source, then a JVM on the compiled
+// classes: the least work that turns a .java edit into a running JVM the way the real build would, without the
+// lifecycle, libbs's jar explosion and executable-jar. A bare `javac` of the one file would be less, but it is not
+// what the build does: it skips the pom (a new dependency, resources, plugins) and could not stand in for it.
+const CARRIED_MAVEN = "/layers/tilt-live/carried/paketo-buildpacks_maven";
+export const java: LanguageProfile = {
+  name: "java",
+  sample: "samples/java",
+  file: "src/main/java/dev/tiltlive/sample/Main.java",
+  setMessage: (text, message) => text.replace(/return "[^"]*";/, `return "${message}";`),
+  containerPort: 8080,
+  buildpacks: LIVE_GROUPS.java,
+  buildArgs: mavenBuildArgs,
+  runArgs: mavenMirrorRunArgs,
+  floorLabel: "the build's Maven compile + JVM start",
+  floorScript: restartFloor(
+    [
+      "cd /tmp/floor/src",
+      `JAVA_HOME=/usr/lib/jvm/java-17-openjdk-amd64 ${CARRIED_MAVEN}/maven/bin/mvn -q -Dmaven.test.skip=true --no-transfer-progress package` +
+        ` --settings=/layers/tilt-live/meta/bindings/maven/settings.xml -Dmaven.repo.local=${CARRIED_MAVEN}/cache/repository`,
+    ],
+    "java -cp target/classes dev.tiltlive.sample.Main",
+  ),
+};
+
+export const LANGUAGES: Record<string, LanguageProfile> = { go, node, python, java };
 
 export function language(name: string): LanguageProfile {
   const profile = LANGUAGES[name];

@@ -29,7 +29,7 @@ export interface SoakResult {
 
 /** Shell run in the container: the supervisor's pid, RSS and fds, and the process count. */
 const PROBE = [
-  "for p in /proc/[0-9]*; do if tr '\\0' ' ' < $p/cmdline 2>/dev/null | grep -q '^/layers/tilt-live/tools/bin/tilt-live-supervise '; then sup=${p#/proc/}; fi; done",
+  "for p in /proc/[0-9]*; do if tr '\\0' ' ' < $p/cmdline 2>/dev/null | grep -q '^/layers/tilt-live/tools/bin/tilt-live-supervise '; then sup=$(basename $p); fi; done",
   "echo rss $(awk '/^VmRSS/ {print $2}' /proc/$sup/status)",
   "echo fds $(ls /proc/$sup/fd | wc -l)",
   "echo procs $(ls -d /proc/[0-9]* | wc -l)",
@@ -57,7 +57,9 @@ async function failingEdit(session: Session, n: number): Promise<number> {
   const result = await dockerExec(session.container.name, [REBUILD]);
   if (result.exitCode === 0) throw new Error(`a syntax error was not refused:\n${result.stdout}`);
   // Put the file back the way the next edit expects it.
-  await syncFile(session.container.name, session.appDir, session.profile.file, (text) => text.replace(/const message = \(("[^"]*")/, "const message = $1"));
+  await syncFile(session.container.name, session.appDir, session.profile.file, (text) =>
+    text.replace(/const message = \(("[^"]*")/, "const message = $1"),
+  );
   return performance.now() - started;
 }
 

@@ -22,6 +22,7 @@ import {
 } from "./harness/index.js";
 import { OFFLINE } from "./harness/live.js";
 import { parseToml, stringifyToml } from "../src/cnb/toml.js";
+import { failFast } from "./harness/suite.js";
 
 
 /** The platform builder's builder.toml with tilt-live/source first and tilt-live last in every group, optional. */
@@ -37,7 +38,8 @@ async function optionalTiltLiveBuilderToml(): Promise<string> {
   return stringifyToml(config);
 }
 
-describe("BP_TILT_LIVE_ENABLED=false with a Tiltfile", () => {
+describe.sequential("BP_TILT_LIVE_ENABLED=false with a Tiltfile", () => {
+  failFast();
   const resources = new Resources();
   let platform: Platform;
   let builder: string;

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   containerLogs,
   dockerExec,
+  dockerExecStreaming,
   ensurePlatform,
   packBuild,
   randomName,
@@ -18,6 +19,7 @@ import {
   type Platform,
   type RunningContainer,
 } from "./harness/index.js";
+import { failFast } from "./harness/suite.js";
 import { copySample, deleteSyncedFile, liveBuildArgs, REBUILD, SYNC_TARGET, syncFile, waitForBody } from "./harness/live.js";
 
 /** A build-time value with quotes, shell metacharacters and unicode (pack's --env cannot carry a newline). */
@@ -37,16 +39,6 @@ async function buildsStarted(container: string): Promise<number> {
 
 async function countInLogs(container: string, text: string): Promise<number> {
   return (await containerLogs(container)).split(text).length - 1;
-}
-
-/** Waits until `text` occurs in the container's log more than `before` times. */
-async function waitForLog(container: string, text: string, before: number, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if ((await countInLogs(container, text)) > before) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`"${text}" did not appear in ${container}'s log; log:\n${await containerLogs(container)}`);
 }
 
 /** The container's current 127.0.0.1 mapping (a restarted container gets a new host port). */
@@ -84,7 +76,8 @@ describe("faults and bad input on the Go sample", () => {
     await resources.cleanup();
   });
 
-  describe("one container, in order", () => {
+  describe.sequential("one container, in order", () => {
+    failFast();
     let c: RunningContainer;
     let appDirMode: string;
     beforeAll(async () => {
@@ -97,13 +90,13 @@ describe("faults and bad input on the Go sample", () => {
     it("case 2: ten concurrent rebuilds coalesce into at most 3 builds and the app serves the last synced source", async () => {
       await syncFile(c.name, app, "main.go", setMessage("v2"));
       const before = await buildsStarted(c.name);
-      const mirrored = await countInLogs(c.name, "  Mirrored the source");
-      const first = Array.from({ length: 5 }, () => dockerExec(c.name, [REBUILD]));
+      const first = Array.from({ length: 5 }, () => dockerExecStreaming(c.name, [REBUILD]));
       // Once the first build is past its mirror step, a newer source lands: the queued build must take it.
-      await waitForLog(c.name, "  Mirrored the source", mirrored);
+      // (The build's output goes to its requesters, not to the container log.)
+      await Promise.any(first.map((r) => r.waitFor("  Mirrored the source")));
       await syncFile(c.name, app, "main.go", setMessage("v3"));
       const second = Array.from({ length: 5 }, () => dockerExec(c.name, [REBUILD]));
-      const results = await Promise.all([...first, ...second]);
+      const results = await Promise.all([...first.map((r) => r.done), ...second]);
       for (const r of results) expect(r.exitCode, r.stdout + r.stderr).toBe(0);
       expect(await waitForHttp(c)).toBe("v3\n");
       const builds = (await buildsStarted(c.name)) - before;
@@ -178,11 +171,10 @@ describe("faults and bad input on the Go sample", () => {
 
     it("case 3: SIGKILL in the middle of a rebuild; after docker start the last good app runs and the next rebuild succeeds", async () => {
       await syncFile(c.name, app, "main.go", setMessage("v5"));
-      const compiling = await countInLogs(c.name, "Running 'go build");
-      const pending = dockerExec(c.name, [REBUILD]);
-      await waitForLog(c.name, "Running 'go build", compiling);
+      const pending = dockerExecStreaming(c.name, [REBUILD]);
+      await pending.waitFor("Running 'go build");
       await execa("docker", ["kill", c.name]);
-      expect((await pending).exitCode).not.toBe(0);
+      expect((await pending.done).exitCode).not.toBe(0);
       const leftovers = await execa("docker", ["cp", `${c.name}:/layers/paketo-buildpacks_go-build`, "-"], { encoding: "buffer" }).pipe("tar", ["-t"]);
       console.log(`[faults] go-build's layers dir after the kill:\n${leftovers.stdout}`);
       await execa("docker", ["start", c.name]);

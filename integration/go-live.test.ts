@@ -8,6 +8,7 @@ import {
   lifecycleMetadata,
   listImageFiles,
   packBuild,
+  pinnedVersion,
   randomName,
   runContainer,
   waitForHttp,
@@ -17,7 +18,7 @@ import { deleteSyncedFile, liveBuildArgs, REBUILD, syncFile, waitForBody } from 
 import { buildThroughOrder, expectGracefulStop, expectRebuild, liveSuite } from "./harness/suite.js";
 
 
-describe("tilt-live on the Go sample", () => {
+describe.sequential("tilt-live on the Go sample", () => {
   const suite = liveSuite("samples/go");
   const { resources } = suite;
   let image: string;
@@ -36,12 +37,12 @@ describe("tilt-live on the Go sample", () => {
       "tilt-live 0.1.0",
       "  This is a DEVELOPMENT image: it holds the app's source, toolchains and tilt-live's rebuild tools",
       "    From tilt-live/source's snapshot of the pristine source",
-      "    tilt-live/source@0.1.0, paketo-buildpacks/go-dist@0.1.0, paketo-buildpacks/go-build@2.2.37, tilt-live@0.1.0",
+      `    tilt-live/source@0.1.0, paketo-buildpacks/go-dist@0.1.0, paketo-buildpacks/go-build@${pinnedVersion("PAKETO_GO_BUILD_VERSION")}, tilt-live@0.1.0`,
       "    Lifecycle builder from /cnb/lifecycle/lifecycle",
       "  Processes, each under the tilt-live supervisor",
       "    hello (default): /layers/paketo-buildpacks_go-build/targets/bin/hello",
     ]) {
-      expect(log).toMatch(new RegExp(`^(\\[builder\\] )?${escape(line)}$`, "m"));
+      expect(log).toMatch(new RegExp(`^(\\[builder\\] )?${escapeRegExp(line)}$`, "m"));
     }
     expect(log).toMatch(/^(\[builder\] )? {4}paketo-buildpacks\/go-dist:go \(build\+cache, [\d.]+ MiB\)$/m);
     expect(log).toMatch(/^(\[builder\] )? {4}paketo-buildpacks\/go-build:gocache \(cache, [\d.]+ (KiB|MiB)\)$/m);
@@ -63,7 +64,7 @@ describe("tilt-live on the Go sample", () => {
       "layers/tilt-live/meta/processes.json",
       "layers/tilt-live/meta/buildpacks/paketo-buildpacks_go-build/layers/targets.toml",
       "layers/tilt-live/meta/buildpacks/paketo-buildpacks_go-dist/layers/go.toml",
-      "layers/tilt-live/buildpacks/paketo-buildpacks_go-build/2.2.37/buildpack.toml",
+      `layers/tilt-live/buildpacks/paketo-buildpacks_go-build/${pinnedVersion("PAKETO_GO_BUILD_VERSION")}/buildpack.toml`,
       "layers/tilt-live/lifecycle/lifecycle",
       "layers/tilt-live/carried/paketo-buildpacks_go-dist/go/bin/go",
       "layers/tilt-live/tools/bin/rebuild",
@@ -147,7 +148,7 @@ describe("tilt-live on the Go sample", () => {
   });
 });
 
-function escape(text: string): string {
+function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 

@@ -9,6 +9,7 @@ import {
   lifecycleMetadata,
   listImageFiles,
   packBuild,
+  pinnedVersion,
   randomName,
   runContainer,
   waitForHttp,
@@ -20,7 +21,7 @@ import { buildThroughOrder, expectGracefulStop, expectRebuild, liveSuite } from 
 const NODE_LIVE_GROUP = LIVE_GROUPS.node;
 const MODULES = "/layers/paketo-buildpacks_npm-install/launch-modules/node_modules";
 
-describe("tilt-live on the Node.js sample", () => {
+describe.sequential("tilt-live on the Node.js sample", () => {
   const suite = liveSuite("samples/node");
   const { resources } = suite;
   let image: string;
@@ -41,7 +42,7 @@ describe("tilt-live on the Node.js sample", () => {
       "layers/paketo-buildpacks_node-engine/node/bin/node",
       "layers/paketo-buildpacks_node-engine/node/lib/node_modules/npm/bin/npm-cli.js",
       "layers/paketo-buildpacks_npm-install/launch-modules/node_modules/greeting/index.js",
-      "layers/tilt-live/buildpacks/paketo-buildpacks_npm-install/1.6.9/bin/setup-symlinks",
+      `layers/tilt-live/buildpacks/paketo-buildpacks_npm-install/${pinnedVersion("PAKETO_NPM_INSTALL_VERSION")}/bin/setup-symlinks`,
     ]) {
       expect(files, file).toContain(file);
     }

@@ -16,11 +16,13 @@ import {
   waitForHttp,
   type Platform,
 } from "./harness/index.js";
+import { failFast } from "./harness/suite.js";
 
 const sample = path.join(repoRoot, "samples/go");
 const offline = ["--network", "none", "--pull-policy", "never", "--trust-builder"];
 
-describe("platform: Go sample on the offline builder", () => {
+describe.sequential("platform: Go sample on the offline builder", () => {
+  failFast();
   const resources = new Resources();
   let platform: Platform;
   let image: string;

@@ -19,7 +19,7 @@ import { buildThroughOrder, expectGracefulStop, expectRebuild, liveSuite } from 
 const PYTHON_LIVE_GROUP = LIVE_GROUPS.python;
 const SITE_PACKAGES = "/layers/paketo-buildpacks_pip-install/packages/lib/python3.11/site-packages";
 
-describe("tilt-live on the Python sample", () => {
+describe.sequential("tilt-live on the Python sample", () => {
   const suite = liveSuite("samples/python");
   const { resources } = suite;
   let image: string;

@@ -1,21 +1,16 @@
 // Real Tilt, built offline by scripts/platform/tilt.sh: it reports the pinned version, and it evaluates a
 // Tiltfile with a custom_build + live_update the way tilt-live's docs rely on (no Docker needed for this part).
-import { mkdtemp, readFile, rm, writeFile, mkdir } from "node:fs/promises";
+import { mkdtemp, rm, writeFile, mkdir } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pinnedVersion } from "./harness/versions.js";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const tiltScript = path.join(repoRoot, "scripts/platform/tilt.sh");
 
-async function pinnedVersion(name: string): Promise<string> {
-  const env = await readFile(path.join(repoRoot, "scripts/versions.env"), "utf8");
-  const match = env.match(new RegExp(`^${name}=(\\S+)$`, "m"));
-  if (!match?.[1]) throw new Error(`${name} is not pinned in scripts/versions.env`);
-  return match[1];
-}
 
 const tiltEnv = { TILT_DISABLE_ANALYTICS: "1", CI: "true" };
 
@@ -36,7 +31,7 @@ describe("tilt: offline build of the pinned version", () => {
   });
 
   it("reports the version pinned in scripts/versions.env", async () => {
-    const version = await pinnedVersion("TILT_VERSION");
+    const version = pinnedVersion("TILT_VERSION");
     const { stdout } = await execa(tilt, ["version"], { env: tiltEnv });
     // A release build (version ldflags): "v0.37.5, built 2026-07-02", not "v0.x.y-dev".
     expect(stdout.trim()).toMatch(new RegExp(`^v${version.replaceAll(".", "\\.")}, built \\d{4}-\\d{2}-\\d{2}$`));

@@ -10,6 +10,7 @@ import { execa, type ResultPromise } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensurePlatform, randomName, repoRoot, Resources, type Platform } from "./harness/index.js";
 import { ensureTilt, tiltEnv, type BuildRecord, type UIResource } from "./harness/tilt.js";
+import { failFast } from "./harness/suite.js";
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -27,7 +28,8 @@ async function lines(argv: string[]): Promise<string[]> {
   return stdout.split("\n").map((line) => line.trim()).filter((line) => line !== "");
 }
 
-describe("tilt up with the tilt_live extension (Docker Compose, samples/go)", () => {
+describe.sequential("tilt up with the tilt_live extension (Docker Compose, samples/go)", () => {
+  failFast();
   const resources = new Resources();
   const service = "web";
   let platform: Platform;

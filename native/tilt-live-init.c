@@ -7,7 +7,7 @@
  * SIGUSR1 and SIGUSR2 to it, reaps every child that exits, and exits with the main child's status
  * (128 + signal number when a signal ended it).
  *
- * Build: gcc -static -Os -Wall -Wextra -o tilt-live-init native/tilt-live-init.c
+ * Build: gcc $(cat native/cflags) -o tilt-live-init native/tilt-live-init.c (scripts/build.sh; the tests use the same flags)
  */
 #define _GNU_SOURCE
 #include <errno.h>

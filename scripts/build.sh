@@ -3,12 +3,15 @@
 # official Node binary, builds the static init, and assembles the two buildpack directories under
 # dist/buildpacks/. The buildpacks then run in a build image that has no Node.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+source "${TILT_LIVE_ROOT}/scripts/platform/lib/common.sh" # platform::apt_install
 
 usage() {
   cat <<USAGE
 Usage: scripts/build.sh [--arch amd64|arm64]
-Builds dist/buildpacks/tilt-live and dist/buildpacks/tilt-live-source (default arch: amd64); with
---arch arm64, dist/buildpacks-arm64/ (smoke-tested with qemu-aarch64-static when it and arm64 libc are there).
+Builds dist/buildpacks/tilt-live and dist/buildpacks/tilt-live-source (default arch: amd64), and for amd64 the
+links bin/ and buildpacks/source/bin/ that make the checkout itself the two buildpacks; with --arch arm64,
+dist/buildpacks-arm64/: the init with Debian's cross compiler and smoke-tested under qemu-aarch64-static (both
+installed with apt-get when missing), the executable smoke-tested too when arm64 libc is there.
 USAGE
 }
 
@@ -43,7 +46,7 @@ check_versions() {
 
 bundle() {
   mkdir -p "${DIST}/work"
-  npx esbuild src/main.ts --bundle --platform=node --target=node20 --format=cjs \
+  npx esbuild src/entry.ts --bundle --platform=node --target=node20 --format=cjs \
     --outfile="${DIST}/work/tilt-live.cjs" --log-level=warning \
     --define:TILT_LIVE_VERSION="\"$1\""
 }
@@ -64,13 +67,46 @@ JSON
     "${DIST}/work/sea-prep.blob" --sentinel-fuse NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2
 }
 
+# The C toolchain prefix for ARCH: the host's gcc for amd64, Debian's cross compiler for arm64 (installed when
+# missing, with the static libc the init links against).
+init_toolchain() {
+  case "$1" in
+    amd64)
+      command -v gcc >/dev/null || util::die "gcc is needed to build native/tilt-live-init.c (apt-get install gcc libc6-dev)"
+      printf '\n' ;;
+    arm64)
+      if ! command -v aarch64-linux-gnu-gcc >/dev/null || [[ ! -f /usr/aarch64-linux-gnu/lib/libc.a ]]; then
+        platform::apt_install gcc-aarch64-linux-gnu libc6-dev-arm64-cross
+      fi
+      printf 'aarch64-linux-gnu-\n' ;;
+  esac
+}
+
+# How to run an ARCH binary here: directly, or under qemu-user (installed when missing) for arm64.
+emulator() {
+  if [[ "$1" == arm64 ]]; then
+    command -v qemu-aarch64-static >/dev/null || platform::apt_install qemu-user-static
+    printf 'qemu-aarch64-static\n'
+  fi
+}
+
 init_binary() {
   local arch="$1"
+  local out="${DIST}/work/tilt-live-init-${arch}" prefix emu
   [[ -f native/tilt-live-init.c ]] || return 0
-  [[ "$arch" == amd64 ]] || { util::print::info "no cross compiler: the $arch image runs without the init"; return 0; }
-  command -v gcc >/dev/null || util::die "gcc is needed to build native/tilt-live-init.c (apt-get install gcc libc6-dev)"
-  gcc -static -Os -Wall -Werror -o "${DIST}/work/tilt-live-init-${arch}" native/tilt-live-init.c
-  strip "${DIST}/work/tilt-live-init-${arch}"
+  prefix=$(init_toolchain "$arch")
+  local cflags; read -ra cflags <native/cflags
+  "${prefix}gcc" "${cflags[@]}" -o "$out" native/tilt-live-init.c
+  "${prefix}strip" "$out"
+  # Smoke test: the init runs a child (a host binary: qemu-user hands exec of a foreign binary to the kernel),
+  # reaps it and exits with its status. qemu-user does not emulate PR_SET_CHILD_SUBREAPER: under it the init says
+  # so and goes on; on a real arm64 kernel (and as PID 1 anyway) it reaps orphans as on amd64.
+  local run=() status=0
+  emu=$(emulator "$arch")
+  if [[ -n "$emu" ]]; then run=("$emu"); fi
+  "${run[@]}" "$out" /bin/sh -c 'exit 7' || status=$?
+  [[ "$status" == 7 ]] || util::die "smoke test: the ${arch} init exited with ${status} for a child that exited with 7"
+  util::print::info "smoke test: ${run[*]:+${run[*]} }tilt-live-init /bin/sh -c 'exit 7': exit 7"
 }
 
 # The small `rebuild` client (native/tilt-live-rebuild.c): Tilt runs it after every sync, and the single
@@ -102,12 +138,31 @@ assemble() {
   if [[ "$name" == tilt-live && -f "${DIST}/work/tilt-live-rebuild-${arch}" ]]; then cp "${DIST}/work/tilt-live-rebuild-${arch}" "${dir}/bin/tilt-live-rebuild"; fi
 }
 
+# A checkout (or an unpacked release) is itself the tilt-live buildpack, and buildpacks/source the tilt-live/source
+# buildpack: `pack build --buildpack ./tilt-live --buildpack ./tilt-live/buildpacks/source` finds bin/ in both.
+# Hard links to dist's executable: pack tars a buildpack directory whole and writes a second link to an inode as
+# a link entry, so the 95 MB executable is in the tar once however many names it has.
+checkout_bins() {
+  local bp dir
+  for bp in tilt-live:. tilt-live-source:buildpacks/source; do
+    dir="${TILT_LIVE_ROOT}/${bp#*:}/bin"
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    ln "${DIST}/buildpacks/${bp%%:*}/bin/tilt-live" "${dir}/tilt-live"
+    ln -s tilt-live "${dir}/detect"
+    ln -s tilt-live "${dir}/build"
+  done
+  if [[ -f "${DIST}/buildpacks/tilt-live/bin/tilt-live-init" ]]; then
+    ln "${DIST}/buildpacks/tilt-live/bin/tilt-live-init" "${TILT_LIVE_ROOT}/bin/tilt-live-init"
+  fi
+}
+
 smoke_test() {
   local arch="$1" version="$2" exe run=()
   exe="$(buildpacks_dir "$arch")/tilt-live/bin/tilt-live"
   if [[ "$arch" == arm64 ]]; then
     if ! command -v qemu-aarch64-static >/dev/null || [[ ! -e /lib/ld-linux-aarch64.so.1 ]]; then
-      util::print::info "not smoke-tested: needs qemu-user-static and arm64 libc (dpkg --add-architecture arm64; apt-get install qemu-user-static libc6:arm64 libstdc++6:arm64)"
+      util::print::info "executable not smoke-tested: needs qemu-user-static and arm64 libc (dpkg --add-architecture arm64; apt-get install qemu-user-static libc6:arm64 libstdc++6:arm64)"
       return 0
     fi
     run=(qemu-aarch64-static)
@@ -137,6 +192,8 @@ main() {
   util::timed "Rebuild client" client_binary "$arch"
   assemble "$arch" tilt-live buildpack.toml
   assemble "$arch" tilt-live-source buildpacks/source/buildpack.toml
+  # The descriptors at the root and in buildpacks/source name amd64.
+  [[ "$arch" == amd64 ]] && checkout_bins
   smoke_test "$arch" "$version"
   util::print::step "$(buildpacks_dir "$arch")/{tilt-live,tilt-live-source} ($(du -sh "${DIST}/work/tilt-live-${arch}" | cut -f1) executable)"
 }

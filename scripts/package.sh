@@ -1,6 +1,5 @@
 #!/usr/bin/env bash
-# npm run package: dist/tilt-live-linux-<arch>.cnb and dist/tilt-live-source-linux-<arch>.cnb (pack names
-# them by the buildpacks' target; OCI layout archives that
+# npm run package: dist/tilt-live.cnb and dist/tilt-live-source.cnb (OCI layout archives that
 # `pack build --buildpack <file>.cnb` and `pack builder create` take), from package.toml and
 # buildpacks/source/package.toml. Needs the buildpacks built (npm run build) and pack (the platform's).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # npm test: everything, from a fresh clone. Installs the npm dependencies, builds the buildpacks, sets up
 # the offline CNB platform (Docker, stack images, lifecycle, pack, Paketo buildpacks, Tilt; cached under
-# ~/.cache/tilt-live and Docker's image store), then runs the unit and integration suites.
+# ~/.cache/tilt-live and Docker's image store), then runs lint (scripts/lint.sh), the unit and the integration suites.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 usage() {
   cat <<USAGE
 Usage: npm test [-- --unit-only]
-  --unit-only   only the unit tests: no platform, no integration suite (says so loudly)
+  --unit-only   only lint and the unit tests: no platform, no integration suite (says so loudly)
 Without it the platform is built (scripts/platform/setup.sh, from the registries and the upstream bundle) and the
 integration suite runs; a platform that cannot be built fails the run.
 USAGE
@@ -25,6 +25,7 @@ main() {
   cd "$TILT_LIVE_ROOT"
   util::print::title "tilt-live tests"
   util::timed "npm ci" npm ci --no-audit --no-fund --loglevel=error
+  util::timed "Lint (Biome, shellcheck)" bash scripts/lint.sh
   util::timed "Build the buildpacks" bash scripts/build.sh
   util::timed "Unit tests" npx vitest run --project unit
   if [[ "$unit_only" == true ]]; then

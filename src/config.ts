@@ -1,13 +1,18 @@
 /**
- * tilt-live's configuration, read from the build's platform env (`<platform>/env/BP_*`) or the process env.
- * One table: the README's configuration section is generated from the same names.
+ * tilt-live's configuration: the build-time variables (`<platform>/env/BP_*` or the process env), the run-time
+ * switches the supervisor reads (`docker run -e TILT_LIVE_*`), and their defaults, in one place. The tables in
+ * buildpack.toml and the README are checked against `Defaults` by config.test.ts. A value that does not parse
+ * is a TiltLiveError("config") that names the variable and what it may be.
  */
+import { TiltLiveError } from "./errors.js";
+
 export const ConfigVars = {
   enabled: "BP_TILT_LIVE_ENABLED",
   watch: "BP_TILT_LIVE_WATCH",
   watchDebounceMs: "BP_TILT_LIVE_WATCH_DEBOUNCE_MS",
   watchIgnore: "BP_TILT_LIVE_WATCH_IGNORE",
   envExclude: "BP_TILT_LIVE_ENV_EXCLUDE",
+  bindingsExclude: "BP_TILT_LIVE_BINDINGS_EXCLUDE",
   stopTimeout: "BP_TILT_LIVE_STOP_TIMEOUT",
   changeAware: "BP_TILT_LIVE_CHANGE_AWARE",
   restartOnly: "BP_TILT_LIVE_RESTART_ONLY",
@@ -17,16 +22,52 @@ export const ConfigVars = {
   logLevel: "BP_LOG_LEVEL",
 } as const;
 
+/** Run-time switches: set on the container, they override what the build recorded. */
+export const RuntimeVars = {
+  watch: "TILT_LIVE_WATCH",
+  watchDebounceMs: "TILT_LIVE_WATCH_DEBOUNCE_MS",
+} as const;
+
+/** The defaults of the settings that have one. */
+export const Defaults = {
+  watch: false,
+  watchDebounceMs: 100,
+  stopTimeoutSeconds: 10,
+  changeAware: true,
+  /** Seconds the supervisor waits for a restarted app to listen again. */
+  readyTimeoutSeconds: 30,
+} as const;
+
+/** The default each build-time variable is documented with (buildpack.toml, README); undefined: none. */
+export const DOCUMENTED_DEFAULTS: Record<(typeof ConfigVars)[keyof typeof ConfigVars], string | undefined> = {
+  [ConfigVars.enabled]: undefined,
+  [ConfigVars.watch]: String(Defaults.watch),
+  [ConfigVars.watchDebounceMs]: String(Defaults.watchDebounceMs),
+  [ConfigVars.watchIgnore]: undefined,
+  [ConfigVars.envExclude]: undefined,
+  [ConfigVars.bindingsExclude]: undefined,
+  [ConfigVars.stopTimeout]: String(Defaults.stopTimeoutSeconds),
+  [ConfigVars.changeAware]: String(Defaults.changeAware),
+  [ConfigVars.restartOnly]: undefined,
+  [ConfigVars.rebuildOn]: undefined,
+  [ConfigVars.imageBuildOn]: undefined,
+  [ConfigVars.readyTimeout]: String(Defaults.readyTimeoutSeconds),
+  [ConfigVars.logLevel]: undefined,
+};
+
 export type Tristate = "true" | "false" | "unset";
+
+const BOOLEAN_VALUES = "true or false (1/0, yes/no and on/off work too), or leave it unset";
 
 export function parseBoolean(value: string | undefined, name: string): Tristate {
   if (value === undefined || value.trim() === "") return "unset";
   const v = value.trim().toLowerCase();
   if (["true", "1", "yes", "on"].includes(v)) return "true";
   if (["false", "0", "no", "off"].includes(v)) return "false";
-  throw new Error(`${name} must be true or false, got "${value}"`);
+  throw new TiltLiveError("config", `${name} must be true or false, got "${value}"`, { variable: name, allowed: BOOLEAN_VALUES });
 }
 
+/** A list of names or globs: separated by commas, colons or newlines. */
 export function parseList(value: string | undefined): string[] {
   return (value ?? "")
     .split(/[,:\n]/)
@@ -37,13 +78,49 @@ export function parseList(value: string | undefined): string[] {
 export function parsePositiveInt(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined || value.trim() === "") return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive whole number, got "${value}"`);
+  if (!Number.isInteger(n) || n <= 0) {
+    throw new TiltLiveError("config", `${name} must be a positive whole number, got "${value}"`, {
+      variable: name,
+      allowed: `a whole number greater than 0, or leave it unset for the default (${fallback})`,
+    });
+  }
   return n;
 }
 
 /** The variable as the build sees it: the platform env file wins over the process env. */
 export function lookup(platformEnv: Record<string, string>, env: NodeJS.ProcessEnv, name: string): string | undefined {
   return platformEnv[name] ?? env[name];
+}
+
+/** The settings the build records in context.json for the supervisor. */
+export interface BuildSettings {
+  watch: boolean;
+  watchDebounceMs: number;
+  watchIgnore: string[];
+  stopTimeoutSeconds: number;
+}
+
+export function readBuildSettings(platformEnv: Record<string, string>, env: NodeJS.ProcessEnv): BuildSettings {
+  const get = (name: string) => lookup(platformEnv, env, name);
+  return {
+    // Skaffold's dev mode sets GOOGLE_DEVMODE=1 for the build: it only copies files, so the watcher rebuilds.
+    watch: parseBoolean(get(ConfigVars.watch), ConfigVars.watch) === "true" || get("GOOGLE_DEVMODE") === "1",
+    watchDebounceMs: parsePositiveInt(get(ConfigVars.watchDebounceMs), ConfigVars.watchDebounceMs, Defaults.watchDebounceMs),
+    watchIgnore: parseList(get(ConfigVars.watchIgnore)),
+    stopTimeoutSeconds: parsePositiveInt(get(ConfigVars.stopTimeout), ConfigVars.stopTimeout, Defaults.stopTimeoutSeconds),
+  };
+}
+
+/** Whether and how the supervisor watches: the run-time switches win over what the build recorded. */
+export function readWatchSettings(
+  env: NodeJS.ProcessEnv,
+  recorded: Pick<BuildSettings, "watch" | "watchDebounceMs">,
+): { enabled: boolean; debounceMs: number } {
+  const watch = parseBoolean(env[RuntimeVars.watch], RuntimeVars.watch);
+  return {
+    enabled: watch === "unset" ? recorded.watch : watch === "true",
+    debounceMs: parsePositiveInt(env[RuntimeVars.watchDebounceMs], RuntimeVars.watchDebounceMs, recorded.watchDebounceMs),
+  };
 }
 
 /** What a rebuild does with a change set (src/runtime/change-rules.ts); the user's part of the rules. */
@@ -61,12 +138,10 @@ export interface ChangeSettings {
 /** Files only a new image can take: project.toml changes the group, its buildpacks or the build env. */
 export const DEFAULT_IMAGE_BUILD = ["project.toml"];
 
-/** Seconds the supervisor waits for a restarted app to listen again. */
-export const DEFAULT_READY_TIMEOUT_SECONDS = 30;
-
 export function changeSettings(get: (name: string) => string | undefined): ChangeSettings {
+  const changeAware = parseBoolean(get(ConfigVars.changeAware), ConfigVars.changeAware);
   return {
-    changeAware: parseBoolean(get(ConfigVars.changeAware), ConfigVars.changeAware) !== "false",
+    changeAware: changeAware === "unset" ? Defaults.changeAware : changeAware === "true",
     restartOnly: parseList(get(ConfigVars.restartOnly)),
     rebuild: parseList(get(ConfigVars.rebuildOn)),
     imageBuild: [...DEFAULT_IMAGE_BUILD, ...parseList(get(ConfigVars.imageBuildOn))],
@@ -74,5 +149,5 @@ export function changeSettings(get: (name: string) => string | undefined): Chang
 }
 
 export function readyTimeoutMs(get: (name: string) => string | undefined): number {
-  return parsePositiveInt(get(ConfigVars.readyTimeout), ConfigVars.readyTimeout, DEFAULT_READY_TIMEOUT_SECONDS) * 1000;
+  return parsePositiveInt(get(ConfigVars.readyTimeout), ConfigVars.readyTimeout, Defaults.readyTimeoutSeconds) * 1000;
 }

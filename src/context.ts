@@ -11,6 +11,33 @@ import type { Process } from "./cnb/launch.js";
 export const TILT_LIVE_ID = "tilt-live";
 export const SOURCE_BUILDPACK_ID = "tilt-live/source";
 
+/** The layers root when the environment does not name one: the lifecycle's default (platform spec). */
+export const DEFAULT_LAYERS_ROOT = "/layers";
+
+/**
+ * The layers root the in-container tools work on: CNB_LAYERS_DIR, which the image sets, else /layers (the
+ * launcher leaves it out of the env of the processes it starts). The one place that decides it. (At build
+ * time the lifecycle sets CNB_LAYERS_DIR to a buildpack's own layers dir instead: see BuildInput.)
+ */
+export function layersRoot(env: NodeJS.ProcessEnv): string {
+  return env.CNB_LAYERS_DIR || DEFAULT_LAYERS_ROOT;
+}
+
+/** tilt-live's single executable and the names it answers to in the tools layer (argv[0] links to it). */
+export const EXECUTABLE = "tilt-live";
+export const TOOL_NAMES = ["rebuild", "tilt-live-supervise"] as const;
+export type ToolName = (typeof TOOL_NAMES)[number];
+/** The static init in front of the supervisor (native/tilt-live-init.c); absent where it was not built. */
+export const INIT = "tilt-live-init";
+/** The small static `rebuild` client (native/tilt-live-rebuild.c), next to the executable where it was built. */
+export const REBUILD_CLIENT = "tilt-live-rebuild";
+
+/**
+ * The platform dir file that marks a rebuild: rebuild writes `rebuild` into it (a real platform never
+ * does), and tilt-live's own two buildpacks then do only the cheap part.
+ */
+export const REBUILD_MARKER = join("tilt-live", "mode");
+
 /** Layer names of tilt-live (the last buildpack) and tilt-live/source (the first). */
 export const Layers = {
   src: "src",
@@ -24,7 +51,8 @@ export const Layers = {
 
 export interface LiveContext {
   version: string;
-  layersDir: string;
+  /** The layers root of the build (the parent of every buildpack's layers dir). */
+  layersRoot: string;
   appDir: string;
   platformApi: string;
   buildUid: number;
@@ -34,15 +62,17 @@ export interface LiveContext {
   watchIgnore: string[];
   /** Seconds the supervisor waits after SIGTERM before SIGKILL. */
   stopTimeoutSeconds: number;
+  /** Go compiled with cgo at image build (go-cgo.ts); absent when not. */
+  goCgo?: boolean;
 }
 
 export interface RecordedProcess extends Process {
   buildpackId: string;
 }
 
-/** Paths inside the image, derived from the layers dir; one place so build and tools agree. */
-export function livePaths(layersDir: string) {
-  const own = join(layersDir, TILT_LIVE_ID);
+/** Paths inside the image, derived from the layers root; one place so build and tools agree. */
+export function livePaths(layersRoot: string) {
+  const own = join(layersRoot, TILT_LIVE_ID);
   const meta = join(own, Layers.meta);
   return {
     own,
@@ -54,6 +84,7 @@ export function livePaths(layersDir: string) {
     plan: join(meta, "plan.toml"),
     analyzed: join(meta, "analyzed.toml"),
     platformEnv: join(meta, "platform-env"),
+    bindings: join(meta, "bindings"),
     buildEnv: join(meta, "build-env.json"),
     buildpackMeta: join(meta, "buildpacks"),
     buildpacks: join(own, Layers.buildpacks),
@@ -80,12 +111,58 @@ async function readJson<T>(path: string, what: string): Promise<T> {
   }
 }
 
+type FieldKind = "string" | "path" | "id" | "positive" | "boolean" | "optionalBoolean" | "strings";
+
+const FIELD_KINDS: Record<FieldKind, { test: (v: unknown) => boolean; what: string }> = {
+  string: { test: (v) => typeof v === "string", what: "a string" },
+  path: { test: (v) => typeof v === "string" && v.startsWith("/"), what: "an absolute path" },
+  id: { test: (v) => Number.isInteger(v) && (v as number) >= 0, what: "a whole number >= 0" },
+  positive: { test: (v) => typeof v === "number" && Number.isFinite(v) && v > 0, what: "a number > 0" },
+  boolean: { test: (v) => typeof v === "boolean", what: "true or false" },
+  optionalBoolean: { test: (v) => v === undefined || typeof v === "boolean", what: "true, false or absent" },
+  strings: { test: (v) => Array.isArray(v) && v.every((s) => typeof s === "string"), what: "an array of strings" },
+};
+
+/** Every field of context.json and what it must hold. */
+const CONTEXT_FIELDS: Record<keyof LiveContext, FieldKind> = {
+  version: "string",
+  layersRoot: "path",
+  appDir: "path",
+  platformApi: "string",
+  buildUid: "id",
+  buildGid: "id",
+  watch: "boolean",
+  watchDebounceMs: "positive",
+  watchIgnore: "strings",
+  stopTimeoutSeconds: "positive",
+  goCgo: "optionalBoolean",
+};
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
 export async function readContext(path: string): Promise<LiveContext> {
-  const ctx = await readJson<LiveContext>(path, "tilt-live's build context is missing (was the image built with tilt-live?)");
-  if (typeof ctx.layersDir !== "string" || typeof ctx.appDir !== "string" || typeof ctx.platformApi !== "string") {
-    throw new TiltLiveError("invalid-metadata", "layersDir, appDir and platformApi must be strings", { path });
+  const ctx = await readJson<unknown>(path, "tilt-live's build context is missing (was the image built with tilt-live?)");
+  if (!isObject(ctx)) throw new TiltLiveError("invalid-metadata", "expected a JSON object", { path });
+  for (const [field, kind] of Object.entries(CONTEXT_FIELDS)) {
+    const { test, what } = FIELD_KINDS[kind];
+    if (!test(ctx[field])) {
+      throw new TiltLiveError("invalid-metadata", `field "${field}" must be ${what}, got ${JSON.stringify(ctx[field]) ?? "nothing"}`, {
+        path,
+      });
+    }
   }
-  return ctx;
+  return ctx as unknown as LiveContext;
+}
+
+/** build-env.json: the process env the build's buildpacks ran with, name to value. */
+export async function readBuildEnv(path: string): Promise<Record<string, string>> {
+  const env = await readJson<unknown>(path, "tilt-live's record of the build-time environment is missing");
+  if (!isObject(env) || Object.values(env).some((v) => typeof v !== "string")) {
+    throw new TiltLiveError("invalid-metadata", "expected an object of variable names to string values", { path });
+  }
+  return env as Record<string, string>;
 }
 
 export async function readRecordedProcesses(path: string): Promise<RecordedProcess[]> {

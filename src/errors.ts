@@ -2,6 +2,8 @@
  * Every failure tilt-live reports to a user is a TiltLiveError with a code. `describe` maps each code to a
  * headline, the reason and how to fix it; the switch is exhaustive, so a new code cannot ship without a message.
  */
+import { errnoCode } from "./fsutil/errno.js";
+
 export type ErrorCode =
   | "missing-file"
   | "malformed-toml"
@@ -12,6 +14,7 @@ export type ErrorCode =
   | "no-supervisor"
   | "build-failed"
   | "uid-mismatch"
+  | "config"
   | "bad-usage"
   | "internal"
   | "image-build-needed"
@@ -23,6 +26,12 @@ export interface ErrorDetails {
   path?: string;
   /** Free-form detail shown under the headline (e.g. the parser's message). */
   detail?: string;
+  /** "config": the environment variable that is wrong or missing. */
+  variable?: string;
+  /** "config": what the variable may be set to, e.g. "true or false". */
+  allowed?: string;
+  /** "bad-usage": how the command is called. */
+  usage?: string;
 }
 
 export class TiltLiveError extends Error {
@@ -100,11 +109,17 @@ export function describe(error: TiltLiveError): UserMessage {
         why: error.details.detail ?? "The image's layers belong to the user that built it; another user cannot rewrite them.",
         fix: "Run the container as the build user (`--user <uid>:<gid>`), or use the build image as the dev run image (`pack build --run-image <build image>`).",
       };
+    case "config":
+      return {
+        headline: error.message,
+        why: error.details.detail ?? `tilt-live reads ${error.details.variable ?? "this setting"} and cannot use its value.`,
+        fix: `Set ${error.details.variable ?? "the variable"} to ${error.details.allowed ?? "a valid value"}.`,
+      };
     case "bad-usage":
       return {
         headline: error.message,
         why: error.details.detail ?? "The command line was not understood.",
-        fix: "Run the tool with --help for its usage.",
+        fix: error.details.usage ? `Call it as: ${error.details.usage}` : "Run the tool with --help for its usage.",
       };
     case "internal":
       return {
@@ -115,13 +130,17 @@ export function describe(error: TiltLiveError): UserMessage {
     case "image-build-needed":
       return {
         headline: `Only a new image can take this change: ${error.message}`,
-        why: error.details.detail ?? "The group, its detection or its build env come from the image build; a rebuild in the container keeps them as they were. Nothing was built and the app keeps serving.",
+        why:
+          error.details.detail ??
+          "The group, its detection or its build env come from the image build; a rebuild in the container keeps them as they were. Nothing was built and the app keeps serving.",
         fix: "Build the image again (`pack build`; with Tilt, list the file in fall_back_on_files). rebuild exits with status 3 for this.",
       };
     case "builder-killed":
       return {
         headline: error.message,
-        why: error.details.detail ?? "The build was killed by a signal, not failed by your source: the container's memory limit (the kernel's OOM killer) or a `docker kill`/`docker stop` during the build.",
+        why:
+          error.details.detail ??
+          "The build was killed by a signal, not failed by your source: the container's memory limit (the kernel's OOM killer) or a `docker kill`/`docker stop` during the build.",
         fix: "Give the container more memory (`docker run --memory`, the pod's limits) or build less at once, then save again; the app that was running keeps serving meanwhile.",
       };
     case "app-start-failed":
@@ -136,10 +155,11 @@ export function describe(error: TiltLiveError): UserMessage {
 /** Turns anything thrown into a TiltLiveError, recognising the filesystem errors users can act on. */
 export function toTiltLiveError(error: unknown, path?: string): TiltLiveError {
   if (error instanceof TiltLiveError) return error;
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const code = errnoCode(error);
   // copyFile and rename report the source as `path` and the target as `dest`: a full disk is the target's.
   const dest = (error as { dest?: unknown } | undefined)?.dest;
-  const errPath = (code === "ENOSPC" || code === "EDQUOT") && typeof dest === "string" ? dest : ((error as NodeJS.ErrnoException | undefined)?.path ?? path);
+  const errPath =
+    (code === "ENOSPC" || code === "EDQUOT") && typeof dest === "string" ? dest : ((error as { path?: string } | undefined)?.path ?? path);
   const message = error instanceof Error ? error.message : String(error);
   if (code === "ENOSPC" || code === "EDQUOT") {
     return new TiltLiveError("disk-full", message, { path: errPath }, { cause: error });

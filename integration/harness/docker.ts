@@ -143,6 +143,35 @@ export async function dockerExec(name: string, argv: string[], user?: string): P
   return { exitCode: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr };
 }
 
+/** A `docker exec` whose output can be read while it runs (e.g. to act once a rebuild reached a step). */
+export interface StreamingExec {
+  /** stdout and stderr so far. */
+  output(): string;
+  /** Resolves once `text` appears in the output; rejects after `timeoutMs` or when the command ends without it. */
+  waitFor(text: string, timeoutMs?: number): Promise<void>;
+  done: Promise<CommandResult>;
+}
+
+export function dockerExecStreaming(name: string, argv: string[]): StreamingExec {
+  const child = execa("docker", ["exec", name, ...argv], { reject: false, all: true });
+  let all = "";
+  child.all?.on("data", (chunk: Buffer) => (all += chunk.toString()));
+  const done = child.then((r) => ({ exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) }));
+  let ended = false;
+  void done.then(() => (ended = true));
+  return {
+    output: () => all,
+    done,
+    async waitFor(text, timeoutMs = 120_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (!all.includes(text)) {
+        if (ended || Date.now() > deadline) throw new Error(`"${text}" did not appear in the output of docker exec ${argv.join(" ")}:\n${all}`);
+        await sleep(50);
+      }
+    },
+  };
+}
+
 /** Stops the container (SIGTERM, then SIGKILL after the grace period) and returns its exit code. */
 export async function stopContainer(name: string, graceSeconds = 10): Promise<number> {
   await docker(["stop", "--time", String(graceSeconds), name]);

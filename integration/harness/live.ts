@@ -22,7 +22,21 @@ export const LIVE_GROUPS = {
     "paketo-buildpacks/python-start",
     "paketo-buildpacks/procfile",
   ]),
+  java: around(["tilt-live/debian-openjdk", "paketo-buildpacks/syft", "paketo-buildpacks/maven", "paketo-buildpacks/executable-jar"]),
 };
+
+/**
+ * The Maven repository of an offline Java build: the platform's `maven` binding and, read-only at the path its
+ * settings.xml names, the setup-time repository (`pack build --volume`). A dev container gets the repository
+ * too (`mavenMirrorRunArgs`), as it would reach a network mirror: a rebuild needs it for an artifact that the
+ * Maven cache layer does not hold yet.
+ */
+export function mavenBuildArgs(platform: Platform): string[] {
+  return ["--volume", `${platform.mavenBinding}:/platform/bindings/maven`, "--volume", `${platform.mavenMirror}:${platform.mavenMirrorMount}:ro`];
+}
+export function mavenMirrorRunArgs(platform: Platform): string[] {
+  return ["--volume", `${platform.mavenMirror}:${platform.mavenMirrorMount}:ro`];
+}
 
 /** `pack build` arguments for a dev image: offline, the build image as run image, an explicit group. */
 export function liveBuildArgs(platform: Platform, group: string[] = LIVE_GROUPS.go): string[] {

@@ -19,6 +19,11 @@ export interface Platform {
   runImage: string;
   buildImage: string;
   stackId: string;
+  /** The `maven` binding (type, settings.xml mirroring every repository to mavenMirrorMount) for samples/java. */
+  mavenBinding: string;
+  /** The setup-time Maven repository the binding's mirror points at, mounted read-only at mavenMirrorMount. */
+  mavenMirror: string;
+  mavenMirrorMount: string;
 }
 
 export function cacheDir(): string {

@@ -1,5 +1,8 @@
 // Everything a test makes in Docker, removed by cleanup(); assertNoLeaks() fails loudly on anything of this test
-// run (by name prefix) that is still there, whoever made it.
+// run (by name prefix) that is still there, whoever made it, and on unnamed images that appeared while the test
+// file ran: pack's ephemeral builders (`pack.local/builder/<random>`, buildpacks/pack#2255) and dangling images
+// (an earlier build of a tag the tests rebuilt). Integration runs hold a machine-wide lock
+// (scripts/integration.sh), so nobody else makes images meanwhile.
 import { execa } from "execa";
 import { runPrefix } from "./names.js";
 
@@ -19,6 +22,39 @@ export interface Leaks {
   containers: string[];
   images: string[];
   volumes: string[];
+}
+
+interface UnnamedImage {
+  /** How a leak report names it. */
+  label: string;
+  dangling: boolean;
+}
+
+/** Unnamed images by id: dangling ones and pack's ephemeral builders. */
+async function unnamedImages(): Promise<Map<string, UnnamedImage>> {
+  const dangling = lines(await docker(["image", "ls", "--quiet", "--no-trunc", "--filter", "dangling=true"]));
+  const ephemeral = lines(
+    await docker(["image", "ls", "--no-trunc", "--filter", "reference=pack.local/builder/*", "--format", "{{.ID}} {{.Repository}}:{{.Tag}}"]),
+  );
+  const found = new Map<string, UnnamedImage>(
+    dangling.map((id) => [id, { label: `dangling ${id.slice(7, 19)}`, dangling: true }]),
+  );
+  for (const line of ephemeral) {
+    const [id = "", ref = ""] = line.split(" ");
+    found.set(id, { label: ref, dangling: false });
+  }
+  return found;
+}
+
+// Taken when the test file loads (vitest loads each file on its own): what was there before this file's tests.
+// A failure surfaces where it is awaited.
+const before = unnamedImages();
+before.catch(() => undefined);
+
+/** Unnamed images that appeared since this test file loaded. */
+async function newUnnamedImages(): Promise<Map<string, UnnamedImage>> {
+  const [then, now] = await Promise.all([before, unnamedImages()]);
+  return new Map([...now].filter(([id]) => !then.has(id)));
 }
 
 /** This run's containers, images (repo:tag) and volumes (pack's cache volumes carry the image name). */
@@ -75,6 +111,10 @@ export class Resources {
     for (const volume of new Set([...this.volumes, ...left.volumes])) {
       await remove(["volume", "rm", "--force", volume]);
     }
+    // Earlier builds of the tags removed above; pack's ephemeral builders stay, so assertNoLeaks reports them.
+    for (const [id, image] of await newUnnamedImages()) {
+      if (image.dangling) await remove(["image", "rm", "--force", id]);
+    }
     this.containers.clear();
     this.images.clear();
     this.volumes.clear();
@@ -85,12 +125,14 @@ export class Resources {
 
   async assertNoLeaks(): Promise<void> {
     const left = await findLeftovers();
-    const all = [...left.containers, ...left.images, ...left.volumes];
+    const unnamed = [...(await newUnnamedImages()).values()].map((image) => image.label);
+    const all = [...left.containers, ...left.images, ...left.volumes, ...unnamed];
     if (all.length > 0) {
       throw new Error(
         `LEAK: this test run left Docker resources behind:\n` +
           `  containers: ${left.containers.join(", ") || "-"}\n` +
           `  images: ${left.images.join(", ") || "-"}\n` +
+          `  unnamed images (pack's ephemeral builders, dangling): ${unnamed.join(", ") || "-"}\n` +
           `  volumes: ${left.volumes.join(", ") || "-"}`,
       );
     }

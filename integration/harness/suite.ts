@@ -1,7 +1,12 @@
 // What every live-update test file shares: one platform, a private copy of its sample, cleanup at the end,
 // and the checks that read the same for every language (a rebuild that must succeed, a graceful stop, a build
 // through the builder's order).
-import { afterAll, beforeAll, expect } from "vitest";
+//
+// The tests of one file build one image and drive one container, each picking up the state the previous one
+// left: they run in order (vitest runs a file's tests sequentially unless told otherwise; `describe.sequential`
+// in the files says so), and once one fails the rest of the file is skipped, so the first failure is the one
+// reported instead of a cascade of follow-on errors.
+import { afterAll, afterEach, beforeAll, beforeEach, expect } from "vitest";
 import { containerLogs, dockerExec, lifecycleMetadata, runContainer, stopContainer, waitForHttp, type CommandResult } from "./docker.js";
 import { randomName } from "./names.js";
 import { packBuild } from "./pack.js";
@@ -17,9 +22,24 @@ export interface LiveSuite {
   app: string;
 }
 
-/** Registers the file's beforeAll/afterAll: the platform, a copy of `sample`, and the cleanup of what the tests made. */
+/** Skips every test of the calling describe block after the first that failed (the tests share state). */
+export function failFast(): void {
+  let failed: string | undefined;
+  beforeEach((context) => {
+    if (failed) context.skip(`an earlier test of this file failed ("${failed}"), and this one builds on its state`);
+  });
+  afterEach((context) => {
+    if (context.task.result?.state === "fail") failed ??= context.task.name;
+  });
+}
+
+/**
+ * Registers the file's hooks: the platform, a copy of `sample`, the cleanup of what the tests made, and
+ * failFast (the tests share one image and container).
+ */
 export function liveSuite(sample: string): LiveSuite {
   const suite = { resources: new Resources() } as LiveSuite;
+  failFast();
   beforeAll(async () => {
     suite.platform = await ensurePlatform();
     suite.app = await copySample(sample);
@@ -47,15 +67,16 @@ export async function expectGracefulStop(container: string): Promise<void> {
 }
 
 /**
- * Builds a fresh copy of `sample` through the builder's order with tilt-live as pre- and post-buildpack,
+ * Builds a fresh copy of `sample` through the builder's order with tilt-live as pre- and post-buildpack (and
+ * `extraArgs`, such as a binding),
  * checks that the image answers v1, and returns the group the lifecycle chose.
  */
-export async function buildThroughOrder(suite: LiveSuite, sample: string, name: string): Promise<string[]> {
+export async function buildThroughOrder(suite: LiveSuite, sample: string, name: string, extraArgs: string[] = []): Promise<string[]> {
   const image = randomName(name);
   await packBuild(suite.platform, suite.resources, {
     image,
     path: await copySample(sample),
-    args: [...OFFLINE, "--run-image", suite.platform.buildImage, "--pre-buildpack", "tilt-live/source", "--post-buildpack", "tilt-live"],
+    args: [...OFFLINE, "--run-image", suite.platform.buildImage, "--pre-buildpack", "tilt-live/source", "--post-buildpack", "tilt-live", ...extraArgs],
   });
   const keys = (await lifecycleMetadata(image)).buildpacks?.map((bp) => bp.key) ?? [];
   const run = await runContainer(suite.resources, { image, containerPort: 8080 });

@@ -4,6 +4,7 @@
 #   node:   paketo-buildpacks/node-engine (stand-in), npm-install, node-start
 #   python: paketo-buildpacks/cpython (stand-in), pip (stand-in), pip-install, python-start, procfile (optional)
 #   go:     paketo-buildpacks/go-dist (stand-in), go-mod-vendor (optional, when built), go-build
+#   java:   tilt-live/debian-openjdk (jvm stand-in), paketo-buildpacks/syft (stand-in), maven, executable-jar
 #   also in the builder (not in its order) when they were built: tilt-live/source and tilt-live from
 #   dist/buildpacks/ (npm run build), so `pack build --buildpack`/--pre-/--post-buildpack finds them inside.
 # The image is tagged tilt-live/builder-go:<key>, key = hash of every input, and tilt-live/builder-go:latest (the
@@ -48,7 +49,7 @@ platform::builder::group() {
 # platform::builder::toml EXTRA_DIR...: the builder.toml on stdout (after platform::builder::inputs).
 platform::builder::toml() {
   local dir go_group=("${GO_DIST_STAND_IN}")
-  printf 'description = "tilt-live offline builder: Paketo Node.js, Python and Go groups, toolchains from offline stand-ins"\n'
+  printf 'description = "tilt-live offline builder: Paketo Node.js, Python, Go and Java groups, toolchains from offline stand-ins"\n'
   for dir in "${LANGUAGE_BUILDPACKS[@]}" "$@"; do
     printf '\n[[buildpacks]]\n  uri = "%s"\n' "$dir"
   done
@@ -58,6 +59,7 @@ platform::builder::toml() {
   [[ -x "${GO_MOD_VENDOR_DIR}/bin/run" ]] && go_group+=("${GO_MOD_VENDOR_DIR}:optional")
   go_group+=("${GO_BUILD_DIR}")
   platform::builder::group "${go_group[@]}"
+  platform::builder::group "${JVM_STAND_IN}" "${SYFT_STAND_IN}" "${MAVEN_DIR}" "${EXECUTABLE_JAR_DIR}"
   cat <<EOF
 
 [lifecycle]
@@ -84,8 +86,11 @@ platform::builder::inputs() {
   NODE_ENGINE_STAND_IN=$(platform::stand_in::dir node-engine)
   CPYTHON_STAND_IN=$(platform::stand_in::dir cpython)
   PIP_STAND_IN=$(platform::stand_in::dir pip)
+  JVM_STAND_IN=$(platform::stand_in::dir jvm)
+  SYFT_STAND_IN=$(platform::stand_in::dir syft)
   LANGUAGE_BUILDPACKS=("${GO_DIST_STAND_IN}" "${GO_BUILD_DIR}" "${NODE_ENGINE_STAND_IN}" "${NPM_INSTALL_DIR}"
-    "${NODE_START_DIR}" "${CPYTHON_STAND_IN}" "${PIP_STAND_IN}" "${PIP_INSTALL_DIR}" "${PYTHON_START_DIR}" "${PROCFILE_DIR}")
+    "${NODE_START_DIR}" "${CPYTHON_STAND_IN}" "${PIP_STAND_IN}" "${PIP_INSTALL_DIR}" "${PYTHON_START_DIR}" "${PROCFILE_DIR}"
+    "${JVM_STAND_IN}" "${SYFT_STAND_IN}" "${MAVEN_DIR}" "${EXECUTABLE_JAR_DIR}")
   for dir in "${LANGUAGE_BUILDPACKS[@]}"; do
     [[ -L "$dir/bin/build" || -f "$dir/toolchain.sha256" ]] ||
       util::die "buildpack missing or not assembled ($dir): run scripts/platform/setup.sh"

@@ -15,6 +15,7 @@ source "${SCRIPT_DIR}/lib/cnb-tools.sh"
 source "${SCRIPT_DIR}/lib/paketo.sh"
 source "${SCRIPT_DIR}/lib/go-dist.sh"
 source "${SCRIPT_DIR}/lib/stand-ins.sh"
+source "${SCRIPT_DIR}/lib/java.sh"
 source "${SCRIPT_DIR}/builder.sh"
 
 usage() {
@@ -30,6 +31,10 @@ Makes the offline CNB platform (idempotent; cached under ${TILT_LIVE_CACHE}):
                        python-start ${PAKETO_PYTHON_START_VERSION}, procfile ${PAKETO_PROCFILE_VERSION};
                        stand-ins: go-dist (local Go), node-engine (Node ${NODE_ENGINE_VERSION}, npm ${NODE_ENGINE_NPM_VERSION}),
                        cpython and pip (the build image's Debian python3, python3-pip)
+  Java group           paketo-buildpacks/maven ${PAKETO_MAVEN_VERSION} (+ Maven ${MAVEN_VERSION} from Maven Central) and
+                       executable-jar ${PAKETO_EXECUTABLE_JAR_VERSION}; stand-ins: jvm (the build image's Debian
+                       openjdk-17-jdk-headless), syft (syft ${SYFT_VERSION} from the Go module proxy); a seed Maven
+                       repository and a 'maven' binding for samples/java
   builder              ${BUILDER_IMAGE} (see scripts/platform/builder.sh)
 
 Then prints what it produced; scripts/platform/env.sh prints it again as shell exports.
@@ -73,7 +78,10 @@ EOF
   "builder": "${BUILDER_IMAGE}",
   "runImage": "${run_image}",
   "buildImage": "${build_image}",
-  "stackId": "${STACK_ID}"
+  "stackId": "${STACK_ID}",
+  "mavenBinding": "$(platform::java::seed_dir)/binding",
+  "mavenMirror": "$(platform::java::seed_dir)/repository",
+  "mavenMirrorMount": "${MAVEN_MIRROR_MOUNT}"
 }
 EOF
   mv "${PLATFORM_ENV_FILE}.tmp" "${PLATFORM_ENV_FILE}"
@@ -105,6 +113,12 @@ main() {
   util::timed "Paketo procfile ${PAKETO_PROCFILE_VERSION}" platform::paketo::procfile
   util::timed "go-dist stand-in" platform::go_dist::ensure
   util::timed "node-engine, cpython, pip stand-ins" platform::stand_ins::ensure
+  util::timed "Paketo maven ${PAKETO_MAVEN_VERSION}" platform::paketo::maven
+  util::timed "Paketo executable-jar ${PAKETO_EXECUTABLE_JAR_VERSION}" platform::paketo::executable_jar
+  util::timed "Maven ${MAVEN_VERSION} distribution" platform::java::maven_dist
+  util::timed "syft ${SYFT_VERSION}" platform::java::syft
+  util::timed "jvm, syft stand-ins" platform::java::stand_ins
+  util::timed "Maven seed repository" platform::java::seed
   util::timed "Builder" platform::builder::ensure
   platform::write_env
   end=$(date +%s%N)

@@ -6,10 +6,13 @@ source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 usage() {
   cat <<USAGE
-Usage: scripts/platform/tilt.sh [all|tilt|compose|path|env]
-  all      (default) build Tilt ${TILT_VERSION} if not cached, and install Docker Compose ${COMPOSE_VERSION}
+Usage: scripts/platform/tilt.sh [all|tilt|compose|compose-v2|compose-v2-config|path|env]
+  all      (default) build Tilt ${TILT_VERSION} if not cached, install Docker Compose ${COMPOSE_VERSION}, and build
+           Docker Compose ${COMPOSE_V2_VERSION} (for \`docker compose watch\`) if not cached
   tilt     only build Tilt
-  compose  only install Docker Compose
+  compose  only install Docker Compose ${COMPOSE_VERSION}
+  compose-v2         only build Docker Compose ${COMPOSE_V2_VERSION}
+  compose-v2-config  print the DOCKER_CONFIG dir whose cli-plugins/ holds it (fails when it is not built)
   path     print the path of the cached tilt binary (fails when it is not built)
   env      print shell exports for using them: PATH, TILT_DISABLE_ANALYTICS, TILT_DOCKER_COMPOSE_CMD
 Output: \${TILT_LIVE_CACHE}/tilt/<version>/tilt  (TILT_LIVE_CACHE=${TILT_LIVE_CACHE})
@@ -40,8 +43,9 @@ tilt::go_at_least() {
 tilt::check_toolchain() {
   command -v go >/dev/null || util::die "go is not on PATH (building Tilt needs Go)"
   # go-tree-sitter (Tiltfile parsing for `tilt alpha tiltfile-result` and friends) is cgo: C and C++ compilers.
-  command -v gcc >/dev/null && command -v g++ >/dev/null ||
+  if ! command -v gcc >/dev/null || ! command -v g++ >/dev/null; then
     util::die "building Tilt needs gcc and g++ (cgo); install them (apt-get install gcc g++)"
+  fi
 }
 
 # tilt::download: puts the module into the module cache and prints its (read-only) directory.
@@ -159,8 +163,47 @@ install_compose() {
   util::print::step "Docker Compose ${COMPOSE_VERSION}: $(command -v docker-compose) (Debian docker-compose ${COMPOSE_DEB_VERSION})"
 }
 
+# Docker Compose v2 as a CLI plugin: DOCKER_CONFIG=<this dir> docker compose ... (the dir holds nothing else).
+COMPOSE_V2_MODULE="github.com/docker/compose/v2"
+COMPOSE_V2_CONFIG="${TILT_LIVE_CACHE}/compose/${COMPOSE_V2_VERSION}/docker-config"
+COMPOSE_V2_BIN="${COMPOSE_V2_CONFIG}/cli-plugins/docker-compose"
+
+build_compose_v2() {
+  if [[ -x "${COMPOSE_V2_BIN}" ]]; then
+    util::print::step "Docker Compose ${COMPOSE_V2_VERSION}: cached at ${COMPOSE_V2_BIN}"
+    return 0
+  fi
+  command -v go >/dev/null || util::die "go is not on PATH (building Docker Compose v2 needs Go)"
+  mkdir -p "${TILT_LOGS}" "$(dirname "${COMPOSE_V2_BIN}")"
+  exec 7>"${COMPOSE_V2_CONFIG}/.lock"
+  flock 7
+  if [[ -x "${COMPOSE_V2_BIN}" ]]; then
+    util::print::step "Docker Compose ${COMPOSE_V2_VERSION}: built meanwhile at ${COMPOSE_V2_BIN}"
+    return 0
+  fi
+  util::print::title "Building Docker Compose ${COMPOSE_V2_VERSION} from its Go module (nice -n 10)"
+  local out src
+  out=$(cd /tmp && go mod download -json "${COMPOSE_V2_MODULE}@v${COMPOSE_V2_VERSION}" 2>&1) || {
+    printf '%s\n' "$out" >"${TILT_LOGS}/compose-v2-download.log"
+    util::die "the Go module proxy did not serve ${COMPOSE_V2_MODULE}@v${COMPOSE_V2_VERSION} (log: ${TILT_LOGS}/compose-v2-download.log)"
+  }
+  src=$(sed -n 's/^\s*"Dir": "\(.*\)",\?$/\1/p' <<<"$out")
+  [[ -d "$src" ]] || util::die "no module directory for ${COMPOSE_V2_MODULE}@v${COMPOSE_V2_VERSION}"
+  # The module has no replace directives: it builds in place (read-only module cache, output elsewhere).
+  util::timed "Compiling docker-compose (log: ${TILT_LOGS}/compose-v2-build.log)" \
+    util::run_logged "${TILT_LOGS}/compose-v2-build.log" env CGO_ENABLED=0 GOTOOLCHAIN=local bash -c \
+    "cd '$src' && nice -n 10 go build -trimpath -ldflags '-s -w -X ${COMPOSE_V2_MODULE}/internal.Version=v${COMPOSE_V2_VERSION}' -o '${COMPOSE_V2_BIN}.tmp' ./cmd"
+  local reported
+  reported=$("${COMPOSE_V2_BIN}.tmp" version --short 2>&1) || util::die "the new docker-compose does not run: ${reported}"
+  [[ "$reported" == "${COMPOSE_V2_VERSION}" || "$reported" == "v${COMPOSE_V2_VERSION}" ]] ||
+    util::die "the new docker-compose reports '${reported}', expected ${COMPOSE_V2_VERSION}"
+  mv -f "${COMPOSE_V2_BIN}.tmp" "${COMPOSE_V2_BIN}"
+  util::print::step "Docker Compose ${COMPOSE_V2_VERSION}: ${COMPOSE_V2_BIN} (DOCKER_CONFIG=${COMPOSE_V2_CONFIG} docker compose)"
+}
+
 print_env() {
   [[ -x "${TILT_BIN}" ]] || util::die "tilt ${TILT_VERSION} is not built yet: run scripts/platform/tilt.sh"
+  # shellcheck disable=SC2016 # $PATH is expanded by the shell that sources this output, not here
   printf 'export PATH=%q:"$PATH"\n' "${TILT_DIR}"
   printf 'export TILT_DISABLE_ANALYTICS=1\n'
   printf 'export TILT_DOCKER_COMPOSE_CMD=%q\n' "$(command -v docker-compose || echo docker-compose)"
@@ -173,6 +216,12 @@ main() {
     all)
       util::timed "Tilt ${TILT_VERSION}" build_tilt
       util::timed "Docker Compose ${COMPOSE_VERSION}" install_compose
+      util::timed "Docker Compose ${COMPOSE_V2_VERSION}" build_compose_v2
+      ;;
+    compose-v2) util::timed "Docker Compose ${COMPOSE_V2_VERSION}" build_compose_v2 ;;
+    compose-v2-config)
+      [[ -x "${COMPOSE_V2_BIN}" ]] || util::die "Docker Compose ${COMPOSE_V2_VERSION} is not built yet: run scripts/platform/tilt.sh compose-v2"
+      printf '%s\n' "${COMPOSE_V2_CONFIG}"
       ;;
     tilt) util::timed "Tilt ${TILT_VERSION}" build_tilt ;;
     compose) util::timed "Docker Compose ${COMPOSE_VERSION}" install_compose ;;

@@ -5,10 +5,11 @@
  */
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { link } from "node:fs/promises";
+import { link, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { GroupEntry } from "../cnb/group.js";
 import { escapeBuildpackId } from "../cnb/names.js";
+import { SOURCE_BUILDPACK_ID, TILT_LIVE_ID } from "../context.js";
 import { TiltLiveError } from "../errors.js";
 import { copyTreeWith, copyWithMode, exists, type PlaceFile } from "../fsutil/copy.js";
 
@@ -40,7 +41,20 @@ class DedupingPlacer {
   };
 }
 
-/** `<buildpacks root>/<escaped id>/<version>` for each group entry, copied under `dest` in the same shape. */
+/**
+ * What a rebuild needs of tilt-live's own buildpacks. Given as a checkout (`pack build --buildpack ./tilt-live`),
+ * their directories also hold node_modules, dist/ and .git, which must not go into the image.
+ */
+const OWN_BUILDPACK_ENTRIES = ["buildpack.toml", "bin"];
+
+function entriesToCopy(id: string): string[] | undefined {
+  return id === TILT_LIVE_ID || id === SOURCE_BUILDPACK_ID ? OWN_BUILDPACK_ENTRIES : undefined;
+}
+
+/**
+ * `<buildpacks root>/<escaped id>/<version>` for each group entry, copied under `dest` in the same shape (for
+ * tilt-live's own buildpacks only buildpack.toml and bin/).
+ */
 export async function copyGroupBuildpacks(buildpacksRoot: string, group: GroupEntry[], dest: string): Promise<number> {
   const placer = new DedupingPlacer();
   for (const bp of group) {
@@ -51,7 +65,15 @@ export async function copyGroupBuildpacks(buildpacksRoot: string, group: GroupEn
         path: source,
       });
     }
-    await copyTreeWith(source, join(dest, rel), placer.place);
+    const entries = entriesToCopy(bp.id);
+    if (!entries) {
+      await copyTreeWith(source, join(dest, rel), placer.place);
+      continue;
+    }
+    await mkdir(join(dest, rel), { recursive: true });
+    for (const entry of entries) {
+      if (await exists(join(source, entry))) await copyTreeWith(join(source, entry), join(dest, rel, entry), placer.place);
+    }
   }
   return placer.deduped;
 }

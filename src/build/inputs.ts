@@ -3,13 +3,14 @@ import { readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { readPlatformEnv } from "../cnb/platform.js";
 import { readToml, expectString, optionalTable } from "../cnb/toml.js";
+import { REBUILD_MARKER } from "../context.js";
 import { TiltLiveError } from "../errors.js";
 import type { Logger } from "../log/logger.js";
 
 export interface BuildInput {
   appDir: string;
-  /** This buildpack's layers dir (CNB_LAYERS_DIR). */
-  layersDir: string;
+  /** This buildpack's own layers dir, `<layers root>/<escaped id>` (CNB_LAYERS_DIR at build time). */
+  ownLayersDir: string;
   /** The layers root, parent of every buildpack's layers dir. */
   layersRoot: string;
   platformDir: string;
@@ -22,21 +23,28 @@ export interface BuildInput {
   logger: Logger;
 }
 
-/** The platform dir file that marks a rebuild (written by rebuild, never by a real platform). */
-export const REBUILD_MARKER = join("tilt-live", "mode");
+/** What each variable the lifecycle gives bin/build holds (buildpack spec, "Build"). */
+const LIFECYCLE_VARS = {
+  CNB_LAYERS_DIR: "this buildpack's own layers dir, <layers root>/<escaped buildpack id>",
+  CNB_PLATFORM_DIR: "the platform dir (the one holding env/)",
+  CNB_BUILDPACK_DIR: "the buildpack's directory (the one holding buildpack.toml)",
+  CNB_BP_PLAN_PATH: "the path of this buildpack's plan.toml",
+} as const;
 
-function required(env: NodeJS.ProcessEnv, name: string): string {
+function required(env: NodeJS.ProcessEnv, name: keyof typeof LIFECYCLE_VARS): string {
   const value = env[name];
   if (!value) {
-    throw new TiltLiveError("bad-usage", `${name} is not set`, {
-      detail: "bin/build must be run by the CNB lifecycle, which sets it.",
+    throw new TiltLiveError("config", `${name} is not set`, {
+      variable: name,
+      allowed: `${LIFECYCLE_VARS[name]}; the CNB lifecycle sets it when it runs bin/build, so run the build through a platform such as \`pack build\``,
+      detail: "bin/build is run by the CNB lifecycle, which sets CNB_LAYERS_DIR, CNB_PLATFORM_DIR, CNB_BUILDPACK_DIR and CNB_BP_PLAN_PATH.",
     });
   }
   return value;
 }
 
 export async function readBuildInput(env: NodeJS.ProcessEnv, cwd: string, logger: Logger): Promise<BuildInput> {
-  const layersDir = required(env, "CNB_LAYERS_DIR");
+  const ownLayersDir = required(env, "CNB_LAYERS_DIR");
   const platformDir = required(env, "CNB_PLATFORM_DIR");
   const mode = await readFile(join(platformDir, REBUILD_MARKER), "utf8").then(
     (text) => text.trim(),
@@ -44,8 +52,8 @@ export async function readBuildInput(env: NodeJS.ProcessEnv, cwd: string, logger
   );
   return {
     appDir: cwd,
-    layersDir,
-    layersRoot: dirname(layersDir),
+    ownLayersDir,
+    layersRoot: dirname(ownLayersDir),
     platformDir,
     buildpackDir: required(env, "CNB_BUILDPACK_DIR"),
     planPath: required(env, "CNB_BP_PLAN_PATH"),

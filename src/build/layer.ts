@@ -3,24 +3,23 @@ import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { writeLayerToml, type LayerTypes } from "../cnb/layer.js";
 import { layerName } from "../cnb/names.js";
-import type { TomlTable } from "../cnb/toml.js";
 import type { Logger } from "../log/logger.js";
 
 export const LAUNCH_ONLY: LayerTypes = { launch: true, build: false, cache: false };
 export const BUILD_ONLY: LayerTypes = { launch: false, build: true, cache: false };
 
 export async function contributeLayer(
-  layersDir: string,
+  ownLayersDir: string,
   name: string,
   types: LayerTypes,
   logger: Logger,
-  fill: (dir: string) => Promise<TomlTable | void>,
+  fill: (dir: string) => Promise<void>,
 ): Promise<string> {
-  const dir = join(layersDir, layerName(name));
+  const dir = join(ownLayersDir, layerName(name));
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
-  const metadata = (await fill(dir)) ?? {};
-  await writeLayerToml(layersDir, layerName(name), { types, metadata });
+  await fill(dir);
+  await writeLayerToml(ownLayersDir, layerName(name), { types, metadata: {} });
   logger.debug(`layer ${name}: ${JSON.stringify(types)}`);
   return dir;
 }

@@ -85,7 +85,7 @@ describe("the tilt-live build on a Go group", () => {
     expect(buildEnv).toMatchObject({ PATH: "/usr/bin:/bin", HOME: "/home/cnb" });
     expect(buildEnv).not.toHaveProperty("CNB_LAYERS_DIR");
     const ctx = JSON.parse(await readFile(join(meta, "context.json"), "utf8"));
-    expect(ctx).toMatchObject({ layersDir: f.layersRoot, appDir: f.appDir, platformApi: "0.14", buildUid: 1000, watch: false, watchDebounceMs: 100 });
+    expect(ctx).toMatchObject({ layersRoot: f.layersRoot, appDir: f.appDir, platformApi: "0.14", buildUid: 1000, watch: false, watchDebounceMs: 100 });
   });
 
   it("copies every buildpack of the group and the lifecycle", async () => {
@@ -109,9 +109,10 @@ describe("the tilt-live build on a Go group", () => {
 
   it("declares the processes again under the supervisor and records the originals", async () => {
     const launch = await readToml(join(own(), "launch.toml"), "launch.toml");
-    expect(launch).toEqual({
-      processes: [{ type: "web", command: [join(own(), "tools", "bin", "tilt-live-supervise"), "web"], args: [], default: true }],
-    });
+    expect(launch.processes).toEqual([
+      { type: "web", command: [join(own(), "tools", "bin", "tilt-live-supervise"), "web"], args: [], default: true },
+    ]);
+    expect(Object.keys(launch)).toEqual(["processes"]);
     const processes = JSON.parse(await readFile(join(own(), "meta", "processes.json"), "utf8"));
     expect(processes).toEqual([
       { type: "web", command: [join(f.layersRoot, "paketo-buildpacks_go-build", "targets", "bin", "app")], args: [], default: true, direct: true, buildpackId: "paketo-buildpacks/go-build" },
@@ -128,7 +129,7 @@ describe("the tilt-live build on a Go group", () => {
   it("logs that this is a development image, and times each step", async () => {
     expect(f.output.text).toContain("  This is a DEVELOPMENT image: it holds the app's source, toolchains and tilt-live's rebuild tools\n");
     expect(f.output.text.match(/\n {4}Completed in \d+(\.\d+)?s\n/g)?.length).toBeGreaterThanOrEqual(4);
-    expect(f.output.text).toContain("    web (default): " + join(f.layersRoot, "paketo-buildpacks_go-build", "targets", "bin", "app") + "\n");
+    expect(f.output.text).toContain(`    web (default): ${join(f.layersRoot, "paketo-buildpacks_go-build", "targets", "bin", "app")}\n`);
   });
 
   it("in rebuild mode only re-reads the processes and keeps the layers", async () => {

@@ -9,7 +9,7 @@ import { readGroup, type GroupEntry } from "../cnb/group.js";
 import { writeLaunch } from "../cnb/launch.js";
 import { writeLayerToml } from "../cnb/layer.js";
 import { escapeBuildpackId, layerName } from "../cnb/names.js";
-import { ConfigVars, lookup, parseBoolean, parseList, parsePositiveInt } from "../config.js";
+import { ConfigVars, changeSettings, lookup, readBuildSettings, readyTimeoutMs } from "../config.js";
 import { Layers, SOURCE_BUILDPACK_ID, TILT_LIVE_ID, livePaths, writeJson, type LiveContext } from "../context.js";
 import { TiltLiveError } from "../errors.js";
 import { copyTree, dropWorldWrite, exists, formatBytes, moveTree, treeSize } from "../fsutil/copy.js";
@@ -19,8 +19,13 @@ import { carryLayers } from "./carried.js";
 import type { BuildInput } from "./inputs.js";
 import { LAUNCH_ONLY, contributeLayer } from "./layer.js";
 import { exportBuildpackFiles, exportLifecycleFiles } from "./metadata.js";
-import { collectProcesses, wrapProcesses } from "./processes.js";
+import { collectProcesses } from "../recorded-processes.js";
+import { wrapProcesses } from "./processes.js";
+import { recordBindings } from "../recorded-bindings.js";
 import { recordEnv, writeRecordedEnv } from "./recorded-env.js";
+import { CGO_BUILD_NOTE, goUsedCgo } from "../go-cgo.js";
+
+/** Set by Skaffold for builds in `skaffold dev` (GoogleContainerTools/skaffold pkg/skaffold/build/buildpacks). */
 import { installTools, toolPaths } from "./tools.js";
 
 export interface LiveBuildOptions {
@@ -33,20 +38,6 @@ export interface LiveBuildOptions {
 
 const OWN_IDS = new Set([TILT_LIVE_ID, SOURCE_BUILDPACK_ID]);
 
-function settings(input: BuildInput) {
-  const get = (name: string) => lookup(input.platformEnv, input.env, name);
-  try {
-    return {
-      watch: parseBoolean(get(ConfigVars.watch), ConfigVars.watch) === "true",
-      watchDebounceMs: parsePositiveInt(get(ConfigVars.watchDebounceMs), ConfigVars.watchDebounceMs, 100),
-      watchIgnore: parseList(get(ConfigVars.watchIgnore)),
-      stopTimeoutSeconds: parsePositiveInt(get(ConfigVars.stopTimeout), ConfigVars.stopTimeout, 10),
-    };
-  } catch (error) {
-    throw new TiltLiveError("bad-usage", (error as Error).message, {}, { cause: error });
-  }
-}
-
 export async function buildLive(input: BuildInput, options: LiveBuildOptions): Promise<void> {
   const { logger, layersRoot } = input;
   const paths = livePaths(layersRoot);
@@ -58,9 +49,15 @@ export async function buildLive(input: BuildInput, options: LiveBuildOptions): P
   const tools = toolPaths(paths, input.buildpackDir);
 
   if (input.rebuild) return refreshProcesses(input, earlier, tools);
+  // The rebuild tool and the supervisor read these from the recorded env: a bad value stops the image build.
+  const get = (name: string) => lookup(input.platformEnv, input.env, name);
+  changeSettings(get);
+  readyTimeoutMs(get);
 
   logger.process("This is a DEVELOPMENT image: it holds the app's source, toolchains and tilt-live's rebuild tools");
   logger.process("Do not ship it to production (build without a Tiltfile, or with BP_TILT_LIVE_ENABLED=false)");
+  const goCgo = await goUsedCgo(input, group);
+  if (goCgo) logger.process(CGO_BUILD_NOTE);
   logger.break();
 
   logger.process("Contributing the source snapshot (the live-update sync target)");
@@ -68,18 +65,22 @@ export async function buildLive(input: BuildInput, options: LiveBuildOptions): P
 
   logger.process("Exporting the build metadata");
   await logger.timed(2, () =>
-    contributeLayer(input.layersDir, Layers.meta, LAUNCH_ONLY, logger, async (dir) => {
+    contributeLayer(input.ownLayersDir, Layers.meta, LAUNCH_ONLY, logger, async (dir) => {
       const files = await exportLifecycleFiles(layersRoot, dir);
       const count = await exportBuildpackFiles(layersRoot, others, dir);
       await recordBuildEnv(input, dir);
+      const bindings = await recordBindings(input.platformDir, input.platformEnv, input.env, join(dir, "bindings"));
+      for (const b of bindings.recorded) logger.subprocess(`Binding ${b.name} (type ${b.type || "unknown"}): ${[...b.entries.keys()].join(", ")}`);
+      if (bindings.excluded.length > 0) logger.subprocess(`Left out (${ConfigVars.bindingsExclude}): ${bindings.excluded.join(", ")}`);
       const ctx: LiveContext = {
         version: options.version,
-        layersDir: layersRoot,
+        layersRoot,
         appDir: input.appDir,
         platformApi: input.env.CNB_PLATFORM_API ?? "",
         buildUid: options.uid,
         buildGid: options.gid,
-        ...settings(input),
+        ...readBuildSettings(input.platformEnv, input.env),
+        ...(goCgo ? { goCgo } : {}),
       };
       await writeJson(join(dir, "context.json"), ctx);
       logger.subprocess(`${files.join(", ")} and ${count} buildpack metadata file(s) of ${others.length} buildpack(s)`);
@@ -89,13 +90,13 @@ export async function buildLive(input: BuildInput, options: LiveBuildOptions): P
   logger.process("Copying the group's buildpacks and the lifecycle builder");
   await logger.timed(2, async () => {
     const buildpacksRoot = dirname(dirname(input.buildpackDir));
-    await contributeLayer(input.layersDir, Layers.buildpacks, LAUNCH_ONLY, logger, async (dir) => {
+    await contributeLayer(input.ownLayersDir, Layers.buildpacks, LAUNCH_ONLY, logger, async (dir) => {
       const deduped = await copyGroupBuildpacks(buildpacksRoot, group, dir);
       logger.subprocess(`${group.map((bp) => `${bp.id}@${bp.version}`).join(", ")}`);
       if (deduped > 0) logger.subprocess(`Stored ${formatBytes(deduped)} of identical files once`);
     });
     if (await exists(options.lifecyclePath)) {
-      await contributeLayer(input.layersDir, Layers.lifecycle, LAUNCH_ONLY, logger, async (dir) => {
+      await contributeLayer(input.ownLayersDir, Layers.lifecycle, LAUNCH_ONLY, logger, async (dir) => {
         await copyFile(options.lifecyclePath, join(dir, "lifecycle"));
         logger.subprocess(`Lifecycle builder from ${options.lifecyclePath}`);
       });
@@ -106,7 +107,7 @@ export async function buildLive(input: BuildInput, options: LiveBuildOptions): P
 
   logger.process("Carrying build and cache layers (toolchains, compile caches)");
   await logger.timed(2, () =>
-    contributeLayer(input.layersDir, Layers.carried, LAUNCH_ONLY, logger, async (dir) => {
+    contributeLayer(input.ownLayersDir, Layers.carried, LAUNCH_ONLY, logger, async (dir) => {
       const carried = await carryLayers(layersRoot, others, dir);
       for (const layer of carried) {
         const flags = [layer.types.build && "build", layer.types.cache && "cache"].filter(Boolean).join("+");
@@ -117,7 +118,7 @@ export async function buildLive(input: BuildInput, options: LiveBuildOptions): P
   );
 
   logger.process("Installing the rebuild tools");
-  await contributeLayer(input.layersDir, Layers.tools, LAUNCH_ONLY, logger, async (dir) => {
+  await contributeLayer(input.ownLayersDir, Layers.tools, LAUNCH_ONLY, logger, async (dir) => {
     await installTools(dir, tools);
     logger.subprocess(`rebuild: ${tools.rebuild}`);
     logger.subprocess(`supervisor: ${tools.supervise}`);
@@ -129,7 +130,7 @@ export async function buildLive(input: BuildInput, options: LiveBuildOptions): P
 async function contributeSource(input: BuildInput, srcDir: string): Promise<void> {
   const { logger } = input;
   const snapshot = join(input.layersRoot, escapeBuildpackId(SOURCE_BUILDPACK_ID), Layers.snapshot, "tree");
-  await contributeLayer(input.layersDir, Layers.src, LAUNCH_ONLY, logger, async (dir) => {
+  await contributeLayer(input.ownLayersDir, Layers.src, LAUNCH_ONLY, logger, async (dir) => {
     if (await exists(snapshot)) {
       await moveTree(snapshot, dir);
       logger.subprocess(`From ${SOURCE_BUILDPACK_ID}'s snapshot of the pristine source`);
@@ -164,7 +165,7 @@ async function declareProcesses(
   const { logger } = input;
   const processes = await collectProcesses(input.layersRoot, earlier);
   await writeJson(processesPath, processes);
-  await writeLaunch(join(input.layersDir, "launch.toml"), wrapProcesses(processes, tools));
+  await writeLaunch(join(input.ownLayersDir, "launch.toml"), wrapProcesses(processes, tools));
   logger.process("Processes, each under the tilt-live supervisor");
   for (const p of processes) {
     logger.subprocess(`${p.type}${p.default ? " (default)" : ""}: ${[...p.command, ...p.args].join(" ")}`);
@@ -176,8 +177,8 @@ async function declareProcesses(
 async function refreshProcesses(input: BuildInput, earlier: GroupEntry[], tools: ReturnType<typeof toolPaths>): Promise<void> {
   const paths = livePaths(input.layersRoot);
   for (const name of Object.values(Layers)) {
-    if (name !== Layers.snapshot && (await exists(join(input.layersDir, name)))) {
-      await writeLayerToml(input.layersDir, layerName(name), { types: LAUNCH_ONLY, metadata: {} });
+    if (name !== Layers.snapshot && (await exists(join(input.ownLayersDir, name)))) {
+      await writeLayerToml(input.ownLayersDir, layerName(name), { types: LAUNCH_ONLY, metadata: {} });
     }
   }
   await declareProcesses(input, earlier, tools, paths.processes);

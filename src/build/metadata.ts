@@ -11,6 +11,7 @@ import { parseToml } from "../cnb/toml.js";
 import { readFile } from "node:fs/promises";
 import { exists } from "../fsutil/copy.js";
 import { TiltLiveError } from "../errors.js";
+import { isMissing } from "../fsutil/errno.js";
 
 const BUILDPACK_FILES = ["launch.toml", "build.toml", "store.toml"];
 
@@ -20,7 +21,7 @@ async function copyCheckedToml(source: string, dest: string, what: string, optio
   try {
     text = await readFile(source, "utf8");
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") {
+    if (isMissing(error)) {
       if (optional) return false;
       throw new TiltLiveError("missing-file", what, { path: source }, { cause: error });
     }

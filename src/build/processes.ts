@@ -1,24 +1,9 @@
 /**
- * The app's processes: collected from the earlier buildpacks' launch.toml files (a later buildpack's type
- * overrides an earlier one's, as the lifecycle does), then declared again to run under the supervisor.
+ * The app's processes, declared again by tilt-live to run under the supervisor (src/recorded-processes.ts
+ * collects them, for the build and for a rebuild alike).
  */
-import { join } from "node:path";
-import type { GroupEntry } from "../cnb/group.js";
-import { readLaunchProcesses, type Process } from "../cnb/launch.js";
-import { escapeBuildpackId } from "../cnb/names.js";
+import type { Process } from "../cnb/launch.js";
 import type { RecordedProcess } from "../context.js";
-
-export async function collectProcesses(layersRoot: string, earlier: GroupEntry[]): Promise<RecordedProcess[]> {
-  const byType = new Map<string, RecordedProcess>();
-  for (const bp of earlier) {
-    const path = join(layersRoot, escapeBuildpackId(bp.id), "launch.toml");
-    for (const p of await readLaunchProcesses(path, bp.api)) {
-      byType.delete(p.type); // keep declaration order of the winner
-      byType.set(p.type, { ...p, buildpackId: bp.id });
-    }
-  }
-  return [...byType.values()];
-}
 
 export interface SupervisorCommand {
   /** tools/bin/tilt-live-supervise inside the image. */

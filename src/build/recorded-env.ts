@@ -1,7 +1,7 @@
 /**
  * The build-time environment a rebuild must reproduce: the user's `<platform>/env` and the environment the
  * lifecycle gave the buildpacks. Values are kept byte for byte (newlines, quotes, unicode). Variables the
- * user lists in BP_TILT_LIVE_ENV_EXCLUDE (comma separated) are left out of both, so secrets need not end up
+ * user lists in BP_TILT_LIVE_ENV_EXCLUDE (separated by commas, colons or newlines) are left out of both, so secrets need not end up
  * in the development image.
  */
 import { mkdir, writeFile } from "node:fs/promises";

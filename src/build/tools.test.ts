@@ -1,5 +1,5 @@
-import { mkdir, mkdtemp, readlink, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, readlink, writeFile } from "node:fs/promises";
+import { tempDir } from "../testing/temp-dir.js";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { livePaths } from "../context.js";
@@ -7,7 +7,7 @@ import { installTools, toolPaths } from "./tools.js";
 
 describe("the tools layer", () => {
   it("links rebuild to the small static client when the buildpack has one, else to the single executable", async () => {
-    const root = await mkdtemp(join(tmpdir(), "tilt-live-tools-"));
+    const root = await tempDir("tilt-live-tools-");
     const paths = livePaths(join(root, "layers"));
     const buildpackDir = join(root, "cnb", "buildpacks", "tilt-live", "0.1.0");
     await mkdir(join(buildpackDir, "bin"), { recursive: true });

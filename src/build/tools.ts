@@ -7,12 +7,7 @@
 import { mkdir, symlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { existsSync } from "node:fs";
-import type { LivePaths } from "../context.js";
-
-export const EXECUTABLE = "tilt-live";
-export const INIT = "tilt-live-init";
-export const REBUILD_CLIENT = "tilt-live-rebuild";
-export const TOOL_NAMES = ["rebuild", "tilt-live-supervise"] as const;
+import { EXECUTABLE, INIT, REBUILD_CLIENT, TOOL_NAMES, type LivePaths, type ToolName } from "../context.js";
 
 export function toolPaths(paths: LivePaths, buildpackDir: string) {
   // buildpackDir is <buildpacks root>/<escaped id>/<version>; its copy keeps that shape.
@@ -22,8 +17,8 @@ export function toolPaths(paths: LivePaths, buildpackDir: string) {
   return {
     bin: paths.toolsBin,
     executable: join(copy, EXECUTABLE),
-    rebuild: join(paths.toolsBin, "rebuild"),
-    supervise: join(paths.toolsBin, "tilt-live-supervise"),
+    rebuild: join(paths.toolsBin, "rebuild" satisfies ToolName),
+    supervise: join(paths.toolsBin, "tilt-live-supervise" satisfies ToolName),
     ...(hasInit ? { init: join(paths.toolsBin, INIT), initSource: join(copy, INIT) } : {}),
     ...(hasClient ? { rebuildClient: join(copy, REBUILD_CLIENT) } : {}),
   };

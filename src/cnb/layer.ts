@@ -1,5 +1,4 @@
-/** <layers>/<layer>.toml and layer env files (buildpack spec, "Layer Content Metadata", "Environment"). */
-import { mkdir, writeFile } from "node:fs/promises";
+/** <layers>/<layer>.toml (buildpack spec, "Layer Content Metadata"). */
 import { join } from "node:path";
 import type { LayerName } from "./names.js";
 import { optionalBoolean, optionalTable, readOptionalToml, writeToml, type TomlTable } from "./toml.js";
@@ -38,24 +37,7 @@ export async function readLayerToml(path: string): Promise<LayerMetadata | undef
   return table ? parseLayerToml(table, path) : undefined;
 }
 
-export async function writeLayerToml(layersDir: string, name: LayerName, layer: LayerMetadata): Promise<void> {
-  await writeToml(join(layersDir, `${name}.toml`), { types: { ...layer.types }, metadata: layer.metadata });
-}
-
-export type EnvAction = "override" | "default" | "prepend" | "append";
-export type EnvScope = "env" | "env.build" | "env.launch";
-
-/** Writes one layer env file, verbatim (no trailing newline), e.g. env.launch/FOO.override. */
-export async function writeLayerEnv(
-  layerDir: string,
-  scope: EnvScope,
-  name: string,
-  action: EnvAction,
-  value: string,
-  delim?: string,
-): Promise<void> {
-  const dir = join(layerDir, scope);
-  await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, `${name}.${action}`), value);
-  if (delim !== undefined) await writeFile(join(dir, `${name}.delim`), delim);
+/** Writes `<name>.toml` into a buildpack's own layers dir. */
+export async function writeLayerToml(ownLayersDir: string, name: LayerName, layer: LayerMetadata): Promise<void> {
+  await writeToml(join(ownLayersDir, `${name}.toml`), { types: { ...layer.types }, metadata: layer.metadata });
 }

@@ -5,6 +5,7 @@
 import TOML from "@iarna/toml";
 import { readFile, writeFile } from "node:fs/promises";
 import { TiltLiveError } from "../errors.js";
+import { unlessMissing } from "../fsutil/errno.js";
 import { readRequiredFile } from "../fsutil/read.js";
 
 export type TomlTable = Record<string, unknown>;
@@ -24,13 +25,8 @@ export async function readToml(path: string, what: string): Promise<TomlTable> {
 
 /** Like readToml, but a missing file is `undefined` rather than an error. */
 export async function readOptionalToml(path: string): Promise<TomlTable | undefined> {
-  try {
-    return parseToml(await readFile(path, "utf8"), path);
-  } catch (error) {
-    if (error instanceof TiltLiveError) throw error;
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw error;
-  }
+  const text = await unlessMissing(readFile(path, "utf8"));
+  return text === undefined ? undefined : parseToml(text, path);
 }
 
 export function stringifyToml(table: TomlTable): string {

@@ -2,6 +2,7 @@
 import { chmod, copyFile, cp, link, lstat, mkdir, readdir, readlink, rename, rm, symlink, utimes } from "node:fs/promises";
 import type { Stats } from "node:fs";
 import { dirname, join } from "node:path";
+import { errnoCode, unlessMissing } from "./errno.js";
 
 export async function copyTree(source: string, dest: string): Promise<void> {
   await mkdir(dirname(dest), { recursive: true });
@@ -56,7 +57,7 @@ export async function linkTree(source: string, dest: string): Promise<void> {
     try {
       await link(src, dst);
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
+      const code = errnoCode(error);
       if (code !== "EXDEV" && code !== "EPERM" && code !== "EMLINK") throw error;
       await copyWithMode(src, dst, st);
     }
@@ -70,7 +71,7 @@ export async function moveTree(source: string, dest: string): Promise<"renamed" 
     await rename(source, dest);
     return "renamed";
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
+    const code = errnoCode(error);
     if (code !== "EXDEV" && code !== "ENOTEMPTY" && code !== "EEXIST") throw error;
     await rm(dest, { recursive: true, force: true });
     await copyTree(source, dest);
@@ -79,14 +80,14 @@ export async function moveTree(source: string, dest: string): Promise<"renamed" 
   }
 }
 
+/** Whether anything (a link counts, whatever it points to) is at `path`. */
 export async function exists(path: string): Promise<boolean> {
-  try {
-    await lstat(path);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
-    throw error;
-  }
+  return (await unlessMissing(lstat(path))) !== undefined;
+}
+
+/** The names in a directory; none when it does not exist. */
+export async function readdirIfExists(path: string): Promise<string[]> {
+  return (await unlessMissing(readdir(path))) ?? [];
 }
 
 /** Bytes used by the regular files under `path` (links not followed). */

@@ -1,7 +1,7 @@
-import { lstat, mkdir, mkdtemp, readFile, readlink, readdir, rename, rm, symlink, writeFile, chmod } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { lstat, mkdir, readFile, readlink, readdir, rename, rm, symlink, writeFile, chmod } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { tempDir } from "../testing/temp-dir.js";
 import { mirrorTree } from "./mirror.js";
 
 async function tree(root: string, prefix = ""): Promise<string[]> {
@@ -17,7 +17,7 @@ async function tree(root: string, prefix = ""): Promise<string[]> {
 }
 
 async function dirs() {
-  const root = await mkdtemp(join(tmpdir(), "tilt-live-mirror-"));
+  const root = await tempDir("tilt-live-mirror-");
   const src = join(root, "src");
   const dst = join(root, "dst");
   await mkdir(src);

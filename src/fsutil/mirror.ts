@@ -2,17 +2,18 @@
  * Makes `dest` an exact copy of `source`, deletions included, touching only what differs. A file is skipped
  * only when the index of the previous mirror shows its source unchanged (same inode, ctime, size and mode: a
  * sync that rewrites a file always moves its ctime, even when tar restores an mtime rounded to the second)
- * and the destination still has the size and mtime the previous mirror gave it; without an index every file
- * is copied. Symlinks are copied as links and never followed (a link that
- * points outside the tree stays a link); an entry whose type changed (file <-> dir <-> link) is replaced.
- * Without an index (the first mirror in a container) a file whose destination has the same bytes is left
- * alone (its mode is set), so the change set of the first rebuild holds only what the sync really changed.
+ * and the destination still has the size and mtime the previous mirror gave it. Symlinks are copied as links
+ * and never followed (a link that points outside the tree stays a link); an entry whose type changed
+ * (file <-> dir <-> link) is replaced. Without an index (the first mirror in a container) a file whose
+ * destination has the same bytes is left alone (its mode is set), so the change set of the first rebuild holds only what the sync really changed.
  * Entries only the destination has are deleted, except those `keep` names (what a buildpack wrote into the
  * app dir, such as npm-install's node_modules link).
  */
-import { chmod, copyFile, lstat, mkdir, readdir, readFile, readlink, rm, symlink, utimes } from "node:fs/promises";
+import { chmod, lstat, mkdir, readdir, readFile, readlink, rm, symlink } from "node:fs/promises";
 import type { Stats } from "node:fs";
 import { join } from "node:path";
+import { copyWithMode } from "./copy.js";
+import { unlessMissing } from "./errno.js";
 
 /** Source signature per relative path, from the previous mirror. */
 export type MirrorIndex = Map<string, string>;
@@ -50,15 +51,6 @@ function kindOf(st: Stats): Kind {
   if (st.isDirectory()) return "dir";
   if (st.isFile()) return "file";
   return "other";
-}
-
-async function lstatOrUndefined(path: string): Promise<Stats | undefined> {
-  try {
-    return await lstat(path);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw error;
-  }
 }
 
 function signature(st: Stats): string {
@@ -103,13 +95,13 @@ export async function mirrorTree(
 
 async function mirrorDir(source: string, dest: string, rel: string, srcStat: Stats, walk: Walk): Promise<void> {
   const { stats } = walk;
-  const destStat = await lstatOrUndefined(dest);
+  const destStat = await unlessMissing(lstat(dest));
   if (destStat && !destStat.isDirectory()) {
     await rm(dest, { force: true, recursive: true });
     stats.deleted++;
     stats.changes.push({ path: rel, kind: "deleted", type: changeType(kindOf(destStat)) });
   }
-  if (!destStat || !destStat.isDirectory()) await mkdir(dest, { mode: srcStat.mode & 0o7777 });
+  if (!destStat?.isDirectory()) await mkdir(dest, { mode: srcStat.mode & 0o7777 });
   // The destination root (the app dir) is the platform's: a volume or tmpfs there may belong to root.
   else if (rel !== "" && (destStat.mode & 0o7777) !== (srcStat.mode & 0o7777)) await chmod(dest, srcStat.mode & 0o7777);
   stats.dirs++;
@@ -139,7 +131,7 @@ async function mirrorEntry(source: string, dest: string, rel: string, walk: Walk
   if (kind === "dir") return mirrorDir(source, dest, rel, srcStat, walk);
   if (kind === "other") return; // sockets, fifos and devices have no place in a source tree
 
-  const destStat = await lstatOrUndefined(dest);
+  const destStat = await unlessMissing(lstat(dest));
   if (destStat && kindOf(destStat) !== kind) {
     await rm(dest, { recursive: true, force: true });
     stats.deleted++;
@@ -180,9 +172,7 @@ async function mirrorEntry(source: string, dest: string, rel: string, walk: Walk
   }
   // A fresh inode: a process still reading the old file keeps its copy, and a read-only file is no obstacle.
   if (existing) await rm(dest, { force: true });
-  await copyFile(source, dest);
-  await chmod(dest, srcStat.mode & 0o7777);
-  await utimes(dest, srcStat.atimeMs / 1000, srcStat.mtimeMs / 1000);
+  await copyWithMode(source, dest, srcStat);
   stats.copied++;
   stats.changedFiles.push(rel);
   stats.changes.push({ path: rel, kind: existing ? "modified" : "added", type: "file" });

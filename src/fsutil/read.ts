@@ -1,12 +1,13 @@
 /** Reading a file tilt-live depends on: a missing one becomes a "missing-file" error that says what it is. */
 import { readFile } from "node:fs/promises";
 import { TiltLiveError } from "../errors.js";
+import { isMissing } from "./errno.js";
 
 export async function readRequiredFile(path: string, what: string): Promise<string> {
   try {
     return await readFile(path, "utf8");
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") {
+    if (isMissing(error)) {
       throw new TiltLiveError("missing-file", what, { path }, { cause: error });
     }
     throw error;

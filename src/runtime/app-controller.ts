@@ -34,7 +34,6 @@ export class AppController {
   private delayMs: number;
   private shuttingDown = false;
   private readonly backoff: BackoffOptions;
-  private restarts = 0;
 
   constructor(private readonly options: AppControllerOptions) {
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
@@ -47,11 +46,6 @@ export class AppController {
 
   get running(): boolean {
     return this.app?.running === true;
-  }
-
-  /** How many times the app was started after its first start. */
-  get restartCount(): number {
-    return this.restarts;
   }
 
   start(spec: AppSpec): AppProcess {
@@ -79,7 +73,6 @@ export class AppController {
     }
     if (this.shuttingDown) return undefined; // a signal came while the old app was stopping
     this.delayMs = this.backoff.initialMs;
-    this.restarts += 1;
     return this.start(spec);
   }
 
@@ -91,7 +84,8 @@ export class AppController {
     if (!app) return undefined;
     if (!app.running) return app.exited;
     const exit = await app.stop(this.options.stopTimeoutMs, signal);
-    if (exit.killed) this.options.log.info(`the app did not stop within ${this.options.log.seconds(this.options.stopTimeoutMs)}: sent SIGKILL`);
+    if (exit.killed)
+      this.options.log.info(`the app did not stop within ${this.options.log.seconds(this.options.stopTimeoutMs)}: sent SIGKILL`);
     return exit;
   }
 
@@ -107,10 +101,7 @@ export class AppController {
     );
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
-      if (this.spec && this.app === app && !this.shuttingDown) {
-        this.restarts += 1;
-        this.start(this.spec);
-      }
+      if (this.spec && this.app === app && !this.shuttingDown) this.start(this.spec);
     }, delay);
   }
 

@@ -1,5 +1,5 @@
-import { mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
+import { tempDir } from "../testing/temp-dir.js";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { describe as describeError, formatError } from "../errors.js";
@@ -32,7 +32,7 @@ describe("a failed build phase's message", () => {
   });
 
   it("counts OOM kills from cgroup v2's memory.events or v1's memory.oom_control", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "tilt-live-oom-"));
+    const dir = await tempDir("tilt-live-oom-");
     await writeFile(join(dir, "v2"), "low 0\nhigh 0\nmax 3\noom 2\noom_kill 2\n");
     await writeFile(join(dir, "v1"), "oom_kill_disable 0\nunder_oom 0\noom_kill 5\n");
     expect(await readOomKills([join(dir, "v2"), join(dir, "v1")])).toBe(2);

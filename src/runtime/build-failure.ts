@@ -37,13 +37,25 @@ export function buildFailure(exit: BuilderExit): TiltLiveError {
       ? `The kernel's OOM killer ended ${exit.oomKills} process(es) in this container during the build: the build needs more memory than the container may use.`
       : undefined;
   if (exit.signal) {
-    return new TiltLiveError("builder-killed", `Rebuild failed: the lifecycle builder was killed by ${exit.signal}${oom ? " (out of memory)" : ""}`, { detail: oom });
+    return new TiltLiveError(
+      "builder-killed",
+      `Rebuild failed: the lifecycle builder was killed by ${exit.signal}${oom ? " (out of memory)" : ""}`,
+      { detail: oom },
+    );
   }
   if (buildpackSignal) {
-    return new TiltLiveError("builder-killed", `Rebuild failed: a buildpack's build was killed (signal: ${buildpackSignal})${oom ? ", out of memory" : ""}`, { detail: oom });
+    return new TiltLiveError(
+      "builder-killed",
+      `Rebuild failed: a buildpack's build was killed (signal: ${buildpackSignal})${oom ? ", out of memory" : ""}`,
+      { detail: oom },
+    );
   }
   if (oom) {
-    return new TiltLiveError("builder-killed", `Rebuild failed: the build phase exited with status ${exit.exitCode} after a process was killed for lack of memory`, { detail: oom });
+    return new TiltLiveError(
+      "builder-killed",
+      `Rebuild failed: the build phase exited with status ${exit.exitCode} after a process was killed for lack of memory`,
+      { detail: oom },
+    );
   }
   return new TiltLiveError("build-failed", `Rebuild failed: the build phase exited with status ${exit.exitCode}`);
 }

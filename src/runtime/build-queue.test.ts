@@ -24,7 +24,10 @@ describe("BuildQueue", () => {
     const b = recordingBuild();
     const q = new BuildQueue(b.build);
     const out: string[] = [];
-    const results = await Promise.all([q.request({ onOutput: (t) => out.push(`A ${t}`) }), q.request({ onOutput: (t) => out.push(`B ${t}`) })]);
+    const results = await Promise.all([
+      q.request({ onOutput: (t) => out.push(`A ${t}`) }),
+      q.request({ onOutput: (t) => out.push(`B ${t}`) }),
+    ]);
     expect(b.runs.length).toBe(2);
     expect(b.maxRunning()).toBe(1);
     expect(results.map((r) => r.timings.sequence)).toEqual([1, 2]);

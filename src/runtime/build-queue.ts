@@ -5,8 +5,16 @@
  * started after its request.
  */
 
-export type { BuildResult } from "./rebuild-steps.js";
-import type { BuildResult } from "./rebuild-steps.js";
+import type { ChangeAction } from "./change-plan.js";
+
+/** What one rebuild (rebuild-steps.ts) reports: to the queue's callers, the control socket and the CLI. */
+export interface BuildResult {
+  ok: boolean;
+  exitCode: number;
+  timings: Record<string, number>;
+  /** What the change set needed (change-plan.ts); a restart-only result ran no build phase. */
+  action?: ChangeAction;
+}
 
 export interface BuildRequest {
   /** Receives the build's output as it is produced. */

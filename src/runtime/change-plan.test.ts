@@ -1,12 +1,18 @@
-import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, writeFile } from "node:fs/promises";
+import { tempDir } from "../testing/temp-dir.js";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { changeSettings } from "../config.js";
 import type { MirrorChange } from "../fsutil/mirror.js";
 import { compileRules, formatPlan, planChanges } from "./change-plan.js";
 
-const NODE = ["tilt-live/source", "paketo-buildpacks/node-engine", "paketo-buildpacks/npm-install", "paketo-buildpacks/node-start", "tilt-live"];
+const NODE = [
+  "tilt-live/source",
+  "paketo-buildpacks/node-engine",
+  "paketo-buildpacks/npm-install",
+  "paketo-buildpacks/node-start",
+  "tilt-live",
+];
 const PYTHON = [
   "tilt-live/source",
   "paketo-buildpacks/cpython",
@@ -24,7 +30,7 @@ const deleted = (path: string, type: MirrorChange["type"] = "file"): MirrorChang
 
 /** A source snapshot laid out like the app's: files with their content. */
 async function app(files: Record<string, string>): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), "tilt-live-change-"));
+  const dir = await tempDir("tilt-live-change-");
   for (const [path, text] of Object.entries(files)) {
     await mkdir(join(dir, path, ".."), { recursive: true });
     await writeFile(join(dir, path), text);
@@ -45,7 +51,9 @@ describe("the change plan of a Node.js group (node-engine, npm-install, node-sta
   it("restarts only for edited .js files and names them in one line", async () => {
     const result = await plan(NODE, [modified("lib/util.js"), modified("server.js")], NODE_APP);
     expect(result.action).toBe("restart");
-    expect(formatPlan(result)).toBe("Change set: restart only (lib/util.js, server.js are read by no build step of node-engine, npm-install, node-start)");
+    expect(formatPlan(result)).toBe(
+      "Change set: restart only (lib/util.js, server.js are read by no build step of node-engine, npm-install, node-start)",
+    );
   });
 
   it("rebuilds for package.json and package-lock.json (npm-install sums them, node-start reads package.json)", async () => {
@@ -73,7 +81,10 @@ describe("the change plan of a Node.js group (node-engine, npm-install, node-sta
   });
 
   it("rebuilds when an entry file node-start looks for is added, and needs an image when package.json is deleted", async () => {
-    expect(await plan(NODE, [added("index.js")], NODE_APP)).toEqual({ action: "rebuild", reason: "index.js was added: node-start looks for it" });
+    expect(await plan(NODE, [added("index.js")], NODE_APP)).toEqual({
+      action: "rebuild",
+      reason: "index.js was added: node-start looks for it",
+    });
     expect((await plan(NODE, [added("lib/index.js")], NODE_APP)).action).toBe("restart");
     expect(await plan(NODE, [deleted("package.json")], NODE_APP)).toEqual({
       action: "image",
@@ -113,12 +124,17 @@ describe("the change plan of a Python group (cpython, pip, pip-install, python-s
 
 describe("the change plan of a Go group and of unknown buildpacks", () => {
   it("rebuilds for any source of a compiled language", async () => {
-    expect(await plan(GO, [modified("main.go")])).toEqual({ action: "rebuild", reason: "main.go is source for go-build, which compiles the app" });
+    expect(await plan(GO, [modified("main.go")])).toEqual({
+      action: "rebuild",
+      reason: "main.go is source for go-build, which compiles the app",
+    });
     expect((await plan(GO, [modified("static/index.html")])).action).toBe("rebuild"); // go:embed
   });
 
   it("rebuilds when a buildpack of the group has no rule", async () => {
-    expect(await plan([...NODE.slice(0, 3), "paketo-buildpacks/node-run-script", ...NODE.slice(3)], [modified("server.js")], NODE_APP)).toEqual({
+    expect(
+      await plan([...NODE.slice(0, 3), "paketo-buildpacks/node-run-script", ...NODE.slice(3)], [modified("server.js")], NODE_APP),
+    ).toEqual({
       action: "rebuild",
       reason: "paketo-buildpacks/node-run-script has no change rule: it may read any file",
     });
@@ -143,9 +159,19 @@ describe("project.toml, an empty change set and the user's rules", () => {
   });
 
   it("applies BP_TILT_LIVE_IMAGE_BUILD, BP_TILT_LIVE_REBUILD and BP_TILT_LIVE_RESTART_ONLY in that order", async () => {
-    const vars = { BP_TILT_LIVE_IMAGE_BUILD: "Dockerfile.dev", BP_TILT_LIVE_REBUILD: "*.graphql", BP_TILT_LIVE_RESTART_ONLY: "static,package.json" };
-    expect(await plan(NODE, [modified("Dockerfile.dev")], NODE_APP, vars)).toEqual({ action: "image", reason: "Dockerfile.dev matches BP_TILT_LIVE_IMAGE_BUILD" });
-    expect(await plan(NODE, [modified("schema/a.graphql")], NODE_APP, vars)).toEqual({ action: "rebuild", reason: "schema/a.graphql matches BP_TILT_LIVE_REBUILD" });
+    const vars = {
+      BP_TILT_LIVE_IMAGE_BUILD: "Dockerfile.dev",
+      BP_TILT_LIVE_REBUILD: "*.graphql",
+      BP_TILT_LIVE_RESTART_ONLY: "static,package.json",
+    };
+    expect(await plan(NODE, [modified("Dockerfile.dev")], NODE_APP, vars)).toEqual({
+      action: "image",
+      reason: "Dockerfile.dev matches BP_TILT_LIVE_IMAGE_BUILD",
+    });
+    expect(await plan(NODE, [modified("schema/a.graphql")], NODE_APP, vars)).toEqual({
+      action: "rebuild",
+      reason: "schema/a.graphql matches BP_TILT_LIVE_REBUILD",
+    });
     expect((await plan(GO, [modified("static/app.css")], {}, vars)).action).toBe("restart");
     expect((await plan(NODE, [modified("package.json")], NODE_APP, vars)).action).toBe("restart");
   });

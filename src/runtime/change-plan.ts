@@ -93,12 +93,15 @@ export function planChanges(changes: MirrorChange[], rules: ChangeRules): Change
 
   for (const change of changes) {
     if (image(change.path)) {
-      const why = projectToml(change.path) ? "is read only by the image build: it can change the group, the buildpacks and the build env" : "matches BP_TILT_LIVE_IMAGE_BUILD";
+      const why = projectToml(change.path)
+        ? "is read only by the image build: it can change the group, the buildpacks and the build env"
+        : "matches BP_TILT_LIVE_IMAGE_BUILD";
       return { action: "image", reason: `${change.path} ${why}` };
     }
     if (change.kind === "deleted") {
       const detector = rules.group.find((bp) => bp.detects(change.path));
-      if (detector) return { action: "image", reason: `${change.path} was deleted: ${shortId(detector.id)} detects on it, so the group would change` };
+      if (detector)
+        return { action: "image", reason: `${change.path} was deleted: ${shortId(detector.id)} detects on it, so the group would change` };
     }
   }
   for (const change of changes) {
@@ -109,7 +112,10 @@ export function planChanges(changes: MirrorChange[], rules: ChangeRules): Change
     const why = rebuildReason(change, rules);
     if (why) return { action: "rebuild", reason: why };
   }
-  const ids = rules.group.filter((bp) => !OWN_IDS.has(bp.id)).map((bp) => shortId(bp.id)).join(", ");
+  const ids = rules.group
+    .filter((bp) => !OWN_IDS.has(bp.id))
+    .map((bp) => shortId(bp.id))
+    .join(", ");
   const verb = changes.length === 1 ? "is" : "are";
   return { action: "restart", reason: `${describeFiles(changes)} ${verb} read by no build step of ${ids}` };
 }

@@ -87,7 +87,15 @@ export function knownRules(vars: BuildVars): Record<string, BuildpackRule> {
     "paketo-buildpacks/cpython": { reads: [".python-version", "runtime.txt", "buildpack.yml"] },
     "paketo-buildpacks/pip": { reads: ["buildpack.yml"] },
     "paketo-buildpacks/pip-install": {
-      reads: [...pipRequirements(vars).map((f) => `/${f}`), "*.txt", `/${vars("BP_PIP_DEST_PATH") ?? "vendor"}`, "pip.conf", "setup.py", "setup.cfg", "pyproject.toml"],
+      reads: [
+        ...pipRequirements(vars).map((f) => `/${f}`),
+        "*.txt",
+        `/${vars("BP_PIP_DEST_PATH") ?? "vendor"}`,
+        "pip.conf",
+        "setup.py",
+        "setup.cfg",
+        "pyproject.toml",
+      ],
       detects: pipRequirements(vars).map((f) => `/${f}`),
       readsAllWhen: pipLocalRequirement,
     },

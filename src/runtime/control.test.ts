@@ -1,10 +1,10 @@
 import { spawn } from "node:child_process";
-import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { TiltLiveError } from "../errors.js";
-import { sendControl, serveControl, type ControlHandlers, type ControlMessage } from "./control.js";
+import { parseRequest, sendControl, serveControl, type ControlHandlers, type ControlMessage } from "./control.js";
 
 let root: string;
 let socket: string;
@@ -63,10 +63,34 @@ describe("control channel", () => {
     }
   });
 
+  it("parses only well-formed requests", () => {
+    expect(parseRequest('{"op":"rebuild"}')).toEqual({ op: "rebuild", restart: true });
+    expect(parseRequest('{"op":"rebuild","restart":false}')).toEqual({ op: "rebuild", restart: false });
+    expect(parseRequest('{"op":"status"}')).toEqual({ op: "status" });
+    for (const line of ["hello", "null", "42", '"rebuild"', '{"op":"build"}', '{"op":"rebuild","restart":"no"}', "{"]) {
+      expect(parseRequest(line), line).toBeUndefined();
+    }
+  });
+
+  it("rejects a reply line that is not a tilt-live message instead of throwing", async () => {
+    const { createServer } = await import("node:net");
+    await mkdir(dirname(socket), { recursive: true });
+    const impostor = createServer((s) => s.end("not json\n"));
+    await new Promise<void>((resolve) => impostor.listen(socket, resolve));
+    try {
+      await expect(sendControl(socket, { op: "status" })).rejects.toThrow(/a line that is not a tilt-live message: not json/);
+    } finally {
+      impostor.close();
+    }
+  });
+
   it("removes a stale socket file left by a dead supervisor", async () => {
     // A real socket file with no listener: a child process binds it and is killed without cleanup.
     await serveControl(socket, handlers).then((s) => s.close());
-    const child = spawn(process.execPath, ["-e", `require("net").createServer().listen(${JSON.stringify(socket)}, () => console.log("up"))`]);
+    const child = spawn(process.execPath, [
+      "-e",
+      `require("net").createServer().listen(${JSON.stringify(socket)}, () => console.log("up"))`,
+    ]);
     await new Promise((r) => child.stdout.once("data", r));
     child.kill("SIGKILL");
     await new Promise((r) => child.once("exit", r));

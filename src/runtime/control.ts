@@ -50,15 +50,31 @@ export function rebuildSummary(result: BuildResult): string {
   return `[tilt-live] rebuild ${result.ok ? "succeeded" : "failed"} (exit ${result.exitCode})${steps ? `: ${steps}` : ""}`;
 }
 
-function parseRequest(line: string): ControlRequest | undefined {
+/** A request line, or undefined for anything else (not JSON, not an object, an unknown op, a non-boolean restart). */
+export function parseRequest(line: string): ControlRequest | undefined {
+  let value: unknown;
   try {
-    const value = JSON.parse(line) as { op?: unknown; restart?: unknown };
-    if (value.op === "status") return { op: "status" };
-    if (value.op === "rebuild") return { op: "rebuild", restart: value.restart !== false };
+    value = JSON.parse(line);
   } catch {
-    // fall through: not JSON
+    return undefined;
   }
+  if (typeof value !== "object" || value === null) return undefined;
+  const { op, restart } = value as { op?: unknown; restart?: unknown };
+  if (op === "status") return { op: "status" };
+  if (op === "rebuild" && (restart === undefined || typeof restart === "boolean")) return { op: "rebuild", restart: restart !== false };
   return undefined;
+}
+
+/** A reply line from the supervisor, or undefined when it is not one. */
+function parseMessage(line: string): ControlMessage | undefined {
+  try {
+    const value: unknown = JSON.parse(line);
+    return typeof value === "object" && value !== null && typeof (value as { type?: unknown }).type === "string"
+      ? (value as ControlMessage)
+      : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function send(socket: Socket, message: ControlMessage): void {
@@ -165,19 +181,35 @@ export function sendControl(
     socket.once("connect", () => socket.write(`${JSON.stringify(request)}\n`));
     socket.on("data", (chunk) => {
       buffer += chunk.toString("utf8");
-      let nl: number;
-      while ((nl = buffer.indexOf("\n")) !== -1) {
+      for (let nl = buffer.indexOf("\n"); nl !== -1; nl = buffer.indexOf("\n")) {
         const line = buffer.slice(0, nl);
         buffer = buffer.slice(nl + 1);
         if (line.trim() === "") continue;
-        const message = JSON.parse(line) as ControlMessage;
+        const message = parseMessage(line);
+        if (!message) {
+          // Not the supervisor's protocol (another program on the socket, or a torn write): stop reading.
+          socket.destroy();
+          reject(
+            new TiltLiveError("internal", `the control socket sent a line that is not a tilt-live message: ${line.slice(0, 200)}`, {
+              path: socketPath,
+            }),
+          );
+          return;
+        }
         onMessage(message);
         if (message.type !== "log") final = message;
       }
     });
     socket.on("error", (error: NodeJS.ErrnoException) => {
       if (error.code === "ENOENT" || error.code === "ECONNREFUSED") {
-        reject(new TiltLiveError("no-supervisor", "no supervisor listens", { path: socketPath, detail: `${socketPath}: ${error.code}` }, { cause: error }));
+        reject(
+          new TiltLiveError(
+            "no-supervisor",
+            "no supervisor listens",
+            { path: socketPath, detail: `${socketPath}: ${error.code}` },
+            { cause: error },
+          ),
+        );
       } else {
         reject(error);
       }

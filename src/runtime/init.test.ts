@@ -2,24 +2,15 @@
  * native/tilt-live-init.c, built with the same command the packaging script uses, run as a subreaper (not
  * PID 1: a test cannot be PID 1, and PR_SET_CHILD_SUBREAPER gives the same reaping duty).
  */
-import { execFileSync, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildInit, hasGcc } from "../testing/init-binary.js";
 
-const SOURCE = resolve(import.meta.dirname, "../../native/tilt-live-init.c");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function findGcc(): string | undefined {
-  try {
-    return execFileSync("sh", ["-c", "command -v gcc"], { encoding: "utf8" }).trim() || undefined;
-  } catch {
-    return undefined;
-  }
-}
-const gcc = findGcc();
 
 /** pid -> [state, ppid] for every process, from /proc/<pid>/stat. */
 function processTable(): Map<number, { state: string; ppid: number }> {
@@ -37,13 +28,13 @@ function processTable(): Map<number, { state: string; ppid: number }> {
   return table;
 }
 
-describe.skipIf(!gcc)("tilt-live-init (skipped: gcc is not installed)", () => {
+describe.skipIf(!hasGcc())("tilt-live-init (skipped: gcc is not installed)", () => {
   let dir: string;
   let init: string;
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "init-"));
     init = join(dir, "tilt-live-init");
-    execFileSync("gcc", ["-static", "-Os", "-Wall", "-Wextra", "-o", init, SOURCE], { stdio: "inherit" });
+    buildInit(init);
   });
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });

@@ -34,8 +34,11 @@ describe("computeLaunchEnv", () => {
     await put("b/l/env.launch/web/FOO.prepend", "web");
     await put("b/l/env.launch/worker/FOO.prepend", "worker");
     const mods = await computeLaunchEnv({
-      layersDir: layers,
-      buildpacks: [{ id: "a/one", api: "0.10" }, { id: "b", api: "0.10" }],
+      layersRoot: layers,
+      buildpacks: [
+        { id: "a/one", api: "0.10" },
+        { id: "b", api: "0.10" },
+      ],
       processType: "web",
     });
     expect(mods.map((m) => `${m.name} ${m.action} ${m.value.replace(layers, "L")} [${m.delim}]`)).toEqual([
@@ -63,7 +66,7 @@ describe("computeLaunchEnv", () => {
     await put("meta/bp/layers/recorded-cache.toml", "[types]\ncache = true\n");
     await put("bp/from-image/env/D", "1");
     const mods = await computeLaunchEnv({
-      layersDir: layers,
+      layersRoot: layers,
       buildpacks: [{ id: "bp", api: "0.10" }],
       metaBuildpacksDir: join(layers, "meta"),
     });
@@ -77,12 +80,12 @@ describe("computeLaunchEnv", () => {
     await put("old/l/env/R.default", "dflt");
     await put("old/l/env/S.default", "dflt");
     await put("old/l/env/T.weird", "ignored");
-    const mods = await computeLaunchEnv({ layersDir: layers, buildpacks: [{ id: "old", api: "0.4" }] });
+    const mods = await computeLaunchEnv({ layersRoot: layers, buildpacks: [{ id: "old", api: "0.4" }] });
     expect(applyEnvMods({ P: "/base", Q: "x", S: "set" }, mods)).toEqual({ P: "/p:/base", Q: "q|x", R: "dflt", S: "set" });
   });
 
   it("returns nothing for a buildpack without a layers dir", async () => {
-    expect(await computeLaunchEnv({ layersDir: layers, buildpacks: [{ id: "none", api: "0.10" }] })).toEqual([]);
+    expect(await computeLaunchEnv({ layersRoot: layers, buildpacks: [{ id: "none", api: "0.10" }] })).toEqual([]);
   });
 });
 

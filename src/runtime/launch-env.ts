@@ -12,10 +12,12 @@
  * with neither is treated as a launch layer (the exported image holds no layer .toml files, and only launch
  * layers).
  */
-import { readdir, readFile, stat } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { readLayerToml } from "../cnb/layer.js";
 import { escapeBuildpackId } from "../cnb/names.js";
+import { readdirIfExists } from "../fsutil/copy.js";
+import { unlessMissing } from "../fsutil/errno.js";
 import type { EnvMod } from "./env-mods.js";
 
 export interface LaunchBuildpack {
@@ -25,7 +27,7 @@ export interface LaunchBuildpack {
 }
 
 export interface LaunchEnvOptions {
-  layersDir: string;
+  layersRoot: string;
   buildpacks: readonly LaunchBuildpack[];
   processType?: string;
   /** tilt-live's recorded layer metadata: `<dir>/<escaped id>/layers/<layer>.toml`. */
@@ -38,18 +40,8 @@ const ROOT_DIRS: ReadonlyArray<[string, string]> = [
 ];
 const PATH_DELIM = ":";
 
-function isMissing(error: unknown): boolean {
-  const code = (error as NodeJS.ErrnoException).code;
-  return code === "ENOENT" || code === "ENOTDIR";
-}
-
 async function isDir(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isDirectory();
-  } catch (error) {
-    if (isMissing(error)) return false;
-    throw error;
-  }
+  return (await unlessMissing(stat(path)))?.isDirectory() ?? false;
 }
 
 function apiBefore05(api: string): boolean {
@@ -69,13 +61,7 @@ async function isLaunchLayer(bpDir: string, layer: string, metaDir: string | und
 
 /** The launch layer dirs of one buildpack, in name order. */
 async function launchLayers(bpDir: string, metaDir: string | undefined): Promise<string[]> {
-  let entries: string[];
-  try {
-    entries = (await readdir(bpDir)).sort();
-  } catch (error) {
-    if (isMissing(error)) return [];
-    throw error;
-  }
+  const entries = (await readdirIfExists(bpDir)).sort();
   const layers: string[] = [];
   for (const name of entries) {
     if (name.endsWith(".ignore") || !(await isDir(join(bpDir, name)))) continue;
@@ -86,13 +72,7 @@ async function launchLayers(bpDir: string, metaDir: string | undefined): Promise
 
 /** The modifications of one env dir, in file name order (as Go's ReadDir returns them). */
 export async function envDirMods(dir: string, unsuffixed: "override" | "prepend-path"): Promise<EnvMod[]> {
-  let names: string[];
-  try {
-    names = (await readdir(dir)).sort();
-  } catch (error) {
-    if (isMissing(error)) return [];
-    throw error;
-  }
+  const names = (await readdirIfExists(dir)).sort();
   const readDelim = async (name: string, fallback: string) => {
     try {
       return await readFile(join(dir, `${name}.delim`), "utf8");
@@ -126,7 +106,7 @@ export async function computeLaunchEnv(options: LaunchEnvOptions): Promise<EnvMo
   const mods: EnvMod[] = [];
   for (const bp of options.buildpacks) {
     const escaped = escapeBuildpackId(bp.id);
-    const bpDir = join(options.layersDir, escaped);
+    const bpDir = join(options.layersRoot, escaped);
     const metaDir = options.metaBuildpacksDir ? join(options.metaBuildpacksDir, escaped) : undefined;
     const layers = await launchLayers(bpDir, metaDir);
     for (const layer of layers) {

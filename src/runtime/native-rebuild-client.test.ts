@@ -4,11 +4,11 @@
  * and everything else handed to the single executable next to it.
  */
 import { execFileSync, execFile } from "node:child_process";
-import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { chmod, writeFile } from "node:fs/promises";
+import { tempDir } from "../testing/temp-dir.js";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { BuildQueue } from "./build-queue.js";
 import { serveControl } from "./control.js";
 
@@ -37,16 +37,15 @@ describe.skipIf(!hasGcc())("the native rebuild client (skipped: gcc is not insta
   let client: string;
   let socket: string;
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "rebuild-client-c-"));
+    dir = await tempDir("rebuild-client-c-");
     socket = join(dir, "run", "control.sock");
     client = join(dir, "tilt-live-rebuild");
-    execFileSync("gcc", ["-static", "-Os", "-Wall", "-Wextra", "-Werror", `-DTILT_LIVE_SOCKET="${socket}"`, "-o", client, SOURCE], { stdio: "inherit" });
+    execFileSync("gcc", ["-static", "-Os", "-Wall", "-Wextra", "-Werror", `-DTILT_LIVE_SOCKET="${socket}"`, "-o", client, SOURCE], {
+      stdio: "inherit",
+    });
     // The single executable next to it, as in the buildpack's bin/: here a script that shows its argv.
     await writeFile(join(dir, "tilt-live"), '#!/bin/sh\necho "single executable: $*"\nexit 4\n');
     await chmod(join(dir, "tilt-live"), 0o755);
-  });
-  afterAll(async () => {
-    await rm(dir, { recursive: true, force: true });
   });
 
   it("streams the log text byte for byte, prints the summary and exits with the build's status", async () => {
@@ -54,7 +53,7 @@ describe.skipIf(!hasGcc())("the native rebuild client (skipped: gcc is not insta
     const text = 'compiling "main.go"\n\ttab \\ back\\slash ünïcødé ✓ 🚀 \u0001\n';
     const queue = new BuildQueue(async (onOutput) => {
       onOutput(text);
-      onOutput("x".repeat(100_000) + "\n");
+      onOutput(`${"x".repeat(100_000)}\n`);
       return { ok: exitCode === 0, exitCode, timings: { mirror: 12, build: 1500 } };
     });
     const server = await serveControl(socket, {
@@ -63,7 +62,7 @@ describe.skipIf(!hasGcc())("the native rebuild client (skipped: gcc is not insta
     });
     try {
       const good = await run(client);
-      expect(good.stdout).toBe(text + "x".repeat(100_000) + "\n");
+      expect(good.stdout).toBe(`${text}${"x".repeat(100_000)}\n`);
       expect(good.stderr).toBe("[tilt-live] rebuild succeeded (exit 0): mirror 0.012s, build 1.5s\n");
       expect(good.code).toBe(0);
       exitCode = 3;

@@ -95,12 +95,18 @@ export async function waitUntilListening(pgid: number, ports: ReadonlySet<number
     if (open.size > 0 && missing.length === wanted.length) {
       movedSince ??= performance.now();
       if (performance.now() - movedSince >= MOVED_AFTER_MS) {
-        return { ready: true, note: `it listens on port ${[...open].sort((a, b) => a - b).join(", ")}, no longer on ${missing.join(", ")}` };
+        return {
+          ready: true,
+          note: `it listens on port ${[...open].sort((a, b) => a - b).join(", ")}, no longer on ${missing.join(", ")}`,
+        };
       }
     }
     if (exit) return { ready: false, why: `it exited with status ${exit.status} before it listened on port ${missing.join(", ")}` };
     if (performance.now() >= deadline) {
-      return { ready: false, why: `it did not listen on port ${missing.join(", ")} within ${options.timeoutMs / 1000} s (BP_TILT_LIVE_READY_TIMEOUT)` };
+      return {
+        ready: false,
+        why: `it did not listen on port ${missing.join(", ")} within ${options.timeoutMs / 1000} s (BP_TILT_LIVE_READY_TIMEOUT)`,
+      };
     }
     await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 20));
   }

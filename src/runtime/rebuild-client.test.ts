@@ -18,7 +18,13 @@ afterEach(async () => {
 
 function sink() {
   const chunks: string[] = [];
-  return { write: (c: string) => (chunks.push(c), true), text: () => chunks.join("") };
+  return {
+    write: (c: string) => {
+      chunks.push(c);
+      return true;
+    },
+    text: () => chunks.join(""),
+  };
 }
 
 describe("runRebuildClient", () => {
@@ -52,7 +58,9 @@ describe("runRebuildClient", () => {
     const out = sink();
     expect(await runRebuildClient({ argv: ["--help"], stdout: out, stderr: sink(), socketPath })).toBe(0);
     expect(out.text()).toContain("--no-restart");
-    await expect(runRebuildClient({ argv: ["--force"], stdout: sink(), stderr: sink(), socketPath })).rejects.toMatchObject({ code: "bad-usage" });
+    await expect(runRebuildClient({ argv: ["--force"], stdout: sink(), stderr: sink(), socketPath })).rejects.toMatchObject({
+      code: "bad-usage",
+    });
   });
 
   it("throws no-supervisor when the socket is missing", async () => {

@@ -10,7 +10,7 @@
  */
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { collectProcesses } from "../build/processes.js";
+import { collectProcesses } from "../recorded-processes.js";
 import { readGroup, type GroupEntry } from "../cnb/group.js";
 import { readToml, stringifyToml } from "../cnb/toml.js";
 import { SOURCE_BUILDPACK_ID, TILT_LIVE_ID, writeJson, type LivePaths } from "../context.js";

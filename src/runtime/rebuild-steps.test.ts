@@ -61,13 +61,18 @@ describe("a rebuild in the running container", () => {
     for (const name of await readdir(f.appDir)) await rm(join(f.appDir, name), { recursive: true });
     const live = f.env("tilt-live", "0.1.0");
     await mkdir(live.CNB_LAYERS_DIR!, { recursive: true });
-    await buildLive(await readBuildInput(live, f.appDir, f.logger), { lifecyclePath: f.lifecyclePath, version: "0.1.0", uid: 1000, gid: 1000 });
+    await buildLive(await readBuildInput(live, f.appDir, f.logger), {
+      lifecyclePath: f.lifecyclePath,
+      version: "0.1.0",
+      uid: 1000,
+      gid: 1000,
+    });
     await exportAsImage(f);
     // Tilt syncs an edit into the snapshot.
     await writeFile(join(f.layersRoot, "tilt-live", "src", "main.go"), 'const message = "v2"');
   });
 
-  const rebuild = () => createRebuild({ layersDir: f.layersRoot, env: {}, tmpDir: f.root, uid: 1000 });
+  const rebuild = () => createRebuild({ layersRoot: f.layersRoot, env: {}, tmpDir: f.root, uid: 1000 });
 
   it("mirrors the source, restores what the export dropped, and runs the builder with the recorded env", async () => {
     await fakeLifecycle(f, 0);
@@ -81,7 +86,9 @@ describe("a rebuild in the running container", () => {
     expect(group).not.toContain('"tilt-live');
     expect(await readFile(join(f.layersRoot, "config", "metadata.toml"), "utf8")).toBe("the image's, with the supervisor");
     const processes = JSON.parse(await readFile(join(f.layersRoot, "tilt-live", "meta", "processes.json"), "utf8"));
-    expect(processes).toMatchObject([{ type: "web", command: ["/layers/go-build/targets/bin/web-v2"], buildpackId: "paketo-buildpacks/go-build" }]);
+    expect(processes).toMatchObject([
+      { type: "web", command: ["/layers/go-build/targets/bin/web-v2"], buildpackId: "paketo-buildpacks/go-build" },
+    ]);
     expect(Object.keys(result.timings).sort()).toEqual(["build", "check", "mirror", "restore", "total", "validate"]);
     expect(await readFile(join(f.root, "builder-saw-main.go"), "utf8")).toBe('const message = "v2"');
     expect((await readFile(join(f.root, "builder-argv0"), "utf8")).trim()).toMatch(/\/builder$/);
@@ -113,13 +120,21 @@ describe("a rebuild in the running container", () => {
     await goBuildpackLayers(g);
     const live = g.env("tilt-live", "0.1.0");
     await mkdir(live.CNB_LAYERS_DIR!, { recursive: true });
-    await buildLive(await readBuildInput(live, g.appDir, g.logger), { lifecyclePath: g.lifecyclePath, version: "0.1.0", uid: 1000, gid: 1000 });
+    await buildLive(await readBuildInput(live, g.appDir, g.logger), {
+      lifecyclePath: g.lifecyclePath,
+      version: "0.1.0",
+      uid: 1000,
+      gid: 1000,
+    });
     await exportAsImage(g);
     const lifecycle = join(g.layersRoot, "tilt-live", "lifecycle", "lifecycle");
-    await writeFile(lifecycle, `#!/bin/sh\ncp -r "$CNB_PLATFORM_DIR/env" "${g.root}/seen-env"\nprintf '%s' "$ODD_BUILD" > "${g.root}/seen-odd-build"\nenv > "${g.root}/seen-process-env"\n`);
+    await writeFile(
+      lifecycle,
+      `#!/bin/sh\ncp -r "$CNB_PLATFORM_DIR/env" "${g.root}/seen-env"\nprintf '%s' "$ODD_BUILD" > "${g.root}/seen-odd-build"\nenv > "${g.root}/seen-process-env"\n`,
+    );
     await chmod(lifecycle, 0o755);
     await writeFile(join(g.layersRoot, "tilt-live", "src", "main.go"), "package main // v2");
-    const result = await createRebuild({ layersDir: g.layersRoot, env: {}, tmpDir: g.root, uid: 1000 })(collect);
+    const result = await createRebuild({ layersRoot: g.layersRoot, env: {}, tmpDir: g.root, uid: 1000 })(collect);
     expect(result.ok, output).toBe(true);
     expect(await readFile(join(g.root, "seen-env", "ODD"), "utf8")).toBe(odd);
     expect(await readFile(join(g.root, "seen-odd-build"), "utf8")).toBe(odd);
@@ -129,10 +144,38 @@ describe("a rebuild in the running container", () => {
     expect(processEnv).not.toContain("hunter2");
   });
 
+  it("gives the build its recorded bindings back under <platform>/bindings", async () => {
+    const g = await lifecycleFixture();
+    await writeFile(join(g.appDir, "main.go"), "package main");
+    await mkdir(join(g.platformDir, "bindings", "maven"), { recursive: true });
+    await writeFile(join(g.platformDir, "bindings", "maven", "type"), "maven");
+    await writeFile(join(g.platformDir, "bindings", "maven", "settings.xml"), "<settings/>");
+    const src = g.env("tilt-live/source", "0.1.0");
+    await mkdir(src.CNB_LAYERS_DIR!, { recursive: true });
+    await buildSource(await readBuildInput(src, g.appDir, g.logger));
+    const live = g.env("tilt-live", "0.1.0");
+    await mkdir(live.CNB_LAYERS_DIR!, { recursive: true });
+    await buildLive(await readBuildInput(live, g.appDir, g.logger), {
+      lifecyclePath: g.lifecyclePath,
+      version: "0.1.0",
+      uid: 1000,
+      gid: 1000,
+    });
+    await exportAsImage(g);
+    const lifecycle = join(g.layersRoot, "tilt-live", "lifecycle", "lifecycle");
+    await writeFile(lifecycle, `#!/bin/sh\ncp -r "$CNB_PLATFORM_DIR/bindings" "${g.root}/seen-bindings"\n`);
+    await chmod(lifecycle, 0o755);
+    await writeFile(join(g.layersRoot, "tilt-live", "src", "main.go"), "package main // v2");
+    const result = await createRebuild({ layersRoot: g.layersRoot, env: {}, tmpDir: g.root, uid: 1000 })(collect);
+    expect(result.ok, output).toBe(true);
+    expect(await readFile(join(g.root, "seen-bindings", "maven", "settings.xml"), "utf8")).toBe("<settings/>");
+    expect(await readFile(join(g.root, "seen-bindings", "maven", "type"), "utf8")).toBe("maven");
+  });
+
   it("stops before the build on a syntax error in a changed script", async () => {
     await fakeLifecycle(f, 0);
     await writeFile(join(f.layersRoot, "tilt-live", "src", "server.js"), "function (\n");
-    const result = await createRebuild({ layersDir: f.layersRoot, env: process.env, tmpDir: f.root, uid: 1000 })(collect);
+    const result = await createRebuild({ layersRoot: f.layersRoot, env: process.env, tmpDir: f.root, uid: 1000 })(collect);
     expect(result).toMatchObject({ ok: false, exitCode: 1 });
     expect(output).toContain("SyntaxError");
     expect(output).toContain("ERROR: Rebuild stopped: syntax error in server.js");
@@ -170,7 +213,9 @@ describe("a rebuild in the running container", () => {
     await writeFile(join(f.layersRoot, "tilt-live", "src", "project.toml"), "[_]\n");
     for (let i = 0; i < 2; i++) {
       expect(await build(collect)).toMatchObject({ ok: false, exitCode: IMAGE_BUILD_NEEDED_EXIT, action: "image" });
-      expect(output).toContain("Change set: full image build needed (project.toml is read only by the image build: it can change the group");
+      expect(output).toContain(
+        "Change set: full image build needed (project.toml is read only by the image build: it can change the group",
+      );
       expect(output).toContain("ERROR: Only a new image can take this change");
     }
     expect(IMAGE_BUILD_NEEDED_EXIT).toBe(3);
@@ -199,10 +244,10 @@ describe("a rebuild in the running container", () => {
 
   it("refuses to run as root or as another user than the build's", async () => {
     await fakeLifecycle(f, 0);
-    const asRoot = await createRebuild({ layersDir: f.layersRoot, env: {}, tmpDir: f.root, uid: 0 })(collect);
+    const asRoot = await createRebuild({ layersRoot: f.layersRoot, env: {}, tmpDir: f.root, uid: 0 })(collect);
     expect(asRoot.ok).toBe(false);
     expect(output).toContain("ERROR: rebuild cannot run as root");
-    const other = await createRebuild({ layersDir: f.layersRoot, env: {}, tmpDir: f.root, uid: 1002 })(collect);
+    const other = await createRebuild({ layersRoot: f.layersRoot, env: {}, tmpDir: f.root, uid: 1002 })(collect);
     expect(other.ok).toBe(false);
     expect(output).toContain("ERROR: rebuild runs as uid 1002, but the image was built by uid 1000");
   });
@@ -220,6 +265,60 @@ describe("a rebuild in the running container", () => {
     expect(output).toContain(path);
     expect(await readdir(f.appDir)).toEqual([]);
     expect(await exists(join(f.root, "builder-env"))).toBe(false);
+  });
+
+  it.each([
+    ["context.json", "{not json", "has unexpected content: not valid JSON"],
+    ["context.json", "[]", "has unexpected content: expected a JSON object"],
+    [
+      "context.json",
+      JSON.stringify({ version: "0.1.0" }),
+      'has unexpected content: field "layersRoot" must be an absolute path, got nothing',
+    ],
+    ["build-env.json", "{not json", "has unexpected content: not valid JSON"],
+    ["build-env.json", '{"PATH": 1}', "has unexpected content: expected an object of variable names to string values"],
+  ])("names a tampered %s (%s) and leaves the app dir alone", async (file, content, message) => {
+    await fakeLifecycle(f, 0);
+    const path = join(f.layersRoot, "tilt-live", "meta", file);
+    await writeFile(path, content);
+    const result = await rebuild()(collect);
+    expect(result.ok).toBe(false);
+    expect(output).toContain(`ERROR: ${path} ${message}`);
+    expect(await readdir(f.appDir)).toEqual([]);
+    expect(await exists(join(f.root, "builder-env"))).toBe(false);
+  });
+
+  it("checks every field of context.json", async () => {
+    const path = join(f.layersRoot, "tilt-live", "meta", "context.json");
+    const good = JSON.parse(await readFile(path, "utf8")) as Record<string, unknown>;
+    for (const [field, bad] of Object.entries({
+      version: 1,
+      appDir: "relative",
+      platformApi: null,
+      buildUid: -1,
+      buildGid: 1.5,
+      watch: "yes",
+      watchDebounceMs: 0,
+      watchIgnore: [1],
+      stopTimeoutSeconds: "10",
+    })) {
+      output = "";
+      await writeFile(path, JSON.stringify({ ...good, [field]: bad }));
+      expect((await rebuild()(collect)).ok, field).toBe(false);
+      expect(output, field).toContain(`has unexpected content: field "${field}" must be`);
+    }
+  });
+
+  it("names CNB_LAYERS_DIR when the tools look for the layers elsewhere than the build put them", async () => {
+    await fakeLifecycle(f, 0);
+    const path = join(f.layersRoot, "tilt-live", "meta", "context.json");
+    const ctx = JSON.parse(await readFile(path, "utf8")) as Record<string, unknown>;
+    await writeFile(path, JSON.stringify({ ...ctx, layersRoot: "/layers" }));
+    const result = await rebuild()(collect);
+    expect(result.ok).toBe(false);
+    expect(output).toContain(`ERROR: The layers are expected at ${f.layersRoot}, but the image was built with them at /layers`);
+    expect(output).toContain("  Fix: Set CNB_LAYERS_DIR to /layers (or leave it unset when that is /layers).");
+    expect(await readdir(f.appDir)).toEqual([]);
   });
 
   it("names tampered metadata and leaves the app dir alone", async () => {

@@ -4,38 +4,34 @@
  * lifecycle's own builder, the recorded build-time env and the image's copies of the buildpacks.
  * The supervisor (or the standalone `rebuild --no-restart`) calls it; restarting the app is the caller's job.
  */
-import { access, constants, mkdir, readdir, readFile, rm, symlink, writeFile, copyFile } from "node:fs/promises";
+import { access, constants, mkdir, readdir, rm, symlink, writeFile, copyFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
 import { readGroup } from "../cnb/group.js";
 import { parseLayerToml } from "../cnb/layer.js";
 import { readToml } from "../cnb/toml.js";
-import { livePaths, readContext, runtimePaths, type LiveContext } from "../context.js";
+import { livePaths, readBuildEnv, readContext, REBUILD_MARKER, runtimePaths, type LiveContext, type LivePaths } from "../context.js";
 import { TiltLiveError, formatError, toTiltLiveError } from "../errors.js";
-import { exists } from "../fsutil/copy.js";
+import { exists, readdirIfExists } from "../fsutil/copy.js";
+import { unlessMissing } from "../fsutil/errno.js";
 import { mirrorTree, type MirrorChange, type MirrorIndex } from "../fsutil/mirror.js";
 import { formatSeconds } from "../log/logger.js";
-import { REBUILD_MARKER } from "../build/inputs.js";
+import type { BuildResult } from "./build-queue.js";
+import { CGO_REBUILD_WARNING, hasCCompiler } from "../go-cgo.js";
+import { restoreBindings } from "../recorded-bindings.js";
 import { changeSettings } from "../config.js";
 import { readRecordedVars } from "./recorded-vars.js";
-import { compileRules, formatPlan, planChanges, type ChangeAction } from "./change-plan.js";
+import { compileRules, formatPlan, planChanges } from "./change-plan.js";
 import { buildFailure, readOomKills, type BuilderExit } from "./build-failure.js";
 import { keepingLaunchMetadata, recordProcesses, writeRebuildGroup } from "./rebuild-group.js";
 import { checkSyntax, closeResidentParsers } from "./syntax-check.js";
-
-export interface BuildResult {
-  ok: boolean;
-  exitCode: number;
-  timings: Record<string, number>;
-  /** What the change set needed; a restart-only result ran no build phase. */
-  action?: ChangeAction;
-}
 
 /** rebuild's exit status when only a new image can take the change (documented in the README). */
 export const IMAGE_BUILD_NEEDED_EXIT = 3;
 
 export interface RebuildOptions {
-  layersDir: string;
+  /** The layers root (context.layersRoot(env)): where the image's layers are, and CNB_LAYERS_DIR for the builder. */
+  layersRoot: string;
   /** The env the tool runs with: only CNB_PLATFORM_API is taken from it (the image sets it). */
   env: NodeJS.ProcessEnv;
   tmpDir?: string;
@@ -70,8 +66,9 @@ export function createRebuild(options: RebuildOptions): (onOutput: (text: string
     };
     const started = performance.now();
     try {
-      const paths = livePaths(options.layersDir);
+      const paths = livePaths(options.layersRoot);
       const ctx = await readContext(paths.context);
+      checkLayersRoot(ctx, options.layersRoot);
       checkUser(ctx, options.uid ?? process.getuid?.() ?? -1);
       await step("validate", "Checked the build metadata", () => validateMetadata(paths));
       const vars = await readRecordedVars(paths);
@@ -84,7 +81,9 @@ export function createRebuild(options: RebuildOptions): (onOutput: (text: string
       const changes = mergeChanges(unbuilt, stats.changes);
       unbuilt = changes;
       onOutput(`    ${stats.copied} copied, ${stats.deleted} deleted, ${stats.unchanged} unchanged\n`);
-      const syntax = await step("check", "Checked the syntax of changed files", () => checkSyntax(ctx.appDir, stats.changedFiles, options.env, { resident: options.resident }));
+      const syntax = await step("check", "Checked the syntax of changed files", () =>
+        checkSyntax(ctx.appDir, stats.changedFiles, options.env, { resident: options.resident }),
+      );
       if (syntax.problems.length > 0) {
         for (const problem of syntax.problems) onOutput(`${problem.output.trimEnd()}\n`);
         const files = syntax.problems.map((p) => p.file).join(", ");
@@ -107,9 +106,10 @@ export function createRebuild(options: RebuildOptions): (onOutput: (text: string
       // What a buildpack wrote into the app dir stays for a restart, not for a build: npm-install takes an
       // existing node_modules for vendored modules ('npm rebuild') instead of installing ('npm ci').
       for (const output of stats.kept) await rm(join(ctx.appDir, output), { recursive: true, force: true });
-      const restored = await step("restore", "Restored layer metadata and carried layers", () => restoreLayers(ctx));
+      const restored = await step("restore", "Restored layer metadata and carried layers", () => restoreLayers(options.layersRoot, paths));
       if (restored.length > 0) onOutput(`    ${restored.join(", ")}\n`);
-      const platformDir = await preparePlatform(options.tmpDir, paths.platformEnv);
+      if (ctx.goCgo && !(await hasCCompiler(options.env.PATH))) onOutput(`  ${CGO_REBUILD_WARNING}\n`);
+      const platformDir = await preparePlatform(options.tmpDir, paths);
       const oomBefore = await readOomKills();
       const builder = await step("build", "Ran the build phase", () => runBuilder(ctx, paths, platformDir, options, onOutput));
       closeResidentParsers();
@@ -141,15 +141,27 @@ function mergeChanges(earlier: MirrorChange[], newer: MirrorChange[]): MirrorCha
 }
 
 /** Reads every metadata file the build depends on before anything is changed, so a bad one names itself. */
-async function validateMetadata(paths: ReturnType<typeof livePaths>): Promise<void> {
+async function validateMetadata(paths: LivePaths): Promise<void> {
   await readGroup(paths.group);
+  await readBuildEnv(paths.buildEnv);
   await readToml(paths.plan, "The exported plan.toml is missing");
-  for (const bp of (await exists(paths.buildpackMeta)) ? await readdir(paths.buildpackMeta) : []) {
+  for (const bp of await readdirIfExists(paths.buildpackMeta)) {
     const layers = join(paths.buildpackMeta, bp, "layers");
-    for (const file of (await exists(layers)) ? await readdir(layers) : []) {
+    for (const file of await readdirIfExists(layers)) {
       const path = join(layers, file);
       parseLayerToml(await readToml(path, "layer metadata"), path);
     }
+  }
+}
+
+/** The image's launch.toml and layer files name the build's layers root: the tools must find the same one. */
+function checkLayersRoot(ctx: LiveContext, layersRoot: string): void {
+  if (ctx.layersRoot !== layersRoot) {
+    throw new TiltLiveError("config", `The layers are expected at ${layersRoot}, but the image was built with them at ${ctx.layersRoot}`, {
+      variable: "CNB_LAYERS_DIR",
+      allowed: `${ctx.layersRoot} (or leave it unset when that is /layers)`,
+      detail: "CNB_LAYERS_DIR in the container's env names the layers root tilt-live's tools use.",
+    });
   }
 }
 
@@ -165,12 +177,11 @@ function checkUser(ctx: LiveContext, uid: number): void {
 }
 
 /** Puts back, once per container, the layer .toml files and the non-launch layers the export left out. */
-async function restoreLayers(ctx: LiveContext): Promise<string[]> {
-  const paths = livePaths(ctx.layersDir);
+async function restoreLayers(layersRoot: string, paths: LivePaths): Promise<string[]> {
   const restored: string[] = [];
   if (!(await exists(paths.buildpackMeta))) return restored;
   for (const bp of await readdir(paths.buildpackMeta)) {
-    const bpDir = join(ctx.layersDir, bp);
+    const bpDir = join(layersRoot, bp);
     await mkdir(bpDir, { recursive: true });
     for (const name of PER_BUILD_FILES) await rm(join(bpDir, name), { force: true });
     for (const entry of await readdir(bpDir, { withFileTypes: true })) {
@@ -178,14 +189,14 @@ async function restoreLayers(ctx: LiveContext): Promise<string[]> {
       if (entry.name.endsWith(".ignore")) await rm(join(bpDir, entry.name), { recursive: true, force: true });
     }
     const layerTomls = join(paths.buildpackMeta, bp, "layers");
-    for (const file of (await exists(layerTomls)) ? await readdir(layerTomls) : []) {
+    for (const file of await readdirIfExists(layerTomls)) {
       if (!(await exists(join(bpDir, file)))) {
         await copyFile(join(layerTomls, file), join(bpDir, file));
         restored.push(`${bp}/${file}`);
       }
     }
     const carried = join(paths.carried, bp);
-    for (const entry of (await exists(carried)) ? await readdir(carried, { withFileTypes: true }) : []) {
+    for (const entry of (await unlessMissing(readdir(carried, { withFileTypes: true }))) ?? []) {
       if (entry.isDirectory() && !(await exists(join(bpDir, entry.name)))) {
         // A link, not a copy: moving a directory out of a lower image layer copies it on overlayfs
         // (hundreds of MB for a toolchain). The lifecycle and the buildpacks follow the link; a buildpack
@@ -199,13 +210,14 @@ async function restoreLayers(ctx: LiveContext): Promise<string[]> {
   return restored;
 }
 
-async function preparePlatform(tmpDir: string | undefined, recordedEnv: string): Promise<string> {
+async function preparePlatform(tmpDir: string | undefined, paths: ReturnType<typeof livePaths>): Promise<string> {
   const dir = runtimePaths(tmpDir).platform;
   await rm(dir, { recursive: true, force: true });
   await mkdir(join(dir, "env"), { recursive: true, mode: 0o700 });
-  for (const name of (await exists(recordedEnv)) ? await readdir(recordedEnv) : []) {
-    await copyFile(join(recordedEnv, name), join(dir, "env", name));
+  for (const name of await readdirIfExists(paths.platformEnv)) {
+    await copyFile(join(paths.platformEnv, name), join(dir, "env", name));
   }
+  await restoreBindings(paths.bindings, dir);
   await mkdir(join(dir, "tilt-live"));
   await writeFile(join(dir, REBUILD_MARKER), "rebuild");
   return dir;
@@ -213,13 +225,18 @@ async function preparePlatform(tmpDir: string | undefined, recordedEnv: string):
 
 async function runBuilder(
   ctx: LiveContext,
-  paths: ReturnType<typeof livePaths>,
+  paths: LivePaths,
   platformDir: string,
   options: RebuildOptions,
   onOutput: (text: string) => void,
 ): Promise<Omit<BuilderExit, "oomKills">> {
   await access(paths.lifecycle, constants.X_OK).catch((error: unknown) => {
-    throw new TiltLiveError("missing-file", "The image holds no lifecycle builder (the builder had none at /cnb/lifecycle/lifecycle)", { path: paths.lifecycle }, { cause: error });
+    throw new TiltLiveError(
+      "missing-file",
+      "The image holds no lifecycle builder (the builder had none at /cnb/lifecycle/lifecycle)",
+      { path: paths.lifecycle },
+      { cause: error },
+    );
   });
   // The lifecycle picks its phase from the name it is called by.
   const builder = join(runtimePaths(options.tmpDir).root, "builder");
@@ -227,12 +244,12 @@ async function runBuilder(
   await symlink(paths.lifecycle, builder);
   const group = join(runtimePaths(options.tmpDir).root, "group.toml");
   const members = await writeRebuildGroup(paths.group, group);
-  const recorded = JSON.parse(await readFile(paths.buildEnv, "utf8")) as Record<string, string>;
+  const recorded = await readBuildEnv(paths.buildEnv);
   const platformApi = options.env.CNB_PLATFORM_API || ctx.platformApi || FALLBACK_PLATFORM_API;
   const env: Record<string, string> = {
     ...recorded,
     CNB_PLATFORM_API: platformApi,
-    CNB_LAYERS_DIR: ctx.layersDir,
+    CNB_LAYERS_DIR: options.layersRoot,
     CNB_APP_DIR: ctx.appDir,
     CNB_PLATFORM_DIR: platformDir,
     CNB_GROUP_PATH: group,
@@ -241,7 +258,7 @@ async function runBuilder(
     ...((await exists(paths.analyzed)) ? { CNB_ANALYZED_PATH: paths.analyzed } : {}),
   };
   let outputTail = "";
-  const result = await keepingLaunchMetadata(ctx.layersDir, async () => {
+  const result = await keepingLaunchMetadata(options.layersRoot, async () => {
     const child = execa(builder, [], { env, extendEnv: false, cwd: ctx.appDir, reject: false, all: true, buffer: false });
     child.all?.on("data", (chunk: Buffer) => {
       const text = chunk.toString();
@@ -250,6 +267,6 @@ async function runBuilder(
     });
     return await child;
   });
-  if (result.exitCode === 0) await recordProcesses(ctx.layersDir, members, paths);
+  if (result.exitCode === 0) await recordProcesses(options.layersRoot, members, paths);
   return { exitCode: result.exitCode ?? 1, signal: result.signal, outputTail };
 }

@@ -4,25 +4,16 @@
  * in front, as in the image. Every process of each old run ends, and no zombie stays behind.
  * Real processes: init is built with gcc, the controller runs in a Node child bundled by esbuild.
  */
-import { execFileSync, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildInit, hasGcc } from "../testing/init-binary.js";
 
-const INIT_SOURCE = resolve(import.meta.dirname, "../../native/tilt-live-init.c");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function hasGcc(): boolean {
-  try {
-    execFileSync("sh", ["-c", "command -v gcc"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 interface Proc {
   pid: number;
@@ -64,19 +55,25 @@ function descendants(root: number): Proc[] {
 // The app: a direct child, a double-forked orphan, and a child that ignores SIGTERM; the shell waits.
 const APP = `sleep 1000 & (sleep 1001 &) ; (trap '' TERM; exec sleep 1002) & echo $$ >> runs; wait`;
 
+// The driver replaces each run once it has started its children and written its pid (a fixed delay would
+// replace a run that a loaded machine has not even started yet).
 const DRIVER = `
-import { writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { AppController } from "./app-controller.js";
 const log = { info: (t) => process.stderr.write("[driver] " + t + "\\n"), raw() {}, seconds: (ms) => (ms / 1000).toFixed(1) + "s" };
 const app = new AppController({ log, stopTimeoutMs: 2000, stdio: ["ignore", "ignore", "inherit"] });
 const spec = { command: ["sh", "-c", process.env.APP], args: [], cwd: process.cwd(), env: { PATH: process.env.PATH } };
 process.on("SIGTERM", async () => { await app.shutdown("SIGTERM"); process.exit(0); });
+const runsLogged = () => (existsSync("runs") ? readFileSync("runs", "utf8").trim().split("\\n").length : 0);
+const untilRunsLogged = async (n) => {
+  while (runsLogged() < n) await new Promise((r) => setTimeout(r, 20));
+};
 app.start(spec);
 for (let i = 0; i < 20; i++) {
-  await new Promise((r) => setTimeout(r, 100));
+  await untilRunsLogged(i + 1);
   await app.replace(spec);
 }
-await new Promise((r) => setTimeout(r, 300));
+await untilRunsLogged(21);
 writeFileSync("done", String(app.current.pid));
 setInterval(() => {}, 1000);
 `;
@@ -88,7 +85,7 @@ describe.skipIf(!hasGcc())("20 restarts of a forking app under tilt-live-init (s
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "reaping-"));
     init = join(dir, "tilt-live-init");
-    execFileSync("gcc", ["-static", "-Os", "-Wall", "-Wextra", "-o", init, INIT_SOURCE], { stdio: "inherit" });
+    buildInit(init);
     driver = join(dir, "driver.mjs");
     await build({
       stdin: { contents: DRIVER, resolveDir: import.meta.dirname, loader: "ts", sourcefile: "driver.ts" },
@@ -105,7 +102,11 @@ describe.skipIf(!hasGcc())("20 restarts of a forking app under tilt-live-init (s
   });
 
   it("ends every process of each old run (SIGKILL for the one ignoring SIGTERM) and leaves no zombie", async () => {
-    const child = spawn(init, [process.execPath, driver], { cwd: dir, env: { ...process.env, APP }, stdio: ["ignore", "ignore", "inherit"] });
+    const child = spawn(init, [process.execPath, driver], {
+      cwd: dir,
+      env: { ...process.env, APP },
+      stdio: ["ignore", "ignore", "inherit"],
+    });
     const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
     const seen = new Set<number>();
     try {
@@ -130,8 +131,9 @@ describe.skipIf(!hasGcc())("20 restarts of a forking app under tilt-live-init (s
       child.kill("SIGTERM");
     }
     expect(await exited).toBe(0);
-    await sleep(100);
-    const survivors = processes().filter((p) => seen.has(p.pid) && p.comm === "sleep");
+    const alive = () => processes().filter((p) => seen.has(p.pid) && p.comm === "sleep");
+    for (let i = 0; i < 100 && alive().length > 0; i++) await sleep(50); // the kernel ends them asynchronously
+    const survivors = alive();
     for (const p of survivors) process.kill(p.pid, "SIGKILL"); // a failed run must not leak its sleeps
     expect(survivors).toEqual([]);
   }, 90_000);

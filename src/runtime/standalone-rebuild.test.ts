@@ -1,12 +1,12 @@
-import { mkdtemp, mkdir, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { tempDir } from "../testing/temp-dir.js";
 import { withRebuildLock } from "./standalone-rebuild.js";
 
 describe("withRebuildLock", () => {
   it("never runs two holders at once", async () => {
-    const tmp = await mkdtemp(join(tmpdir(), "tilt-live-lock-"));
+    const tmp = await tempDir("tilt-live-lock-");
     let running = 0;
     let maxRunning = 0;
     const order: number[] = [];
@@ -29,7 +29,7 @@ describe("withRebuildLock", () => {
   });
 
   it("takes over a lock whose owner died", async () => {
-    const tmp = await mkdtemp(join(tmpdir(), "tilt-live-lock-"));
+    const tmp = await tempDir("tilt-live-lock-");
     await mkdir(join(tmp, "tilt-live", "rebuild.lock"), { recursive: true });
     await writeFile(join(tmp, "tilt-live", "rebuild.lock", "pid"), "999999");
     const result = await withRebuildLock(async () => "ran", { tmpDir: tmp, pollMs: 5, isAlive: () => false });

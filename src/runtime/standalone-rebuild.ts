@@ -5,7 +5,8 @@
  */
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { runtimePaths } from "../context.js";
-import type { BuildResult } from "./rebuild-steps.js";
+import { errnoCode } from "../fsutil/errno.js";
+import type { BuildResult } from "./build-queue.js";
 
 export interface LockOptions {
   tmpDir?: string;
@@ -18,7 +19,7 @@ function processAlive(pid: number): boolean {
     process.kill(pid, 0);
     return true;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
+    return errnoCode(error) === "EPERM";
   }
 }
 
@@ -32,7 +33,7 @@ export async function withRebuildLock<T>(work: () => Promise<T>, options: LockOp
       await mkdir(lock, { mode: 0o700 });
       break;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      if (errnoCode(error) !== "EEXIST") throw error;
       const owner = Number(await readFile(`${lock}/pid`, "utf8").catch(() => "NaN"));
       if (Number.isInteger(owner) && !alive(owner)) {
         await rm(lock, { recursive: true, force: true });

@@ -49,7 +49,19 @@ async function setUp(processes: object[], contextExtra: object = {}): Promise<vo
   await mkdir(join(layers, "tilt-live", "src"), { recursive: true });
   await writeFile(
     join(meta, "context.json"),
-    JSON.stringify({ version: "0.1.0", layersDir: layers, appDir: app, platformApi: "0.14", watch: false, stopTimeoutSeconds: 1, ...contextExtra }),
+    JSON.stringify({
+      version: "0.1.0",
+      layersRoot: layers,
+      appDir: app,
+      platformApi: "0.14",
+      buildUid: 1000,
+      buildGid: 1000,
+      watch: false,
+      watchDebounceMs: 100,
+      watchIgnore: [],
+      stopTimeoutSeconds: 1,
+      ...contextExtra,
+    }),
   );
   await writeFile(join(meta, "processes.json"), JSON.stringify(processes));
   await writeFile(join(meta, "group.toml"), '[[group]]\nid = "bp"\nversion = "1"\napi = "0.10"\n');
@@ -60,12 +72,18 @@ async function setUp(processes: object[], contextExtra: object = {}): Promise<vo
 
 async function start(extra: Partial<SupervisorOptions> = {}): Promise<void> {
   // The launcher applied the layers' env before the supervisor started: do the same.
-  const mods = await computeLaunchEnv({ layersDir: layers, buildpacks: [{ id: "bp", api: "0.10" }], processType: "web" });
+  const mods = await computeLaunchEnv({ layersRoot: layers, buildpacks: [{ id: "bp", api: "0.10" }], processType: "web" });
   const env = applyEnvMods({ PATH: process.env.PATH, CNB_LAYERS_DIR: layers, PORT_FILE: join(root, "port"), PORT: String(port) }, mods);
   running = runSupervisor({
     argv: ["web"],
     env,
-    stderr: { write: (t: string) => (stderr.push(t), true) },
+    layersRoot: layers,
+    stderr: {
+      write: (t: string) => {
+        stderr.push(t);
+        return true;
+      },
+    },
     build: async () => ({ ok: true, exitCode: 0, timings: {} }),
     signals,
     tmpDir: root,
@@ -155,6 +173,9 @@ describe("runSupervisor", () => {
     const failed = await sendControl(socket, { op: "rebuild", restart: true }, (m) => m.type === "log" && logs.push(m.text));
     expect(failed).toMatchObject({ type: "result", ok: false, exitCode: 1 });
     expect(logs).toEqual(["building\n"]);
+    // The requester got the output; the container log has the summary, not a second copy.
+    expect(stderr.join("")).toMatch(/\[tilt-live\] rebuild #1 failed with exit 1 in [\d.]+s; the app was left as it was \(pid \d+\)/);
+    expect(stderr.join("")).not.toContain("building\n");
     expect((await fetchApp()).pid).toBe(first.pid);
 
     ok = true;
@@ -168,7 +189,9 @@ describe("runSupervisor", () => {
     expect(second.pid).not.toBe(first.pid);
     expect(pidAlive(first.pid)).toBe(false);
     expect(await readFile(join(root, "port.term"), "utf8")).toBe("got SIGTERM");
-    expect(stderr.join("")).toMatch(new RegExp(`\\[tilt-live\\] rebuild #2 succeeded in [\\d.]+s; app restarted in [\\d.]+s; listening on ${port} after [\\d.]+s`));
+    expect(stderr.join("")).toMatch(
+      new RegExp(`\\[tilt-live\\] rebuild #2 succeeded in [\\d.]+s; app restarted in [\\d.]+s; listening on ${port} after [\\d.]+s`),
+    );
     expect(stderr.join("")).toContain("launch env changed: GREETING");
     expect(await sendControl(socket, { op: "status" })).toMatchObject({ appPid: second.pid, appRunning: true, builds: 2 });
   });
@@ -177,11 +200,18 @@ describe("runSupervisor", () => {
     await setUp([web]);
     await start({
       stdio: ["ignore", "pipe", "pipe"],
-      build: async () => (await writeFile(join(app, "crash"), "no DATABASE_URL"), { ok: true, exitCode: 0, timings: { build: 5 } }),
+      build: async () => {
+        await writeFile(join(app, "crash"), "no DATABASE_URL");
+        return { ok: true, exitCode: 0, timings: { build: 5 } };
+      },
     });
     await waitFor(fetchApp);
     const logs: string[] = [];
-    const result = await sendControl(join(root, "tilt-live", "control.sock"), { op: "rebuild", restart: true }, (m) => m.type === "log" && logs.push(m.text));
+    const result = await sendControl(
+      join(root, "tilt-live", "control.sock"),
+      { op: "rebuild", restart: true },
+      (m) => m.type === "log" && logs.push(m.text),
+    );
     expect(result).toMatchObject({ type: "result", ok: false, exitCode: 1 });
     const text = logs.join("");
     expect(text).toContain("boom: no DATABASE_URL");
@@ -224,7 +254,12 @@ describe("runSupervisor", () => {
     await setUp([{ ...web, args: ["-e", script] }]);
     let builds = 0;
     const t0 = Date.now();
-    await start({ build: async () => ((builds += 1), { ok: true, exitCode: 0, timings: {} }) });
+    await start({
+      build: async () => {
+        builds += 1;
+        return { ok: true, exitCode: 0, timings: {} };
+      },
+    });
     await waitFor(async () => ((await readFile(join(app, "runs"), "utf8")).length >= 3 ? true : undefined));
     // Not a tight loop: 3 runs take the two backoff delays (0.2 s + 0.4 s), and 1 s more adds at most 3 runs.
     expect(Date.now() - t0).toBeGreaterThanOrEqual(550);
@@ -243,22 +278,44 @@ describe("runSupervisor", () => {
   it("rebuilds when the watched source changes (TILT_LIVE_WATCH=true)", async () => {
     await setUp([web]);
     let builds = 0;
-    const mods = await computeLaunchEnv({ layersDir: layers, buildpacks: [{ id: "bp", api: "0.10" }], processType: "web" });
+    const mods = await computeLaunchEnv({ layersRoot: layers, buildpacks: [{ id: "bp", api: "0.10" }], processType: "web" });
     await start({
-      env: applyEnvMods({ PATH: process.env.PATH, CNB_LAYERS_DIR: layers, PORT_FILE: join(root, "port"), PORT: String(port), TILT_LIVE_WATCH: "true", TILT_LIVE_WATCH_DEBOUNCE_MS: "50" }, mods),
-      build: async () => ((builds += 1), { ok: true, exitCode: 0, timings: {} }),
+      env: applyEnvMods(
+        {
+          PATH: process.env.PATH,
+          CNB_LAYERS_DIR: layers,
+          PORT_FILE: join(root, "port"),
+          PORT: String(port),
+          TILT_LIVE_WATCH: "true",
+          TILT_LIVE_WATCH_DEBOUNCE_MS: "50",
+        },
+        mods,
+      ),
+      build: async (onOutput) => {
+        builds += 1;
+        onOutput("compiled by the watcher's build\n");
+        return { ok: true, exitCode: 0, timings: {} };
+      },
     });
     await waitFor(fetchApp);
     await waitFor(async () => (stderr.join("").includes("watching") ? true : undefined));
     await writeFile(join(layers, "tilt-live", "src", "main.go"), "package main");
     await waitFor(async () => (builds === 1 ? true : undefined));
     expect(stderr.join("")).toContain("changed: main.go; rebuilding");
+    // Nobody requested this build: its output goes to the container log.
+    expect(stderr.join("")).toContain("compiled by the watcher's build\n");
   });
 
   it("rejects an unknown process type", async () => {
     await setUp([web]);
     await expect(
-      runSupervisor({ argv: ["worker"], env: { CNB_LAYERS_DIR: layers }, stderr: { write: () => true }, build: async () => ({ ok: true, exitCode: 0, timings: {} }) }),
+      runSupervisor({
+        argv: ["worker"],
+        env: {},
+        layersRoot: layers,
+        stderr: { write: () => true },
+        build: async () => ({ ok: true, exitCode: 0, timings: {} }),
+      }),
     ).rejects.toThrow(/no process type "worker" \(known: web\)/);
   });
 });

@@ -8,8 +8,16 @@
 import type { StdioOptions } from "node:child_process";
 import type { Writable } from "node:stream";
 import { resolve } from "node:path";
-import { livePaths, readContext, readRecordedProcesses, runtimePaths, type LiveContext, type LivePaths, type RecordedProcess } from "../context.js";
-import { readyTimeoutMs } from "../config.js";
+import {
+  livePaths,
+  readContext,
+  readRecordedProcesses,
+  runtimePaths,
+  type LiveContext,
+  type LivePaths,
+  type RecordedProcess,
+} from "../context.js";
+import { readWatchSettings, readyTimeoutMs } from "../config.js";
 import { TiltLiveError, formatError } from "../errors.js";
 import { readGroup } from "../cnb/group.js";
 import { exitStatus, type AppProcess, type AppSpec } from "./app-process.js";
@@ -21,7 +29,7 @@ import { computeLaunchEnv } from "./launch-env.js";
 import { listeningPorts, waitUntilListening, type Readiness } from "./readiness.js";
 import { readRecordedVars } from "./recorded-vars.js";
 import { createRuntimeLog, type RuntimeLog } from "./runtime-log.js";
-import { startWatcher, watchDebounceMs, watchEnabled, type Watcher } from "./watcher.js";
+import { startWatcher, type Watcher } from "./watcher.js";
 
 export interface SignalSource {
   on(event: NodeJS.Signals, listener: (signal: NodeJS.Signals) => void): unknown;
@@ -30,9 +38,11 @@ export interface SignalSource {
 
 export interface SupervisorOptions {
   argv: string[];
+  /** The layers root (context.layersRoot(env)). */
+  layersRoot: string;
   env: NodeJS.ProcessEnv;
   stderr: Pick<Writable, "write">;
-  /** The rebuild (runRebuildSteps / createRebuild); its output goes to the requesters and to stderr. */
+  /** The rebuild (createRebuild); its output goes to the rebuild command that asked, or to stderr for a watcher build. */
   build: (onOutput: (text: string) => void) => Promise<BuildResult>;
   signals?: SignalSource;
   /** Parent of the runtime dir holding the control socket; default /tmp. */
@@ -45,17 +55,19 @@ export interface SupervisorOptions {
 
 const FORWARDED: NodeJS.Signals[] = ["SIGTERM", "SIGINT", "SIGHUP"];
 
-function defaultLaunchEnv(layersDir: string, paths: LivePaths) {
+function defaultLaunchEnv(layersRoot: string, paths: LivePaths) {
   return async (processType: string) => {
     const group = await readGroup(paths.group);
-    return computeLaunchEnv({ layersDir, buildpacks: group, processType, metaBuildpacksDir: paths.buildpackMeta });
+    return computeLaunchEnv({ layersRoot, buildpacks: group, processType, metaBuildpacksDir: paths.buildpackMeta });
   };
 }
 
 function findProcess(processes: RecordedProcess[], type: string, path: string): RecordedProcess {
   const found = processes.filter((p) => p.type === type).at(-1);
   if (!found) {
-    throw new TiltLiveError("invalid-metadata", `no process type "${type}" (known: ${processes.map((p) => p.type).join(", ") || "none"})`, { path });
+    throw new TiltLiveError("invalid-metadata", `no process type "${type}" (known: ${processes.map((p) => p.type).join(", ") || "none"})`, {
+      path,
+    });
   }
   return found;
 }
@@ -79,6 +91,21 @@ async function tryLaunchEnv(read: (t: string) => Promise<EnvMod[]>, type: string
   }
 }
 
+const USAGE =
+  "tilt-live-supervise <process type>, with a type from /layers/tilt-live/meta/processes.json (tilt-live's launch.toml does this for every process)";
+
+/** What the supervisor runs: the process type's recorded command, in the build's app dir, with the start env. */
+interface Supervised {
+  processType: string;
+  paths: LivePaths;
+  ctx: LiveContext;
+  log: RuntimeLog;
+  app: AppController;
+  stopTimeoutMs: number;
+  /** How long a restarted app gets to listen again (BP_TILT_LIVE_READY_TIMEOUT). */
+  readyTimeoutMs: number;
+}
+
 interface RestartOutcome {
   /** Stopping the old app and starting the new one. */
   restartMs: number;
@@ -86,155 +113,202 @@ interface RestartOutcome {
   readyMs: number;
   readiness: Readiness;
   app: AppProcess | undefined;
+  /** The ports the app was expected to listen on. */
+  ports: ReadonlySet<number>;
 }
 
-export async function runSupervisor(options: SupervisorOptions): Promise<number> {
-  const processType = options.argv[0];
-  if (!processType || processType.startsWith("-")) {
-    throw new TiltLiveError("bad-usage", "usage: tilt-live-supervise <process type>");
-  }
-  const log = createRuntimeLog(options.stderr);
-  const layersDir = options.env.CNB_LAYERS_DIR || "/layers";
-  const paths = livePaths(layersDir);
-  const ctx = await readContext(paths.context);
-  const process0 = findProcess(await readRecordedProcesses(paths.processes), processType, paths.processes);
-  const readLaunchEnv = options.launchEnv ?? defaultLaunchEnv(layersDir, paths);
-  const startEnv: Record<string, string> = {};
-  for (const [k, v] of Object.entries(options.env)) if (v !== undefined) startEnv[k] = v;
-  const before = await tryLaunchEnv(readLaunchEnv, processType, log);
-  let currentEnv = startEnv;
-  let currentProcess = process0;
-  const stopTimeoutMs = (ctx.stopTimeoutSeconds ?? 10) * 1000;
-  // The app's output is piped through the supervisor: a failed start is reported with it.
-  const app = new AppController({ log, stopTimeoutMs, stdio: options.stdio ?? ["inherit", "pipe", "pipe"], backoff: options.backoff });
-  const readyTimeout = readyTimeoutMs(await readRecordedVars(paths).catch(() => () => undefined));
-  // Where the app listened before its last restart: a restarted app is ready once it listens there again.
-  let knownPorts = new Set<number>();
+type Restart = (built: boolean) => Promise<RestartOutcome>;
 
-  const refreshCommand = async (): Promise<void> => {
+/**
+ * Restarts the app; after a build with the process's current command and the launch env refreshed from the
+ * layers (the start env minus what the launcher applied at start, plus what the layers say now), after a
+ * restart-only change as it was. Returns once the new app listens on the ports the old one had open
+ * (readiness.ts), or when it exited or the timeout passed.
+ */
+async function createRestarter(
+  s: Supervised,
+  options: SupervisorOptions,
+  startEnv: Record<string, string>,
+  firstProcess: RecordedProcess,
+): Promise<{ initial: AppSpec; restart: Restart }> {
+  const readLaunchEnv = options.launchEnv ?? defaultLaunchEnv(options.layersRoot, s.paths);
+  const before = await tryLaunchEnv(readLaunchEnv, s.processType, s.log);
+  let currentEnv = startEnv;
+  let currentProcess = firstProcess;
+  // Where the app listened before its last restart: a restarted app is ready once it listens there again.
+  let knownPorts: ReadonlySet<number> = new Set<number>();
+  const refresh = async (): Promise<void> => {
     try {
-      currentProcess = findProcess(await readRecordedProcesses(paths.processes), processType, paths.processes);
+      currentProcess = findProcess(await readRecordedProcesses(s.paths.processes), s.processType, s.paths.processes);
     } catch (error) {
-      log.info(`keeping the previous command for "${processType}": ${(error as Error).message}`);
+      s.log.info(`keeping the previous command for "${s.processType}": ${(error as Error).message}`);
     }
-    const after = before ? await tryLaunchEnv(readLaunchEnv, processType, log) : undefined;
+    const after = before ? await tryLaunchEnv(readLaunchEnv, s.processType, s.log) : undefined;
     if (before && after) {
       const next = refreshEnv(startEnv, before, after);
       const changed = changedNames(currentEnv, next);
-      if (changed.length > 0) log.info(`launch env changed: ${changed.join(", ")}`);
+      if (changed.length > 0) s.log.info(`launch env changed: ${changed.join(", ")}`);
       currentEnv = next;
     }
   };
-
-  /** Restarts the app; after a build with the command and launch env it left, after a restart-only change as it was. */
-  const restartApp = async (built: boolean): Promise<RestartOutcome> => {
+  const restart = async (built: boolean): Promise<RestartOutcome> => {
     const t0 = performance.now();
-    if (built) await refreshCommand();
-    const old = app.current;
+    if (built) await refresh();
+    const old = s.app.current;
     if (old?.running && old.pid !== undefined) {
       const ports = await listeningPorts(old.pid).catch(() => new Set<number>());
       if (ports.size > 0) knownPorts = ports;
     }
-    const started = await app.replace(appSpec(currentProcess, ctx, currentEnv));
+    const started = await s.app.replace(appSpec(currentProcess, s.ctx, currentEnv));
     const restartMs = performance.now() - t0;
-    if (!started?.pid) return { restartMs, readyMs: 0, readiness: { ready: true }, app: started };
+    if (started?.pid === undefined) return { restartMs, readyMs: 0, readiness: { ready: true }, app: started, ports: knownPorts };
     const t1 = performance.now();
-    const readiness = await waitUntilListening(started.pid, knownPorts, { timeoutMs: readyTimeout, exited: started.exited });
-    return { restartMs, readyMs: performance.now() - t1, readiness, app: started };
+    const readiness = await waitUntilListening(started.pid, knownPorts, { timeoutMs: s.readyTimeoutMs, exited: started.exited });
+    if (readiness.ready && readiness.note) knownPorts = await listeningPorts(started.pid).catch(() => knownPorts);
+    return { restartMs, readyMs: performance.now() - t1, readiness, app: started, ports: knownPorts };
   };
+  return { initial: appSpec(currentProcess, s.ctx, currentEnv), restart };
+}
 
-  const queue = new BuildQueue(async (onOutput, run) => {
+/** One build at a time; a good one restarts the app (unless every request said --no-restart), a failed one leaves it. */
+function createBuildQueue(s: Supervised, build: SupervisorOptions["build"], restartApp: Restart): BuildQueue {
+  return new BuildQueue(async (onOutput, run) => {
     const t0 = performance.now();
-    log.info(`rebuild #${run.sequence} started${run.requests > 1 ? ` for ${run.requests} requests` : ""}`);
-    const result = await options.build(onOutput);
+    s.log.info(`rebuild #${run.sequence} started${run.requests > 1 ? ` for ${run.requests} requests` : ""}`);
+    const result = await build(onOutput);
     const buildMs = performance.now() - t0;
     if (!result.ok) {
-      const pid = app.current?.running ? `pid ${app.current.pid}` : "not running";
-      log.info(`rebuild #${run.sequence} failed with exit ${result.exitCode} in ${log.seconds(buildMs)}; the app was left as it was (${pid})`);
+      const pid = s.app.current?.running ? `pid ${s.app.current.pid}` : "not running";
+      s.log.info(
+        `rebuild #${run.sequence} failed with exit ${result.exitCode} in ${s.log.seconds(buildMs)}; the app was left as it was (${pid})`,
+      );
       return result;
     }
     if (!run.restart) {
-      log.info(`rebuild #${run.sequence} succeeded in ${log.seconds(buildMs)}; not restarting (--no-restart)`);
+      s.log.info(`rebuild #${run.sequence} succeeded in ${s.log.seconds(buildMs)}; not restarting (--no-restart)`);
       return result;
     }
-    const { restartMs, readyMs, readiness, app: started } = await restartApp(result.action !== "restart");
+    const { restartMs, readyMs, readiness, app: started, ports } = await restartApp(result.action !== "restart");
     const timings = { ...result.timings, restart: Math.round(restartMs), ready: Math.round(readyMs) };
     const how = result.action === "restart" ? " (restart only)" : "";
     if (!readiness.ready) {
       const output = started?.recentOutput ?? "";
-      if (output !== "") onOutput(`${output.endsWith("\n") ? output : `${output}\n`}`);
+      if (output !== "") onOutput(output.endsWith("\n") ? output : `${output}\n`);
       onOutput(`${formatError(new TiltLiveError("app-start-failed", `The app did not start after a good build: ${readiness.why}`))}\n`);
-      log.info(`rebuild #${run.sequence}${how} built in ${log.seconds(buildMs)}, but the app did not start: ${readiness.why}`);
+      s.log.info(`rebuild #${run.sequence}${how} built in ${s.log.seconds(buildMs)}, but the app did not start: ${readiness.why}`);
       return { ...result, ok: false, exitCode: 1, timings };
     }
-    if (readiness.note) log.info(`the app moved: ${readiness.note}`);
-    if (started?.pid !== undefined && readiness.note) knownPorts = await listeningPorts(started.pid).catch(() => knownPorts);
-    const ports = knownPorts.size > 0 ? `; listening on ${[...knownPorts].join(", ")} after ${log.seconds(readyMs)}` : "";
-    log.info(`rebuild #${run.sequence}${how} succeeded in ${log.seconds(buildMs)}; app restarted in ${log.seconds(restartMs)}${ports}`);
+    if (readiness.note) s.log.info(`the app moved: ${readiness.note}`);
+    const listening = ports.size > 0 ? `; listening on ${[...ports].join(", ")} after ${s.log.seconds(readyMs)}` : "";
+    s.log.info(
+      `rebuild #${run.sequence}${how} succeeded in ${s.log.seconds(buildMs)}; app restarted in ${s.log.seconds(restartMs)}${listening}`,
+    );
     return { ...result, timings };
   });
-  const requestBuild = (restart: boolean, onOutput?: (text: string) => void) =>
-    queue.request({ restart, onOutput: (text) => (log.raw(text), onOutput?.(text)) });
+}
 
-  app.start(appSpec(currentProcess, ctx, currentEnv));
-
-  let control: ControlServer | undefined;
-  let watcher: Watcher | undefined;
+/**
+ * SIGTERM, SIGINT and SIGHUP stop the app (a second signal goes straight through to it): `hooks.before` runs
+ * first (the watcher stops), `hooks.after` once the app is gone (the control socket closes). Resolves with
+ * the status to exit with; `stopping()` tells whether a stop began.
+ */
+function handleStopSignals(
+  s: Supervised,
+  signals: SignalSource,
+  hooks: { before: () => void; after: () => Promise<void> },
+): { done: Promise<number>; stopping: () => boolean } {
   let stopping: Promise<void> | undefined;
-  const signals = options.signals ?? process;
   const done = new Promise<number>((resolveExit) => {
     const onSignal = (signal: NodeJS.Signals) => {
       if (stopping) {
-        app.current?.signalGroup(signal); // a second signal goes straight through
+        s.app.current?.signalGroup(signal);
         return;
       }
-      log.info(`received ${signal}: stopping the app (SIGKILL after ${log.seconds(stopTimeoutMs)})`);
+      s.log.info(`received ${signal}: stopping the app (SIGKILL after ${s.log.seconds(s.stopTimeoutMs)})`);
       stopping = (async () => {
-        watcher?.close();
-        const exit = await app.shutdown(signal);
-        await control?.close();
-        for (const s of FORWARDED) signals.off(s, onSignal);
+        hooks.before();
+        const exit = await s.app.shutdown(signal);
+        await hooks.after();
+        for (const sig of FORWARDED) signals.off(sig, onSignal);
         const status = exit ? exit.status : exitStatus(null, signal);
-        log.info(`exiting with status ${status}`);
+        s.log.info(`exiting with status ${status}`);
         resolveExit(status);
       })();
     };
-    for (const s of FORWARDED) signals.on(s, onSignal);
+    for (const sig of FORWARDED) signals.on(sig, onSignal);
   });
-  const socket = runtimePaths(options.tmpDir).socket;
+  return { done, stopping: () => stopping !== undefined };
+}
+
+async function readSupervised(options: SupervisorOptions): Promise<{ s: Supervised; recorded: RecordedProcess }> {
+  const processType = options.argv[0];
+  if (!processType || processType.startsWith("-")) {
+    throw new TiltLiveError("bad-usage", "tilt-live-supervise needs the process type to run", { usage: USAGE });
+  }
+  const log = createRuntimeLog(options.stderr);
+  const paths = livePaths(options.layersRoot);
+  const ctx = await readContext(paths.context);
+  const recorded = findProcess(await readRecordedProcesses(paths.processes), processType, paths.processes);
+  const stopTimeoutMs = ctx.stopTimeoutSeconds * 1000;
+  const readyTimeout = readyTimeoutMs(await readRecordedVars(paths)); // before the app starts: a bad value stops here
+  // The app's output is piped through the supervisor: a failed start is reported with it.
+  const app = new AppController({ log, stopTimeoutMs, stdio: options.stdio ?? ["inherit", "pipe", "pipe"], backoff: options.backoff });
+  return { s: { processType, paths, ctx, log, app, stopTimeoutMs, readyTimeoutMs: readyTimeout }, recorded };
+}
+
+export async function runSupervisor(options: SupervisorOptions): Promise<number> {
+  const { s, recorded } = await readSupervised(options);
+  const watch = readWatchSettings(options.env, s.ctx); // before the app starts: a bad switch stops here
+  const startEnv: Record<string, string> = {};
+  for (const [k, v] of Object.entries(options.env)) if (v !== undefined) startEnv[k] = v;
+  const restarter = await createRestarter(s, options, startEnv, recorded);
+  const queue = createBuildQueue(s, options.build, restarter.restart);
+  // A requester (the rebuild command) shows the output itself, so the container log gets only the summary
+  // lines; under Tilt both land in one pane, and each line would show twice. The watcher's builds have
+  // no requester: their output goes to the container log.
+  const requestBuild = (restart: boolean, onOutput?: (text: string) => void) =>
+    queue.request({ restart, onOutput: onOutput ?? ((text) => s.log.raw(text)) });
+
+  s.app.start(restarter.initial);
+
+  let control: ControlServer | undefined;
+  let watcher: Watcher | undefined;
+  const stop = handleStopSignals(s, options.signals ?? process, {
+    before: () => watcher?.close(),
+    after: async () => control?.close(),
+  });
   try {
-    control = await serveControl(socket, {
+    control = await serveControl(runtimePaths(options.tmpDir).socket, {
       rebuild: (request, onLog) => requestBuild(request.restart, onLog),
       status: () => ({
-        processType,
-        appPid: app.current?.pid ?? null,
-        appRunning: app.running,
+        processType: s.processType,
+        appPid: s.app.current?.pid ?? null,
+        appRunning: s.app.running,
         building: queue.busy,
         builds: queue.builds,
         watching: watcher !== undefined,
       }),
     });
   } catch (error) {
-    log.info(`rebuild requests are not served: ${(error as Error).message}`);
+    s.log.info(`rebuild requests are not served: ${(error as Error).message}`);
   }
-  if (stopping) await control?.close(); // a signal came while the socket was being set up
+  if (stop.stopping()) await control?.close(); // a signal came while the socket was being set up
 
-  if (watchEnabled(options.env, ctx.watch)) {
-    const debounceMs = watchDebounceMs(options.env, ctx.watchDebounceMs);
+  if (watch.enabled) {
     watcher = await startWatcher({
-      root: paths.src,
-      debounceMs,
-      ignore: ctx.watchIgnore ?? [],
+      root: s.paths.src,
+      debounceMs: watch.debounceMs,
+      ignore: s.ctx.watchIgnore,
       onTrigger: (changes) => {
         const shown = changes.slice(0, 3).join(", ") + (changes.length > 3 ? ` and ${changes.length - 3} more` : "");
-        log.info(`changed: ${shown}; rebuilding${queue.busy ? " after the current build" : ""}`);
+        s.log.info(`changed: ${shown}; rebuilding${queue.busy ? " after the current build" : ""}`);
         void requestBuild(true);
       },
-      onError: (error) => log.info(`watcher: ${error.message}`),
+      onError: (error) => s.log.info(`watcher: ${error.message}`),
     });
-    log.info(`watching ${paths.src} (debounce ${debounceMs} ms)`);
-    if (stopping) watcher.close();
+    s.log.info(`watching ${s.paths.src} (debounce ${watch.debounceMs} ms)`);
+    if (stop.stopping()) watcher.close();
   }
 
-  return done;
+  return stop.done;
 }

@@ -1,12 +1,12 @@
-import { mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { tempDir } from "../testing/temp-dir.js";
 import { checkSyntax, closeResidentParsers } from "./syntax-check.js";
 
 describe("checkSyntax", () => {
   it("finds a JavaScript syntax error in a changed file and passes good files", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "tilt-live-syntax-"));
+    const dir = await tempDir("tilt-live-syntax-");
     await writeFile(join(dir, "good.js"), "module.exports = 1;\n");
     await writeFile(join(dir, "bad.js"), "function (\n");
     await writeFile(join(dir, "notes.txt"), "function (\n");
@@ -17,7 +17,7 @@ describe("checkSyntax", () => {
   });
 
   it("passes CommonJS in process and leaves ES modules and every rejection to the app's node --check", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "tilt-live-syntax-"));
+    const dir = await tempDir("tilt-live-syntax-");
     await writeFile(join(dir, "cli.js"), "#!/usr/bin/env node\nif (require.main === module) return;\n");
     await writeFile(join(dir, "esm.mjs"), 'import { x } from "./x.mjs";\nexport const y = x;\n');
     await writeFile(join(dir, "bad.mjs"), "export const = 1;\n");
@@ -29,14 +29,14 @@ describe("checkSyntax", () => {
   });
 
   it("finds a Python syntax error", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "tilt-live-syntax-"));
+    const dir = await tempDir("tilt-live-syntax-");
     await writeFile(join(dir, "app.py"), "def broken(:\n");
     const result = await checkSyntax(dir, ["app.py"], process.env);
     expect(result.problems.map((p) => p.file)).toEqual(["app.py"]);
   });
 
   it("keeps one python3 running for Python files when asked (the supervisor), with the same verdicts", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "tilt-live-syntax-"));
+    const dir = await tempDir("tilt-live-syntax-");
     await writeFile(join(dir, "good.py"), "x = 1\n");
     await writeFile(join(dir, "bad.py"), "def broken(:\n");
     try {
@@ -56,7 +56,7 @@ describe("checkSyntax", () => {
   });
 
   it("skips a language whose tool is not on the PATH", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "tilt-live-syntax-"));
+    const dir = await tempDir("tilt-live-syntax-");
     await writeFile(join(dir, "bad.js"), "function (\n");
     const result = await checkSyntax(dir, ["bad.js"], { PATH: "/nonexistent" });
     expect(result).toEqual({ checked: 0, problems: [] });

@@ -79,7 +79,13 @@ export async function checkSyntax(
         if (!kept.ok) problems.push({ file, output: kept.output });
         continue;
       }
-      const result = await execa(checker.tool, checker.args(join(appDir, file)), { env, extendEnv: false, reject: false, all: true, cwd: appDir });
+      const result = await execa(checker.tool, checker.args(join(appDir, file)), {
+        env,
+        extendEnv: false,
+        reject: false,
+        all: true,
+        cwd: appDir,
+      });
       if (result.exitCode === undefined) break; // the tool is not on the PATH: skip the language
       checked++;
       if (result.exitCode !== 0) problems.push({ file, output: result.all ?? "" });

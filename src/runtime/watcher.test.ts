@@ -5,10 +5,19 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { BuildQueue } from "./build-queue.js";
-import { startWatcher, watchDebounceMs, watchEnabled, type Watcher } from "./watcher.js";
+import { startWatcher, type Watcher } from "./watcher.js";
 
 const execFileP = promisify(execFile);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Waits until `probe` holds (polling), so a slow, loaded machine only makes the test slower, not red. */
+async function until(probe: () => boolean, what: string, ms = 15_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!probe()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; triggers: ${JSON.stringify(triggers)}`);
+    await sleep(20);
+  }
+}
 
 let root: string;
 let watcher: Watcher | undefined;
@@ -30,24 +39,36 @@ async function watchRoot(extra: Partial<Parameters<typeof startWatcher>[0]> = {}
 
 describe("startWatcher", () => {
   it("debounces a burst of 1,000 writes in about a second into 1 or 2 triggers", async () => {
-    await watchRoot({ debounceMs: 100 });
-    // The writer is a separate process, so this process only handles the watcher's events.
+    const debounceMs = 100;
+    const maxWaitMs = 2000;
+    await watchRoot({ debounceMs, maxWaitMs });
+    // The writer is a separate process, so this process only handles the watcher's events. It reports how
+    // long it took and how often it paused for longer than the debounce: on a loaded machine a stalled writer
+    // is a real pause, after which a trigger is right, so those are allowed for instead of failing the test.
     const writer = `
       const fs = require("fs"), path = require("path");
       const start = Date.now();
-      let i = 0;
+      let i = 0, last = start, pauses = 0;
       const tick = () => {
+        const now = Date.now();
+        if (now - last > ${debounceMs}) pauses += 1;
+        last = now;
         for (let j = 0; j < 10; j += 1, i += 1) fs.writeFileSync(path.join(${JSON.stringify(root)}, "f" + (i % 20) + ".go"), "package main // " + i + "\\n");
         if (i < 1000) setTimeout(tick, Math.max(0, start + i - Date.now()));
-        else console.log(Date.now() - start);
+        else console.log(JSON.stringify({ ms: Date.now() - start, pauses }));
       };
       tick();`;
     const { stdout } = await execFileP(process.execPath, ["-e", writer]);
-    // Aimed at 1 s; on a loaded machine it can take longer, and anything under 3.9 s still gives <= 2 triggers.
-    expect(Number(stdout)).toBeLessThan(3500);
-    await sleep(300);
+    const run = JSON.parse(stdout) as { ms: number; pauses: number };
+    await until(() => new Set(triggers.flat()).size === 20, "every written file to be reported");
+    await sleep(debounceMs * 3);
+    // One trigger per maxWait of writing, one per pause, and one for the tail; 1,000 writes never make more.
+    const allowed = Math.floor(run.ms / maxWaitMs) + run.pauses + 1;
+    console.log(
+      `[watcher] 1,000 writes in ${run.ms} ms (${run.pauses} pause(s) > ${debounceMs} ms): ${triggers.length} trigger(s), at most ${allowed} allowed`,
+    );
     expect(triggers.length).toBeGreaterThanOrEqual(1);
-    expect(triggers.length).toBeLessThanOrEqual(2);
+    expect(triggers.length).toBeLessThanOrEqual(Math.max(2, allowed));
     expect(new Set(triggers.flat())).toEqual(new Set(Array.from({ length: 20 }, (_, i) => `f${i}.go`)));
   });
 
@@ -57,13 +78,24 @@ describe("startWatcher", () => {
     await mkdir(join(root, "gen"), { recursive: true });
     const w = await watchRoot({ ignore: ["gen/", "*.log"] });
     expect(w.watchedDirs).toBe(1);
-    for (const name of ["node_modules/dep/lib/x.js", ".git/index", "a.swp", "a.swx", "main.go~", ".#main.go", "4913", "x.tmp", "gen/a.go", "out.log"]) {
+    for (const name of [
+      "node_modules/dep/lib/x.js",
+      ".git/index",
+      "a.swp",
+      "a.swx",
+      "main.go~",
+      ".#main.go",
+      "4913",
+      "x.tmp",
+      "gen/a.go",
+      "out.log",
+    ]) {
       await writeFile(join(root, name), "x");
     }
     await sleep(200);
     expect(triggers).toEqual([]);
     await writeFile(join(root, "main.go"), "x");
-    await sleep(200);
+    await until(() => triggers.length > 0, "the trigger for main.go");
     expect(triggers).toEqual([["main.go"]]);
   });
 
@@ -72,56 +104,52 @@ describe("startWatcher", () => {
     await watchRoot();
     await writeFile(join(root, "app.py.tmp"), "v2");
     await rename(join(root, "app.py.tmp"), join(root, "app.py"));
-    await sleep(200);
+    await until(() => triggers.length > 0, "the trigger for app.py");
     expect(triggers).toEqual([["app.py"]]);
   });
 
   it("watches directories created after it started, and their new files", async () => {
     await watchRoot();
     await mkdir(join(root, "pkg", "sub"), { recursive: true });
-    await sleep(150);
+    await until(() => watcher!.watchedDirs === 3, "pkg and pkg/sub to be watched");
     await writeFile(join(root, "pkg", "sub", "x.go"), "x");
-    await sleep(200);
-    expect(triggers.flat()).toContain("pkg/sub/x.go");
+    await until(() => triggers.flat().includes("pkg/sub/x.go"), "the trigger for pkg/sub/x.go");
   });
 
   it("a change during a build queues exactly one more build", async () => {
     const builds: number[] = [];
     let running = 0;
     let overlap = false;
+    // Build 1 lasts until the test has made its changes: how slow the machine is does not matter.
+    let finishFirst!: () => void;
+    const firstHeld = new Promise<void>((r) => (finishFirst = r));
     const queue = new BuildQueue(async (_out, run) => {
       running += 1;
       overlap ||= running > 1;
       builds.push(run.sequence);
-      await sleep(400);
+      if (run.sequence === 1) await firstHeld;
       running -= 1;
       return { ok: true, exitCode: 0, timings: {} };
     });
-    await watchRoot({ onTrigger: () => void queue.request({ restart: true }) });
+    let fired = 0;
+    await watchRoot({
+      onTrigger: () => {
+        fired += 1;
+        void queue.request({ restart: true });
+      },
+    });
     await writeFile(join(root, "a.go"), "1");
-    await sleep(120); // first trigger fired, build 1 runs
-    expect(queue.busy).toBe(true);
+    await until(() => queue.busy, "build 1 to start");
     for (let i = 0; i < 3; i += 1) {
+      const before = fired;
       await appendFile(join(root, "a.go"), `${i}`);
-      await sleep(80); // separate debounced triggers, all during build 1
+      await until(() => fired > before, `trigger ${i + 2}`); // separate debounced triggers, all during build 1
     }
-    await sleep(100);
+    finishFirst();
     await queue.idle();
     await sleep(100);
     await queue.idle();
     expect(builds).toEqual([1, 2]);
     expect(overlap).toBe(false);
-  });
-});
-
-describe("watch settings", () => {
-  it("reads the debounce and the switch from env first, then the context", () => {
-    expect(watchDebounceMs({ TILT_LIVE_WATCH_DEBOUNCE_MS: "250" }, 100)).toBe(250);
-    expect(watchDebounceMs({}, 40)).toBe(40);
-    expect(watchDebounceMs({ TILT_LIVE_WATCH_DEBOUNCE_MS: "soon" }, undefined)).toBe(100);
-    expect(watchEnabled({ TILT_LIVE_WATCH: "true" }, false)).toBe(true);
-    expect(watchEnabled({}, true)).toBe(true);
-    expect(watchEnabled({ TILT_LIVE_WATCH: "false" }, true)).toBe(false);
-    expect(watchEnabled({}, undefined)).toBe(false);
   });
 });

@@ -13,9 +13,10 @@
  * Debounce: a batch fires once no event came for `debounceMs`, or at the latest `maxWaitMs` after its first
  * event, so a never-ending stream of writes still triggers builds.
  */
-import { watch, type FSWatcher } from "node:fs";
+import { watch, type Dirent, type FSWatcher } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
+import { isMissing } from "../fsutil/errno.js";
 import { compileGlobs } from "./glob.js";
 
 export const DEFAULT_WATCH_IGNORE = [
@@ -99,7 +100,7 @@ export async function startWatcher(options: WatcherOptions): Promise<Watcher> {
       const info = await stat(path);
       if (info.isDirectory() && !watchers.has(path)) await addDir(path);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") unwatchUnder(path);
+      if (isMissing(error)) unwatchUnder(path);
       else report(error);
     }
   };
@@ -112,16 +113,16 @@ export async function startWatcher(options: WatcherOptions): Promise<Watcher> {
         void onEvent(dir, event, typeof filename === "string" ? filename : null);
       });
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "ENOENT") report(error);
+      if (!isMissing(error)) report(error);
       return;
     }
     w.on("error", () => unwatchUnder(dir));
     watchers.set(dir, w);
-    let entries;
+    let entries: Dirent[];
     try {
       entries = await readdir(dir, { withFileTypes: true });
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "ENOENT") report(error);
+      if (!isMissing(error)) report(error);
       return;
     }
     for (const entry of entries) {
@@ -142,19 +143,4 @@ export async function startWatcher(options: WatcherOptions): Promise<Watcher> {
       watchers.clear();
     },
   };
-}
-
-/** The debounce the supervisor uses: TILT_LIVE_WATCH_DEBOUNCE_MS, else the context's, else 100 ms. */
-export function watchDebounceMs(env: NodeJS.ProcessEnv, fromContext: number | undefined): number {
-  const fromEnv = Number.parseInt(env.TILT_LIVE_WATCH_DEBOUNCE_MS ?? "", 10);
-  if (Number.isFinite(fromEnv) && fromEnv >= 0) return fromEnv;
-  return typeof fromContext === "number" && fromContext >= 0 ? fromContext : 100;
-}
-
-/** Whether the supervisor watches: TILT_LIVE_WATCH=true|1 at runtime, or `watch` in the build context. */
-export function watchEnabled(env: NodeJS.ProcessEnv, fromContext: boolean | undefined): boolean {
-  const value = (env.TILT_LIVE_WATCH ?? "").toLowerCase();
-  if (value === "true" || value === "1") return true;
-  if (value === "false" || value === "0") return false;
-  return fromContext === true;
 }

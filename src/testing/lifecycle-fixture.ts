@@ -2,10 +2,10 @@
  * Test helper: a temp dir laid out as the lifecycle lays out a build container: /cnb/buildpacks, the layers
  * root with group.toml, plan.toml and other buildpacks' layers, the platform dir and the app dir.
  */
-import { mkdir, mkdtemp, writeFile, chmod } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, writeFile, chmod } from "node:fs/promises";
 import { join } from "node:path";
 import { Logger } from "../log/logger.js";
+import { tempDir } from "./temp-dir.js";
 
 export interface LifecycleFixture {
   root: string;
@@ -28,7 +28,7 @@ export const GO_GROUP = [
 ];
 
 export async function lifecycleFixture(group = GO_GROUP): Promise<LifecycleFixture> {
-  const root = await mkdtemp(join(tmpdir(), "tilt-live-lifecycle-"));
+  const root = await tempDir("tilt-live-lifecycle-");
   const cnbBuildpacks = join(root, "cnb", "buildpacks");
   const layersRoot = join(root, "layers");
   const platformDir = join(root, "platform");
@@ -41,7 +41,10 @@ export async function lifecycleFixture(group = GO_GROUP): Promise<LifecycleFixtu
   await chmod(lifecyclePath, 0o755);
   const groupToml = group.map((bp) => `[[group]]\n  id = "${bp.id}"\n  version = "${bp.version}"\n  api = "0.10"\n`).join("\n");
   await writeFile(join(layersRoot, "group.toml"), groupToml);
-  await writeFile(join(layersRoot, "plan.toml"), '[[entries]]\n  [[entries.providers]]\n    id = "paketo-buildpacks/go-dist"\n    version = "2.6.0"\n  [[entries.requires]]\n    name = "go"\n    [entries.requires.metadata]\n      build = true\n');
+  await writeFile(
+    join(layersRoot, "plan.toml"),
+    '[[entries]]\n  [[entries.providers]]\n    id = "paketo-buildpacks/go-dist"\n    version = "2.6.0"\n  [[entries.requires]]\n    name = "go"\n    [entries.requires.metadata]\n      build = true\n',
+  );
   const buildpackDir = (id: string, version: string) => join(cnbBuildpacks, id.replaceAll("/", "_"), version);
   for (const bp of group) {
     const dir = buildpackDir(bp.id, bp.version);
@@ -50,7 +53,12 @@ export async function lifecycleFixture(group = GO_GROUP): Promise<LifecycleFixtu
     await writeFile(join(dir, "bin", bp.id.startsWith("tilt-live") ? "tilt-live" : "run"), `binary of ${bp.id}`);
   }
   const output = { text: "" };
-  const logger = new Logger({ write: (s: string) => ((output.text += s), true) });
+  const logger = new Logger({
+    write: (s: string) => {
+      output.text += s;
+      return true;
+    },
+  });
   return {
     root,
     cnbBuildpacks,
@@ -78,7 +86,10 @@ export async function goBuildpackLayers(f: LifecycleFixture): Promise<void> {
   const dist = join(f.layersRoot, "paketo-buildpacks_go-dist");
   await mkdir(join(dist, "go", "bin"), { recursive: true });
   await writeFile(join(dist, "go", "bin", "go"), "go toolchain");
-  await writeFile(join(dist, "go.toml"), '[types]\n  build = true\n  cache = true\n  launch = false\n[metadata]\n  dependency-sha = "abc"\n');
+  await writeFile(
+    join(dist, "go.toml"),
+    '[types]\n  build = true\n  cache = true\n  launch = false\n[metadata]\n  dependency-sha = "abc"\n',
+  );
   const build = join(f.layersRoot, "paketo-buildpacks_go-build");
   await mkdir(join(build, "gocache", "00"), { recursive: true });
   await writeFile(join(build, "gocache", "00", "entry"), "cached object");

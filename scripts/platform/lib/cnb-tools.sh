@@ -71,7 +71,7 @@ platform::cnb::apis_json() {
       v["buildpack","deprecated"], v["buildpack","supported"], v["platform","deprecated"], v["platform","supported"] }'
 }
 
-# pack 0.35.1 asks for "buildpacksio/lifecycle:<builder's lifecycle version>" when it cannot use the creator
+# pack asks for "buildpacksio/lifecycle:<builder's lifecycle version>" when it cannot use the creator
 # (untrusted builder, or extra buildpacks). The real image is distroless/static + /cnb; ours uses the run stack.
 platform::cnb::lifecycle_image() {
   local base key ctx apis

@@ -30,6 +30,8 @@ NODE_START_DIR="${TILT_LIVE_CACHE}/buildpacks/paketo-node-start/${PAKETO_NODE_ST
 PIP_INSTALL_DIR="${TILT_LIVE_CACHE}/buildpacks/paketo-pip-install/${PAKETO_PIP_INSTALL_VERSION}"
 PYTHON_START_DIR="${TILT_LIVE_CACHE}/buildpacks/paketo-python-start/${PAKETO_PYTHON_START_VERSION}"
 PROCFILE_DIR="${TILT_LIVE_CACHE}/buildpacks/paketo-procfile/${PAKETO_PROCFILE_VERSION}"
+MAVEN_DIR="${TILT_LIVE_CACHE}/buildpacks/paketo-maven/${PAKETO_MAVEN_VERSION}"
+EXECUTABLE_JAR_DIR="${TILT_LIVE_CACHE}/buildpacks/paketo-executable-jar/${PAKETO_EXECUTABLE_JAR_VERSION}"
 # The tilt-live buildpacks (npm run build); overridable to try a builder with other copies.
 TILT_LIVE_SOURCE_BP_DIR="${TILT_LIVE_SOURCE_BP_DIR:-${TILT_LIVE_ROOT}/dist/buildpacks/tilt-live-source}"
 TILT_LIVE_BP_DIR="${TILT_LIVE_BP_DIR:-${TILT_LIVE_ROOT}/dist/buildpacks/tilt-live}"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Step: a running Docker engine. Uses the one that answers; otherwise installs Debian's docker.io (API 1.41, which
-# lifecycle 0.20 and pack 0.35 accept) and starts dockerd in the background with its log under the cache.
+# lifecycle 0.20 and pack 0.36 accept) and starts dockerd in the background with its log under the cache.
 
 DOCKERD_LOG="${PLATFORM_CACHE}/dockerd.log"
 DOCKERD_START_TIMEOUT="${DOCKERD_START_TIMEOUT:-60}"

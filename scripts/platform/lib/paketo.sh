@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # Step: Paketo's buildpacks, built from their Go modules the way their scripts/build.sh (packit) or
 # scripts/build.sh + create-package (libpak: procfile) do: the main binary with bin/detect and bin/build linking to
 # it, every helper under cmd/ (npm-install's setup-symlinks), and the version their packager would write into
@@ -29,10 +30,23 @@ platform::paketo::module_version() {
   fi
 }
 
-# platform::paketo::buildpack NAME VERSION [MODULE] [MAIN]: github.com/paketo-buildpacks/NAME (or MODULE) at
-# vVERSION, assembled. MAIN: the main package and binary, `run` (packit, default) or `cmd/main` (libpak: bin/main).
+# platform::paketo::replace SRC MODULE@VERSION...: points each MODULE of SRC's go.mod at its source (proxy or
+# upstream bundle), for libraries whose own dependencies the proxy refuses (libbs imports source-removal).
+platform::paketo::replace() {
+  local src="$1" spec dep_dir
+  shift
+  for spec in "$@"; do
+    dep_dir=$(platform::module_source "${spec%@*}" "${spec#*@}") || util::die "no source for ${spec} (see above)"
+    (cd "$src" && go mod edit -replace "${spec%@*}=${dep_dir}") || util::die "go mod edit -replace ${spec} failed in ${src}"
+  done
+}
+
+# platform::paketo::buildpack NAME VERSION [MODULE] [MAIN] [MODULE@VERSION...]: github.com/paketo-buildpacks/NAME
+# (or MODULE) at vVERSION, assembled. MAIN: the main package and binary, `run` (packit, default) or `cmd/main`
+# (libpak: bin/main). MODULE@VERSION: dependencies to take through a `replace` (platform::paketo::replace).
 platform::paketo::buildpack() {
   local name="$1" version="$2" module="${3:-github.com/paketo-buildpacks/$1}" main="${4:-run}" dir src mod_dir bin helper
+  shift $(($# < 4 ? $# : 4))
   dir=$(platform::paketo::dir "$name" "$version")
   if platform::paketo::ok "$dir" "$version"; then
     util::print::info "Reusing paketo-buildpacks/${name} ${version} (${dir})"
@@ -43,6 +57,7 @@ platform::paketo::buildpack() {
     util::die "no source for paketo-buildpacks/${name} ${version} (see above)"
   src="${TILT_LIVE_CACHE}/src/${name}-v${version}"
   platform::writable_copy "$mod_dir" "$src"
+  platform::paketo::replace "$src" "$@"
   rm -rf "$dir" && mkdir -p "$dir/bin"
   util::print::info "Building paketo-buildpacks/${name} ${version} (go build ./${main})"
   (cd "$src" && export CGO_ENABLED=0 GOOS=linux GOARCH=amd64 GOFLAGS=-mod=mod &&
@@ -72,4 +87,12 @@ platform::paketo::pip_install() { platform::paketo::buildpack pip-install "${PAK
 platform::paketo::python_start() { platform::paketo::buildpack python-start "${PAKETO_PYTHON_START_VERSION}"; }
 platform::paketo::procfile() {
   platform::paketo::buildpack procfile "${PAKETO_PROCFILE_VERSION}" github.com/paketo-buildpacks/procfile/v5 cmd/main
+}
+# Java group: libbs (under maven) imports source-removal's `logic` package, a module the proxy refuses.
+platform::paketo::maven() {
+  platform::paketo::buildpack maven "${PAKETO_MAVEN_VERSION}" github.com/paketo-buildpacks/maven/v6 cmd/main \
+    "github.com/paketo-buildpacks/source-removal@v${PAKETO_SOURCE_REMOVAL_VERSION}"
+}
+platform::paketo::executable_jar() {
+  platform::paketo::buildpack executable-jar "${PAKETO_EXECUTABLE_JAR_VERSION}" github.com/paketo-buildpacks/executable-jar/v6 cmd/main
 }

