@@ -32,12 +32,6 @@ export const INIT = "tilt-live-init";
 /** The small static `rebuild` client (native/tilt-live-rebuild.c), next to the executable where it was built. */
 export const REBUILD_CLIENT = "tilt-live-rebuild";
 
-/**
- * The platform dir file that marks a rebuild: rebuild writes `rebuild` into it (a real platform never
- * does), and tilt-live's own two buildpacks then do only the cheap part.
- */
-export const REBUILD_MARKER = join("tilt-live", "mode");
-
 /** Layer names of tilt-live (the last buildpack) and tilt-live/source (the first). */
 export const Layers = {
   src: "src",

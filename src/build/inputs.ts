@@ -1,9 +1,7 @@
-/** What a tilt-live bin/build receives from the lifecycle (buildpack spec, "Build"), gathered in one place. */
-import { readFile } from "node:fs/promises";
+
 import { dirname, join } from "node:path";
 import { readPlatformEnv } from "../cnb/platform.js";
 import { readToml, expectString, optionalTable } from "../cnb/toml.js";
-import { REBUILD_MARKER } from "../context.js";
 import { TiltLiveError } from "../errors.js";
 import type { Logger } from "../log/logger.js";
 
@@ -18,8 +16,6 @@ export interface BuildInput {
   planPath: string;
   env: NodeJS.ProcessEnv;
   platformEnv: Record<string, string>;
-  /** True when tilt-live's rebuild re-runs the group inside a running container. */
-  rebuild: boolean;
   logger: Logger;
 }
 
@@ -46,10 +42,6 @@ function required(env: NodeJS.ProcessEnv, name: keyof typeof LIFECYCLE_VARS): st
 export async function readBuildInput(env: NodeJS.ProcessEnv, cwd: string, logger: Logger): Promise<BuildInput> {
   const ownLayersDir = required(env, "CNB_LAYERS_DIR");
   const platformDir = required(env, "CNB_PLATFORM_DIR");
-  const mode = await readFile(join(platformDir, REBUILD_MARKER), "utf8").then(
-    (text) => text.trim(),
-    () => "",
-  );
   return {
     appDir: cwd,
     ownLayersDir,
@@ -59,7 +51,6 @@ export async function readBuildInput(env: NodeJS.ProcessEnv, cwd: string, logger
     planPath: required(env, "CNB_BP_PLAN_PATH"),
     env,
     platformEnv: await readPlatformEnv(platformDir),
-    rebuild: mode === "rebuild",
     logger,
   };
 }

@@ -132,18 +132,6 @@ describe("the tilt-live build on a Go group", () => {
     expect(f.output.text).toContain(`    web (default): ${join(f.layersRoot, "paketo-buildpacks_go-build", "targets", "bin", "app")}\n`);
   });
 
-  it("in rebuild mode only re-reads the processes and keeps the layers", async () => {
-    await writeFile(join(f.layersRoot, "paketo-buildpacks_go-build", "launch.toml"), '[[processes]]\n  type = "web"\n  command = ["/new/app"]\n  default = true\n[[processes]]\n  type = "worker"\n  command = ["/new/worker"]\n');
-    await mkdir(join(f.platformDir, "tilt-live"));
-    await writeFile(join(f.platformDir, "tilt-live", "mode"), "rebuild");
-    const before = await readFile(join(own(), "src", "main.go"), "utf8");
-    await runLive(f);
-    expect(await readFile(join(own(), "src", "main.go"), "utf8")).toBe(before);
-    const processes = JSON.parse(await readFile(join(own(), "meta", "processes.json"), "utf8"));
-    expect(processes.map((p: { command: string[] }) => p.command[0])).toEqual(["/new/app", "/new/worker"]);
-    const launch = await readToml(join(own(), "launch.toml"), "launch.toml");
-    expect((launch.processes as unknown[]).length).toBe(2);
-  });
 });
 
 describe("the tilt-live build's errors", () => {

@@ -7,8 +7,7 @@ import { dirname, join } from "node:path";
 import { readdir } from "node:fs/promises";
 import { readGroup, type GroupEntry } from "../cnb/group.js";
 import { writeLaunch } from "../cnb/launch.js";
-import { writeLayerToml } from "../cnb/layer.js";
-import { escapeBuildpackId, layerName } from "../cnb/names.js";
+import { escapeBuildpackId } from "../cnb/names.js";
 import { ConfigVars, changeSettings, lookup, readBuildSettings, readyTimeoutMs } from "../config.js";
 import { Layers, SOURCE_BUILDPACK_ID, TILT_LIVE_ID, livePaths, writeJson, type LiveContext } from "../context.js";
 import { TiltLiveError } from "../errors.js";
@@ -41,14 +40,12 @@ const OWN_IDS = new Set([TILT_LIVE_ID, SOURCE_BUILDPACK_ID]);
 export async function buildLive(input: BuildInput, options: LiveBuildOptions): Promise<void> {
   const { logger, layersRoot } = input;
   const paths = livePaths(layersRoot);
-  // In a rebuild the lifecycle reads the group from tilt-live's meta layer; the layers root has none.
-  const group = await readGroup(input.rebuild ? paths.group : join(layersRoot, "group.toml"));
+  const group = await readGroup(join(layersRoot, "group.toml"));
   const self = group.findIndex((bp) => bp.id === TILT_LIVE_ID);
   const earlier = group.slice(0, self === -1 ? group.length : self);
   const others = earlier.filter((bp) => !OWN_IDS.has(bp.id));
   const tools = toolPaths(paths, input.buildpackDir);
 
-  if (input.rebuild) return refreshProcesses(input, earlier, tools);
   // The rebuild tool and the supervisor read these from the recorded env: a bad value stops the image build.
   const get = (name: string) => lookup(input.platformEnv, input.env, name);
   changeSettings(get);
@@ -172,15 +169,3 @@ async function declareProcesses(
   }
   if (processes.length === 0) logger.warning("The earlier buildpacks declared no process: there is nothing to supervise");
 }
-
-/** Rebuild mode: only the processes may have changed; the layers from the image are kept as they are. */
-async function refreshProcesses(input: BuildInput, earlier: GroupEntry[], tools: ReturnType<typeof toolPaths>): Promise<void> {
-  const paths = livePaths(input.layersRoot);
-  for (const name of Object.values(Layers)) {
-    if (name !== Layers.snapshot && (await exists(join(input.ownLayersDir, name)))) {
-      await writeLayerToml(input.ownLayersDir, layerName(name), { types: LAUNCH_ONLY, metadata: {} });
-    }
-  }
-  await declareProcesses(input, earlier, tools, paths.processes);
-}
-

@@ -15,10 +15,6 @@ import { recordEnv, writeRecordedEnv } from "./recorded-env.js";
 
 export async function buildSource(input: BuildInput): Promise<void> {
   const { logger } = input;
-  if (input.rebuild) {
-    logger.process("Rebuild in a running container: the synced source is already in place");
-    return;
-  }
   await checkWatchexecStandIn(input);
   logger.process("Snapshotting the pristine app source");
   await contributeLayer(input.ownLayersDir, Layers.snapshot, BUILD_ONLY, logger, async (dir) => {

@@ -27,7 +27,6 @@ async function fakeLifecycle(f: LifecycleFixture, exitCode: number) {
 set -e
 env | sort > "${f.root}/builder-env"
 echo "$0" > "${f.root}/builder-argv0"
-cat "$CNB_PLATFORM_DIR/tilt-live/mode" > "${f.root}/builder-mode"
 ls "$CNB_PLATFORM_DIR/env" > "${f.root}/builder-platform-env"
 ls "$CNB_LAYERS_DIR/paketo-buildpacks_go-dist" > "${f.root}/builder-go-dist"
 cp "$CNB_APP_DIR/main.go" "${f.root}/builder-saw-main.go"
@@ -92,7 +91,6 @@ describe("a rebuild in the running container", () => {
     expect(Object.keys(result.timings).sort()).toEqual(["build", "check", "mirror", "restore", "total", "validate"]);
     expect(await readFile(join(f.root, "builder-saw-main.go"), "utf8")).toBe('const message = "v2"');
     expect((await readFile(join(f.root, "builder-argv0"), "utf8")).trim()).toMatch(/\/builder$/);
-    expect((await readFile(join(f.root, "builder-mode"), "utf8")).trim()).toBe("rebuild");
     expect((await readFile(join(f.root, "builder-platform-env"), "utf8")).trim()).toBe("BP_GO_TARGETS");
     expect((await readFile(join(f.root, "builder-go-dist"), "utf8")).split("\n")).toEqual(expect.arrayContaining(["go", "go.toml"]));
     const env = await readFile(join(f.root, "builder-env"), "utf8");

@@ -4,13 +4,13 @@
  * lifecycle's own builder, the recorded build-time env and the image's copies of the buildpacks.
  * The supervisor (or the standalone `rebuild --no-restart`) calls it; restarting the app is the caller's job.
  */
-import { access, constants, mkdir, readdir, rm, symlink, writeFile, copyFile } from "node:fs/promises";
+import { access, constants, mkdir, readdir, rm, symlink, copyFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
 import { readGroup } from "../cnb/group.js";
 import { parseLayerToml } from "../cnb/layer.js";
 import { readToml } from "../cnb/toml.js";
-import { livePaths, readBuildEnv, readContext, REBUILD_MARKER, runtimePaths, type LiveContext, type LivePaths } from "../context.js";
+import { livePaths, readBuildEnv, readContext, runtimePaths, type LiveContext, type LivePaths } from "../context.js";
 import { TiltLiveError, formatError, toTiltLiveError } from "../errors.js";
 import { exists, readdirIfExists } from "../fsutil/copy.js";
 import { unlessMissing } from "../fsutil/errno.js";
@@ -218,8 +218,6 @@ async function preparePlatform(tmpDir: string | undefined, paths: ReturnType<typ
     await copyFile(join(paths.platformEnv, name), join(dir, "env", name));
   }
   await restoreBindings(paths.bindings, dir);
-  await mkdir(join(dir, "tilt-live"));
-  await writeFile(join(dir, REBUILD_MARKER), "rebuild");
   return dir;
 }
 
