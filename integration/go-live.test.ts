@@ -93,7 +93,7 @@ describe.sequential("tilt-live on the Go sample", () => {
     expect(rebuild.stdout).toContain("paketo-buildpacks_go-build/gocache/");
     expect(rebuild.stdout).toContain("Reusing cached layer /layers/paketo-buildpacks_go-dist/go");
     expect(rebuild.stdout).toContain("Running 'go build -o /layers/paketo-buildpacks_go-build/targets/bin");
-    expect(rebuild.stderr).toMatch(/^\[tilt-live\] rebuild succeeded \(exit 0\): validate .*, build [\d.]+s, total [\d.]+s, restart [\d.]+s$/m);
+    expect(rebuild.stderr).toMatch(/^\[tilt-live\] rebuild succeeded \(exit 0\): validate .*, build [\d.]+s, total [\d.]+s, restart [\d.]+s, ready [\d.]+s$/m);
     expect(await waitForHttp(container)).toBe("v2\n");
   });
 

@@ -66,10 +66,10 @@ export class ResidentParser {
     child.on("error", gone);
     child.stdin.on("error", gone);
     child.stderr.resume();
-    // A standalone rebuild must be able to exit with the parser still waiting for input.
+    // Neither the supervisor nor a standalone rebuild may wait for the parser to exit: when they do, its
+    // stdin closes and it ends.
     child.unref();
-    (child.stdout as unknown as { unref?: () => void }).unref?.();
-    (child.stdin as unknown as { unref?: () => void }).unref?.();
+    for (const stream of [child.stdin, child.stdout, child.stderr]) (stream as unknown as { unref?: () => void }).unref?.();
     return child;
   }
 
