@@ -19,13 +19,13 @@ export interface LanguageProfile {
    * way the language buildpack does and serves it on $FLOOR_PORT; it prints nothing on success.
    */
   floorScript: string;
+  /** What the floor does, for the bench's table. */
+  floorLabel: string;
   /**
    * A dependency change for the rebuild path (interpreted languages, whose source edit only restarts): the
    * manifest a buildpack reads and an edit that makes it install again, different on every call.
    */
   dependencyChange?: { file: string; edit(text: string, n: number): string };
-  /** What the floor does, for the bench's table. */
-  floorLabel: string;
 }
 
 export const go: LanguageProfile = {

@@ -93,7 +93,7 @@ describe("tilt_live extension: tiltfile-result", () => {
     expect(command).not.toContain("--pre-buildpack");
     expect(command).not.toContain("--run-image");
     expect(command).toContain(
-      "'--env' 'BP_LOG_LEVEL=DEBUG' '--env' 'BP_TILT_LIVE_ENABLED=true' '--env' 'QUOTED=it'\"'\"'s' '--network' 'none' && ",
+      "'--env' 'BP_LOG_LEVEL=DEBUG' '--env' 'BP_TILT_LIVE_ENABLED=true' '--env' 'BP_TILT_LIVE_IMAGE_BUILD=Dockerfile.dev,*.lock' '--env' 'QUOTED=it'\"'\"'s' '--network' 'none' && ",
     );
     // The shell gives pack the value unquoted.
     const echoed = await execa("sh", ["-c", command.replace(/^'\/opt\/pack'/, "printf '%s\\n'").replace(/ && .*$/, "")]);

@@ -1,35 +1,28 @@
-// tilt-dev/tilt-extensions' `pack` extension, exactly as published (unpacked at test time from the upstream
-// bundle, never committed), under real `tilt up` with Docker Compose, on a private copy of samples/go. The user's
-// Tiltfile names tilt-live's buildpacks in `buildpacks=` and adds a live_update. The extension passes
+// tilt-dev/tilt-extensions' `pack` extension, exactly as published (unpacked from the upstream bundle by
+// scripts/platform/tilt.sh pack-extension, never committed), under real `tilt up` with Docker Compose, on a private
+// copy of samples/go. The user's Tiltfile names tilt-live's buildpacks in `buildpacks=` and adds a live_update. The extension passes
 // BP_LIVE_RELOAD_ENABLED=true (tilt-live/source stands in for watchexec), no --trust-builder (pack's untrusted
 // five-phase flow) and no --run-image (the builder's run image has no gcc: CGO_ENABLED=0 keeps Go's cache valid).
-import { createHash } from "node:crypto";
-import { cp, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensurePlatform, randomName, repoRoot, Resources, type Platform } from "./harness/index.js";
 import { LIVE_GROUPS, REBUILD, SYNC_TARGET } from "./harness/live.js";
+import { failFast } from "./harness/suite.js";
 import { ensureTilt, tiltEnv, type BuildRecord, type TiltfileResult } from "./harness/tilt.js";
 import { dockerLines, freePort, getText, seconds, TiltSession, waitForAnswer } from "./harness/tilt-session.js";
 
-/** The bundle's directory: TILT_LIVE_UPSTREAM_DIR, or ../shared/upstream beside the checkout (scripts/platform/lib/common.sh). */
-const upstreamDir = process.env.TILT_LIVE_UPSTREAM_DIR ?? path.resolve(repoRoot, "..", "shared", "upstream");
-
-/** Unpacks the published `pack` extension into `dest` after checking its sha256 against MANIFEST.tsv; returns its Tiltfile. */
-async function unpackStockPackExtension(dest: string): Promise<string> {
-  const archive = (await readdir(upstreamDir)).find((name) => /^tilt-extensions-pack-[0-9a-f]+\.tar\.gz$/.test(name));
-  if (!archive) throw new Error(`no tilt-extensions-pack-*.tar.gz in ${upstreamDir} (set TILT_LIVE_UPSTREAM_DIR)`);
-  const manifest = await readFile(path.join(upstreamDir, "MANIFEST.tsv"), "utf8");
-  const want = manifest.split("\n").map((line) => line.split("\t")).find((cols) => cols[0] === archive)?.at(-1);
-  const have = createHash("sha256").update(await readFile(path.join(upstreamDir, archive))).digest("hex");
-  expect(have, `${archive} does not match MANIFEST.tsv`).toBe(want);
-  await execa("tar", ["-xzf", path.join(upstreamDir, archive), "-C", dest]);
-  return path.join(dest, "tilt-extensions-pack", "pack", "Tiltfile");
+/** The published extension, unpacked from the upstream bundle (sha256-checked) by scripts/platform/tilt.sh. */
+async function stockPackExtension(): Promise<string> {
+  const result = await execa("bash", [path.join(repoRoot, "scripts/platform/tilt.sh"), "pack-extension"], { all: true, reject: false });
+  if (result.exitCode !== 0) throw new Error(`scripts/platform/tilt.sh pack-extension failed:\n${result.all ?? ""}`);
+  return path.join(result.stdout.trim(), "pack", "Tiltfile");
 }
 
-describe("tilt up with the stock tilt-extensions pack extension and tilt-live's buildpacks (Docker Compose, samples/go)", () => {
+describe.sequential("tilt up with the stock tilt-extensions pack extension and tilt-live's buildpacks (Docker Compose, samples/go)", () => {
+  failFast();
   const resources = new Resources();
   const service = "web";
   let platform: Platform;
@@ -51,7 +44,7 @@ describe("tilt up with the stock tilt-extensions pack extension and tilt-live's 
     let tilt: string;
     [platform, tilt] = await Promise.all([ensurePlatform(), ensureTilt()]);
     dir = await mkdtemp(path.join(os.tmpdir(), "tilt-live-stock-pack-"));
-    const extension = await unpackStockPackExtension(dir);
+    const extension = await stockPackExtension();
     app = path.join(dir, "app");
     await cp(path.join(repoRoot, "samples/go"), app, { recursive: true });
     image = resources.image(randomName("stock-pack"));

@@ -2,103 +2,34 @@
 // is a pack build, an edit of main.go is a live update in the running container (Tilt's own state says so), an
 // edit of project.toml (fall_back_on) is a new image. Prints edit → new response times. Leaves nothing behind.
 import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
-import { execa, type ResultPromise } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensurePlatform, randomName, repoRoot, Resources, type Platform } from "./harness/index.js";
-import { ensureTilt, tiltEnv, type BuildRecord, type UIResource } from "./harness/tilt.js";
+import { ensureTilt, tiltEnv, type BuildRecord } from "./harness/tilt.js";
+import { dockerLines, freePort, getText, TiltSession, waitForAnswer } from "./harness/tilt-session.js";
 import { failFast } from "./harness/suite.js";
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
-}
-
-async function lines(argv: string[]): Promise<string[]> {
-  const { stdout } = await execa("docker", argv);
-  return stdout.split("\n").map((line) => line.trim()).filter((line) => line !== "");
-}
 
 describe.sequential("tilt up with the tilt_live extension (Docker Compose, samples/go)", () => {
   failFast();
   const resources = new Resources();
   const service = "web";
   let platform: Platform;
-  let tilt: string;
-  let env: Record<string, string>;
+  let session: TiltSession;
   let dir: string;
   let app: string;
   let image: string;
   let project: string;
-  let tiltPort: number;
   let url: string;
-  let up: ResultPromise | undefined;
-  let upLog = "";
 
-  const tiltArgs = (): string[] => [`--port=${tiltPort}`];
-
-  async function uiResource(): Promise<UIResource> {
-    const { stdout } = await execa(tilt, ["get", ...tiltArgs(), "uiresource", service, "-o", "json"], { env });
-    return JSON.parse(stdout) as UIResource;
-  }
-
-  async function tiltLogs(): Promise<string> {
-    return (await execa(tilt, ["logs", ...tiltArgs()], { env, reject: false })).stdout;
-  }
-
-  /** Polls Tilt until a build newer than `after` (by startTime) is finished and recorded; returns it. */
-  async function nextBuild(after: BuildRecord | undefined, timeoutMs: number): Promise<BuildRecord> {
-    const deadline = Date.now() + timeoutMs;
-    let last = "";
-    while (Date.now() < deadline) {
-      if (up?.exitCode !== undefined && up.exitCode !== null) throw new Error(`tilt up exited:\n${upLog}`);
-      try {
-        const { status } = await uiResource();
-        const newest = status.buildHistory?.[0];
-        last = JSON.stringify(status);
-        if (newest?.finishTime && newest.startTime !== after?.startTime && status.updateStatus !== "in_progress" &&
-            status.updateStatus !== "pending") {
-          return newest;
-        }
-      } catch (error) {
-        last = String(error); // the apiserver is not up yet right after `tilt up` starts
-      }
-      await sleep(100);
-    }
-    throw new Error(`no new build within ${timeoutMs} ms; last status: ${last}\ntilt logs:\n${await tiltLogs()}`);
-  }
-
-  async function get(): Promise<string> {
-    try {
-      const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
-      return await response.text();
-    } catch (error) {
-      return String(error);
-    }
-  }
-
-  /** Polls GET / until it answers `body`; returns the time from `since`. */
-  async function waitForBody(body: string, since: number, timeoutMs: number): Promise<number> {
-    let last = "";
-    while (Date.now() - since < timeoutMs) {
-      last = await get();
-      if (last === body) return Date.now() - since;
-      await sleep(50);
-    }
-    throw new Error(`GET ${url} never answered ${JSON.stringify(body)} (last ${JSON.stringify(last)})\n${await tiltLogs()}`);
-  }
+  const tiltLogs = () => session.logs();
+  const uiResource = () => session.uiResource();
+  const nextBuild = (after: BuildRecord | undefined, timeoutMs: number) => session.nextBuild(after, timeoutMs);
+  const get = () => getText(url);
+  const waitForBody = (body: string, since: number, timeoutMs: number) => waitForAnswer(url, body, since, timeoutMs, tiltLogs);
 
   async function containerId(): Promise<string> {
-    const ids = await lines(["ps", "--all", "--filter", `label=com.docker.compose.project=${project}`, "--format", "{{.ID}}"]);
+    const ids = await dockerLines(["ps", "--all", "--filter", `label=com.docker.compose.project=${project}`, "--format", "{{.ID}}"]);
     expect(ids).toHaveLength(1);
     return ids[0]!;
   }
@@ -111,14 +42,15 @@ describe.sequential("tilt up with the tilt_live extension (Docker Compose, sampl
   }
 
   beforeAll(async () => {
+    let tilt: string;
     [platform, tilt] = await Promise.all([ensurePlatform(), ensureTilt()]);
-    env = tiltEnv([path.dirname(platform.pack)], { PACK_HOME: platform.packHome, PACK_VOLUME_KEY: platform.packVolumeKey });
+    const env = tiltEnv([path.dirname(platform.pack)], { PACK_HOME: platform.packHome, PACK_VOLUME_KEY: platform.packVolumeKey });
     dir = await mkdtemp(path.join(os.tmpdir(), "tilt-live-up-"));
     app = path.join(dir, "app");
     await cp(path.join(repoRoot, "samples/go"), app, { recursive: true });
     image = resources.image(randomName("tilt-go"));
     project = randomName("tilt");
-    tiltPort = await freePort();
+    session = new TiltSession(tilt, env, app, await freePort(), service);
     const appPort = await freePort();
     url = `http://127.0.0.1:${appPort}/`;
     await writeFile(
@@ -135,34 +67,9 @@ describe.sequential("tilt up with the tilt_live extension (Docker Compose, sampl
   });
 
   afterAll(async () => {
-    if (up) {
-      up.kill("SIGTERM");
-      await up.catch(() => undefined);
-    }
-    const problems: string[] = [];
-    if (dir) {
-      // `tilt down` has no --port: it reads the Tiltfile and removes the compose project's containers and network.
-      const down = await execa(tilt, ["down"], { cwd: app, env, reject: false, all: true });
-      if (down.exitCode !== 0) problems.push(`tilt down failed:\n${down.all}`);
-      const left = await lines(["ps", "--all", "--quiet", "--filter", `label=com.docker.compose.project=${project}`]);
-      if (left.length > 0) problems.push(`tilt down left containers: ${left.join(", ")}`);
-    }
-    // Tilt tags every build (<image>:tilt-<hash>) and never removes them; pack's caching tag too.
-    if (image) {
-      for (const ref of await lines(["image", "ls", "--format", "{{.Repository}}:{{.Tag}}", image])) resources.image(ref);
-    }
-    for (const id of project ? await lines(["ps", "--all", "--quiet", "--filter", `label=com.docker.compose.project=${project}`]) : []) {
-      resources.container(id);
-    }
+    // `tilt down` has no --port: it reads the Tiltfile and removes the compose project's containers and network.
+    const problems = session ? await session.stop(resources, image, project) : [];
     await resources.cleanup();
-    if (project) {
-      for (const network of await lines(["network", "ls", "--format", "{{.Name}}", "--filter", `name=${project}`])) {
-        await execa("docker", ["network", "rm", network], { reject: false });
-      }
-      expect(await lines(["network", "ls", "--format", "{{.Name}}", "--filter", `name=${project}`])).toEqual([]);
-      expect(await lines(["ps", "--all", "--quiet", "--filter", `label=com.docker.compose.project=${project}`])).toEqual([]);
-    }
-    if (image) expect(await lines(["image", "ls", "--quiet", image])).toEqual([]);
     await resources.assertNoLeaks();
     if (dir) await rm(dir, { recursive: true, force: true });
     expect(problems).toEqual([]);
@@ -171,8 +78,7 @@ describe.sequential("tilt up with the tilt_live extension (Docker Compose, sampl
   let baseline: BuildRecord;
 
   it("deploys a pack build with tilt-live: the first build is an image build and GET answers v1", async () => {
-    up = execa(tilt, ["up", ...tiltArgs(), "--web-mode=prod"], { cwd: app, env, all: true, reject: false });
-    up.all?.on("data", (chunk: Buffer) => (upLog += chunk.toString()));
+    session.start();
     const started = Date.now();
     baseline = await nextBuild(undefined, 900_000);
     expect(baseline.error ?? "", await tiltLogs()).toBe("");

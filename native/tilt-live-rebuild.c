@@ -10,7 +10,7 @@
  * The server writes each message with JSON.stringify on one line: {"type":"log","text":"..."} and
  * {"type":"result",...,"exitCode":N,...,"summary":"..."}; this reads only those fields.
  *
- * Build: gcc -static -Os -Wall -Wextra -o tilt-live-rebuild native/tilt-live-rebuild.c
+ * Build: scripts/build.sh, with the flags in native/cflags (as the init).
  */
 #define _GNU_SOURCE
 #include <errno.h>

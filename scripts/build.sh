@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # npm run build: bundles src/ with esbuild, turns the bundle into a Node single executable (SEA) on a pinned
-# official Node binary, builds the static init, and assembles the two buildpack directories under
-# dist/buildpacks/. The buildpacks then run in a build image that has no Node.
+# official Node binary, builds the static init and the static rebuild client, and assembles the two buildpack
+# directories under dist/buildpacks/. The buildpacks then run in a build image that has no Node.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "${TILT_LIVE_ROOT}/scripts/platform/lib/common.sh" # platform::apt_install
 
@@ -10,8 +10,9 @@ usage() {
 Usage: scripts/build.sh [--arch amd64|arm64]
 Builds dist/buildpacks/tilt-live and dist/buildpacks/tilt-live-source (default arch: amd64), and for amd64 the
 links bin/ and buildpacks/source/bin/ that make the checkout itself the two buildpacks; with --arch arm64,
-dist/buildpacks-arm64/: the init with Debian's cross compiler and smoke-tested under qemu-aarch64-static (both
-installed with apt-get when missing), the executable smoke-tested too when arm64 libc is there.
+dist/buildpacks-arm64/: the init and the rebuild client with Debian's cross compiler, the init smoke-tested under
+qemu-aarch64-static (both installed with apt-get when missing), the executable smoke-tested too when arm64 libc
+is there.
 USAGE
 }
 
@@ -72,7 +73,7 @@ JSON
 init_toolchain() {
   case "$1" in
     amd64)
-      command -v gcc >/dev/null || util::die "gcc is needed to build native/tilt-live-init.c (apt-get install gcc libc6-dev)"
+      command -v gcc >/dev/null || util::die "gcc is needed to build native/tilt-live-init.c and native/tilt-live-rebuild.c (apt-get install gcc libc6-dev)"
       printf '\n' ;;
     arm64)
       if ! command -v aarch64-linux-gnu-gcc >/dev/null || [[ ! -f /usr/aarch64-linux-gnu/lib/libc.a ]]; then
@@ -110,14 +111,15 @@ init_binary() {
 }
 
 # The small `rebuild` client (native/tilt-live-rebuild.c): Tilt runs it after every sync, and the single
-# executable's start would cost 0.1-0.3 s of each live update. Same arch rule as the init.
+# executable's start would cost 0.1-0.3 s of each live update. Same toolchain and flags as the init.
 client_binary() {
   local arch="$1"
+  local out="${DIST}/work/tilt-live-rebuild-${arch}" prefix
   [[ -f native/tilt-live-rebuild.c ]] || return 0
-  [[ "$arch" == amd64 ]] || { util::print::info "no cross compiler: the $arch image's rebuild is the single executable"; return 0; }
-  command -v gcc >/dev/null || util::die "gcc is needed to build native/tilt-live-rebuild.c (apt-get install gcc libc6-dev)"
-  gcc -static -Os -Wall -Werror -o "${DIST}/work/tilt-live-rebuild-${arch}" native/tilt-live-rebuild.c
-  strip "${DIST}/work/tilt-live-rebuild-${arch}"
+  prefix=$(init_toolchain "$arch")
+  local cflags; read -ra cflags <native/cflags
+  "${prefix}gcc" "${cflags[@]}" -o "$out" native/tilt-live-rebuild.c
+  "${prefix}strip" "$out"
 }
 
 buildpacks_dir() {
@@ -152,9 +154,12 @@ checkout_bins() {
     ln -s tilt-live "${dir}/detect"
     ln -s tilt-live "${dir}/build"
   done
-  if [[ -f "${DIST}/buildpacks/tilt-live/bin/tilt-live-init" ]]; then
-    ln "${DIST}/buildpacks/tilt-live/bin/tilt-live-init" "${TILT_LIVE_ROOT}/bin/tilt-live-init"
-  fi
+  local native
+  for native in tilt-live-init tilt-live-rebuild; do
+    if [[ -f "${DIST}/buildpacks/tilt-live/bin/${native}" ]]; then
+      ln "${DIST}/buildpacks/tilt-live/bin/${native}" "${TILT_LIVE_ROOT}/bin/${native}"
+    fi
+  done
 }
 
 smoke_test() {

@@ -11,6 +11,7 @@ import {
   parsePositiveInt,
   changeSettings,
   readBuildSettings,
+  readChangeSettings,
   readWatchSettings,
   readyTimeoutMs,
 } from "./config.js";
@@ -79,16 +80,51 @@ describe("configuration parsing", () => {
       watchDebounceMs: Defaults.watchDebounceMs,
       watchIgnore: [],
       stopTimeoutSeconds: Defaults.stopTimeoutSeconds,
+      readyTimeoutSeconds: Defaults.readyTimeoutSeconds,
     });
     expect(
       readBuildSettings(
         { BP_TILT_LIVE_WATCH: "true", BP_TILT_LIVE_STOP_TIMEOUT: "3" },
-        { BP_TILT_LIVE_WATCH: "false", BP_TILT_LIVE_WATCH_DEBOUNCE_MS: "40", BP_TILT_LIVE_WATCH_IGNORE: "*.log,tmp/*" },
+        {
+          BP_TILT_LIVE_WATCH: "false",
+          BP_TILT_LIVE_WATCH_DEBOUNCE_MS: "40",
+          BP_TILT_LIVE_WATCH_IGNORE: "*.log,tmp/*",
+          BP_TILT_LIVE_READY_TIMEOUT: "90",
+        },
       ),
-    ).toEqual({ watch: true, watchDebounceMs: 40, watchIgnore: ["*.log", "tmp/*"], stopTimeoutSeconds: 3 });
+    ).toEqual({ watch: true, watchDebounceMs: 40, watchIgnore: ["*.log", "tmp/*"], stopTimeoutSeconds: 3, readyTimeoutSeconds: 90 });
     expect(() => readBuildSettings({ BP_TILT_LIVE_WATCH_DEBOUNCE_MS: "fast" }, {})).toThrow(
       /BP_TILT_LIVE_WATCH_DEBOUNCE_MS must be a positive whole number/,
     );
+    expect(() => readBuildSettings({ BP_TILT_LIVE_READY_TIMEOUT: "30s" }, {})).toThrow(
+      /BP_TILT_LIVE_READY_TIMEOUT must be a positive whole number/,
+    );
+    // The change rules are read in the container, but a bad value fails the image build already.
+    expect(formatError(thrown(() => readBuildSettings({ BP_TILT_LIVE_CHANGE_AWARE: "sometimes" }, {})))).toContain(
+      "Fix: Set BP_TILT_LIVE_CHANGE_AWARE to true or false",
+    );
+  });
+
+  it("reads the user's change rules, with project.toml always needing an image", () => {
+    const none = () => undefined;
+    expect(readChangeSettings(none)).toEqual({
+      changeAware: Defaults.changeAware,
+      restartOnly: [],
+      rebuild: [],
+      imageBuild: [...Defaults.imageBuild],
+    });
+    const vars: Record<string, string> = {
+      BP_TILT_LIVE_CHANGE_AWARE: "off",
+      BP_TILT_LIVE_RESTART_ONLY: "*.md, docs/**",
+      BP_TILT_LIVE_REBUILD: "schema.sql",
+      BP_TILT_LIVE_IMAGE_BUILD: "Dockerfile.dev:.env.build",
+    };
+    expect(readChangeSettings((name) => vars[name])).toEqual({
+      changeAware: false,
+      restartOnly: ["*.md", "docs/**"],
+      rebuild: ["schema.sql"],
+      imageBuild: ["project.toml", "Dockerfile.dev", ".env.build"],
+    });
   });
 
   it("lets the run-time switches override the build's settings, as strictly as the build-time ones", () => {

@@ -34,7 +34,8 @@ export const Defaults = {
   watchDebounceMs: 100,
   stopTimeoutSeconds: 10,
   changeAware: true,
-  /** Seconds the supervisor waits for a restarted app to listen again. */
+  /** project.toml changes the group, its buildpacks or the build env: only the image build reads it. */
+  imageBuild: ["project.toml"],
   readyTimeoutSeconds: 30,
 } as const;
 
@@ -50,6 +51,7 @@ export const DOCUMENTED_DEFAULTS: Record<(typeof ConfigVars)[keyof typeof Config
   [ConfigVars.changeAware]: String(Defaults.changeAware),
   [ConfigVars.restartOnly]: undefined,
   [ConfigVars.rebuildOn]: undefined,
+  // Documented as "besides project.toml": Defaults.imageBuild always applies, the variable only adds.
   [ConfigVars.imageBuildOn]: undefined,
   [ConfigVars.readyTimeout]: String(Defaults.readyTimeoutSeconds),
   [ConfigVars.logLevel]: undefined,
@@ -92,22 +94,51 @@ export function lookup(platformEnv: Record<string, string>, env: NodeJS.ProcessE
   return platformEnv[name] ?? env[name];
 }
 
+/** What a rebuild does with a change set (src/runtime/change-rules.ts); the user's part of the rules. */
+export interface ChangeSettings {
+  /** false: every change set runs the build phase (no restart-only path, no image-build answer). */
+  changeAware: boolean;
+  /** Globs that take the restart path whatever the buildpacks' rules say. */
+  restartOnly: string[];
+  /** Globs that always run the build phase. */
+  rebuild: string[];
+  /** Globs only a new image can take: Defaults.imageBuild (project.toml) and the user's. */
+  imageBuild: string[];
+}
+
+/** The user's change rules, as recorded at image build; rebuild reads them on every call. */
+export function readChangeSettings(get: (name: string) => string | undefined): ChangeSettings {
+  const changeAware = parseBoolean(get(ConfigVars.changeAware), ConfigVars.changeAware);
+  return {
+    changeAware: changeAware === "unset" ? Defaults.changeAware : changeAware === "true",
+    restartOnly: parseList(get(ConfigVars.restartOnly)),
+    rebuild: parseList(get(ConfigVars.rebuildOn)),
+    imageBuild: [...Defaults.imageBuild, ...parseList(get(ConfigVars.imageBuildOn))],
+  };
+}
+
 /** The settings the build records in context.json for the supervisor. */
 export interface BuildSettings {
   watch: boolean;
   watchDebounceMs: number;
   watchIgnore: string[];
   stopTimeoutSeconds: number;
+  /** Seconds a restarted app has to listen again where the previous one listened. */
+  readyTimeoutSeconds: number;
 }
 
 export function readBuildSettings(platformEnv: Record<string, string>, env: NodeJS.ProcessEnv): BuildSettings {
   const get = (name: string) => lookup(platformEnv, env, name);
+  // Read by rebuild in the container, from the recorded variables: parsed here too, so a bad value fails the
+  // image build instead of the first live update.
+  readChangeSettings(get);
   return {
     // Skaffold's dev mode sets GOOGLE_DEVMODE=1 for the build: it only copies files, so the watcher rebuilds.
     watch: parseBoolean(get(ConfigVars.watch), ConfigVars.watch) === "true" || get("GOOGLE_DEVMODE") === "1",
     watchDebounceMs: parsePositiveInt(get(ConfigVars.watchDebounceMs), ConfigVars.watchDebounceMs, Defaults.watchDebounceMs),
     watchIgnore: parseList(get(ConfigVars.watchIgnore)),
     stopTimeoutSeconds: parsePositiveInt(get(ConfigVars.stopTimeout), ConfigVars.stopTimeout, Defaults.stopTimeoutSeconds),
+    readyTimeoutSeconds: parsePositiveInt(get(ConfigVars.readyTimeout), ConfigVars.readyTimeout, Defaults.readyTimeoutSeconds),
   };
 }
 
@@ -121,33 +152,4 @@ export function readWatchSettings(
     enabled: watch === "unset" ? recorded.watch : watch === "true",
     debounceMs: parsePositiveInt(env[RuntimeVars.watchDebounceMs], RuntimeVars.watchDebounceMs, recorded.watchDebounceMs),
   };
-}
-
-/** What a rebuild does with a change set (src/runtime/change-rules.ts); the user's part of the rules. */
-export interface ChangeSettings {
-  /** false: every change set runs the build phase (no restart-only path, no image-build answer). */
-  changeAware: boolean;
-  /** Globs that take the restart path whatever the buildpacks' rules say. */
-  restartOnly: string[];
-  /** Globs that always run the build phase. */
-  rebuild: string[];
-  /** Globs only a new image can take, besides the defaults (project.toml). */
-  imageBuild: string[];
-}
-
-/** Files only a new image can take: project.toml changes the group, its buildpacks or the build env. */
-export const DEFAULT_IMAGE_BUILD = ["project.toml"];
-
-export function changeSettings(get: (name: string) => string | undefined): ChangeSettings {
-  const changeAware = parseBoolean(get(ConfigVars.changeAware), ConfigVars.changeAware);
-  return {
-    changeAware: changeAware === "unset" ? Defaults.changeAware : changeAware === "true",
-    restartOnly: parseList(get(ConfigVars.restartOnly)),
-    rebuild: parseList(get(ConfigVars.rebuildOn)),
-    imageBuild: [...DEFAULT_IMAGE_BUILD, ...parseList(get(ConfigVars.imageBuildOn))],
-  };
-}
-
-export function readyTimeoutMs(get: (name: string) => string | undefined): number {
-  return parsePositiveInt(get(ConfigVars.readyTimeout), ConfigVars.readyTimeout, Defaults.readyTimeoutSeconds) * 1000;
 }

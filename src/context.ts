@@ -10,6 +10,8 @@ import type { Process } from "./cnb/launch.js";
 
 export const TILT_LIVE_ID = "tilt-live";
 export const SOURCE_BUILDPACK_ID = "tilt-live/source";
+/** tilt-live's own two buildpacks: they read no app file, declare no app process, and stay out of a rebuild's group. */
+export const OWN_BUILDPACK_IDS: ReadonlySet<string> = new Set([TILT_LIVE_ID, SOURCE_BUILDPACK_ID]);
 
 /** The layers root when the environment does not name one: the lifecycle's default (platform spec). */
 export const DEFAULT_LAYERS_ROOT = "/layers";
@@ -29,7 +31,10 @@ export const TOOL_NAMES = ["rebuild", "tilt-live-supervise"] as const;
 export type ToolName = (typeof TOOL_NAMES)[number];
 /** The static init in front of the supervisor (native/tilt-live-init.c); absent where it was not built. */
 export const INIT = "tilt-live-init";
-/** The small static `rebuild` client (native/tilt-live-rebuild.c), next to the executable where it was built. */
+/**
+ * The small static `rebuild` client (native/tilt-live-rebuild.c) next to the executable; `rebuild` links to
+ * it where it was built. It speaks the control protocol (src/runtime/control.ts) and hands the rest to EXECUTABLE.
+ */
 export const REBUILD_CLIENT = "tilt-live-rebuild";
 
 /** Layer names of tilt-live (the last buildpack) and tilt-live/source (the first). */
@@ -56,6 +61,8 @@ export interface LiveContext {
   watchIgnore: string[];
   /** Seconds the supervisor waits after SIGTERM before SIGKILL. */
   stopTimeoutSeconds: number;
+  /** Seconds a restarted app has to listen again where the previous one listened. */
+  readyTimeoutSeconds: number;
   /** Go compiled with cgo at image build (go-cgo.ts); absent when not. */
   goCgo?: boolean;
 }
@@ -80,6 +87,7 @@ export function livePaths(layersRoot: string) {
     platformEnv: join(meta, "platform-env"),
     bindings: join(meta, "bindings"),
     buildEnv: join(meta, "build-env.json"),
+    imageInputs: join(meta, "image-inputs.json"),
     buildpackMeta: join(meta, "buildpacks"),
     buildpacks: join(own, Layers.buildpacks),
     lifecycle: join(own, Layers.lifecycle, "lifecycle"),
@@ -129,6 +137,7 @@ const CONTEXT_FIELDS: Record<keyof LiveContext, FieldKind> = {
   watchDebounceMs: "positive",
   watchIgnore: "strings",
   stopTimeoutSeconds: "positive",
+  readyTimeoutSeconds: "positive",
   goCgo: "optionalBoolean",
 };
 

@@ -27,7 +27,7 @@ export const PAKETO_LIVE_RELOAD = "BP_LIVE_RELOAD_ENABLED";
  * tilt-live/source provides `watchexec` when Paketo's live reload is on (tilt-dev's `pack` extension always
  * turns it on), so that go-build and node-start pass detect on a builder without a watchexec buildpack: the
  * supervisor does watchexec's job (restart on change), and tilt-live runs the wrapped command directly
- * (processes.ts). The empty alternative keeps the group passing where nothing requires watchexec.
+ * (recorded-processes.ts). The empty alternative keeps the group passing where nothing requires watchexec.
  */
 const WATCHEXEC_PLAN = '[[provides]]\nname = "watchexec"\n\n[[or]]\n';
 

@@ -108,20 +108,20 @@ describe("error messages", () => {
       ],
       "image-build-needed": [
         new TiltLiveError("image-build-needed", "project.toml is read only by the image build"),
-        "Only a new image can take this change: project.toml",
+        "Only a new image can take this change: project.toml is read only by the image build",
         "Nothing was built and the app keeps serving",
-        "exits with status 3",
+        "rebuild exits with status 3",
       ],
       "builder-killed": [
         new TiltLiveError("builder-killed", "Rebuild failed: the lifecycle builder was killed by SIGKILL"),
-        "killed by SIGKILL",
+        "the lifecycle builder was killed by SIGKILL",
         "not failed by your source",
-        "more memory",
+        "Give the container more memory",
       ],
       "app-start-failed": [
-        new TiltLiveError("app-start-failed", "The app did not start after a good build: it exited with status 1"),
-        "did not start after a good build",
-        "its output is above",
+        new TiltLiveError("app-start-failed", "The app did not start after a good build: it exited with status 7"),
+        "The app did not start after a good build: it exited with status 7",
+        "the new process did not come up",
         "BP_TILT_LIVE_READY_TIMEOUT",
       ],
     };

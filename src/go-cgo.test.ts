@@ -1,7 +1,7 @@
-import { chmod, mkdir, mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { chmod, mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { tempDir } from "./testing/temp-dir.js";
 import type { GroupEntry } from "./cnb/group.js";
 import type { BuildInput } from "./build/inputs.js";
 import { goUsedCgo, hasCCompiler } from "./go-cgo.js";
@@ -11,7 +11,7 @@ const goGroup = ["tilt-live/source", "paketo-buildpacks/go-dist", "paketo-buildp
 );
 
 async function binWithGcc(): Promise<string> {
-  const bin = join(await mkdtemp(join(tmpdir(), "tilt-live-cc-")), "bin");
+  const bin = join(await tempDir("tilt-live-cc-"), "bin");
   await mkdir(bin);
   await writeFile(join(bin, "gcc"), "#!/bin/sh\n");
   await chmod(join(bin, "gcc"), 0o755);

@@ -1,14 +1,14 @@
-import { mkdir, mkdtemp, readdir, readFile, stat, symlink, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, readdir, readFile, stat, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
+import { tempDir } from "./testing/temp-dir.js";
 import { recordBindings, restoreBindings } from "./recorded-bindings.js";
 
 describe("recorded bindings", () => {
   let root: string;
   let platform: string;
   beforeEach(async () => {
-    root = await mkdtemp(join(tmpdir(), "tilt-live-bindings-"));
+    root = await tempDir("tilt-live-bindings-");
     platform = join(root, "platform");
     const maven = join(platform, "bindings", "maven");
     await mkdir(maven, { recursive: true });

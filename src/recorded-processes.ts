@@ -1,7 +1,7 @@
 /**
- * The app's processes as tilt-live records them in processes.json: collected from the earlier buildpacks'
- * launch.toml files (a later buildpack's type overrides an earlier one's, as the lifecycle does). tilt-live's
- * build records them, and so does a rebuild, which leaves tilt-live's own buildpacks out of its group.
+ * What processes.json records (docs/layout.md): the processes of the group's launch.toml files, a later
+ * buildpack's type overriding an earlier one's, as the lifecycle does. Shared by the build, which writes it, and
+ * the rebuild, which writes it again (tilt-live is not in a rebuild's group).
  */
 import { basename, join } from "node:path";
 import type { GroupEntry } from "./cnb/group.js";
@@ -9,9 +9,9 @@ import { readLaunchProcesses, type Process } from "./cnb/launch.js";
 import { escapeBuildpackId } from "./cnb/names.js";
 import type { RecordedProcess } from "./context.js";
 
-export async function collectProcesses(layersRoot: string, earlier: GroupEntry[]): Promise<RecordedProcess[]> {
+export async function collectProcesses(layersRoot: string, members: GroupEntry[]): Promise<RecordedProcess[]> {
   const byType = new Map<string, RecordedProcess>();
-  for (const bp of earlier) {
+  for (const bp of members) {
     const path = join(layersRoot, escapeBuildpackId(bp.id), "launch.toml");
     for (const p of await readLaunchProcesses(path, bp.api)) {
       byType.delete(p.type); // keep declaration order of the winner

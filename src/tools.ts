@@ -39,7 +39,7 @@ export async function runTool(name: string, args: string[], io: PhaseIo, options
           layersRoot: root,
           stderr: io.stderr,
           tmpDir: options.tmpDir,
-          // The supervisor keeps language parsers running between rebuilds (syntax-check.ts).
+          // The supervisor lives as long as the container: it keeps language parsers running between rebuilds.
           build: createRebuild({ layersRoot: root, env: io.env, tmpDir: options.tmpDir, resident: true }),
         });
       default:

@@ -103,6 +103,8 @@ export class TiltSession {
     }
     const down = await execa(this.tilt, ["down"], { cwd: this.dir, env: this.env, reject: false, all: true });
     if (down.exitCode !== 0) problems.push(`tilt down failed:\n${down.all}`);
+    const left = await dockerLines(["ps", "--all", "--quiet", "--filter", `label=com.docker.compose.project=${project}`]);
+    if (left.length > 0) problems.push(`tilt down left containers: ${left.join(", ")}`);
     // Tilt tags every build (<image>:tilt-<hash>) and never removes them; the pack extension's caching tag too.
     for (const ref of await dockerLines(["image", "ls", "--format", "{{.Repository}}:{{.Tag}}", image])) resources.image(ref);
     for (const id of await dockerLines(["ps", "--all", "--quiet", "--filter", `label=com.docker.compose.project=${project}`])) {

@@ -2,18 +2,18 @@
 // (libpak decodes dependencies/<sha256>.toml and wants it equal to the buildpack.toml entry) and the generic
 // `replace` hook of platform::paketo::buildpack.
 import { execFile } from "node:child_process";
-import { mkdtemp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { tempDir } from "../../src/testing/temp-dir.js";
 
 const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, "../..");
 let work: string;
 
 beforeEach(async () => {
-  work = await mkdtemp(path.join(tmpdir(), "tilt-live-java-platform-"));
+  work = await tempDir("tilt-live-java-platform-");
 });
 afterEach(async () => {
   await rm(work, { recursive: true, force: true });

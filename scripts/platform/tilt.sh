@@ -3,6 +3,8 @@
 # (Go module proxy, no GitHub release download) and installs Docker Compose (COMPOSE_VERSION, Debian's
 # docker-compose package). See docs/tilt-notes.md for what was verified with this build.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+# shellcheck source=lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 usage() {
   cat <<USAGE
@@ -13,6 +15,8 @@ Usage: scripts/platform/tilt.sh [all|tilt|compose|compose-v2|compose-v2-config|p
   compose  only install Docker Compose ${COMPOSE_VERSION}
   compose-v2         only build Docker Compose ${COMPOSE_V2_VERSION}
   compose-v2-config  print the DOCKER_CONFIG dir whose cli-plugins/ holds it (fails when it is not built)
+  pack-extension     print the directory of tilt-dev/tilt-extensions' pack extension as published (from the
+                     upstream bundle, sha256-checked, unpacked once into the cache): load <dir>/pack/Tiltfile
   path     print the path of the cached tilt binary (fails when it is not built)
   env      print shell exports for using them: PATH, TILT_DISABLE_ANALYTICS, TILT_DOCKER_COMPOSE_CMD
 Output: \${TILT_LIVE_CACHE}/tilt/<version>/tilt  (TILT_LIVE_CACHE=${TILT_LIVE_CACHE})
@@ -201,6 +205,17 @@ build_compose_v2() {
   util::print::step "Docker Compose ${COMPOSE_V2_VERSION}: ${COMPOSE_V2_BIN} (DOCKER_CONFIG=${COMPOSE_V2_CONFIG} docker compose)"
 }
 
+# pack_extension_dir: the upstream bundle's tilt-extensions archive (pack/ and LICENSE at one commit), unpacked.
+pack_extension_dir() {
+  local row=""
+  if [[ -f "${UPSTREAM_DIR}/MANIFEST.tsv" ]]; then
+    row=$(awk -F'\t' 'NR > 1 && $2 == "github.com/tilt-dev/tilt-extensions" { print; exit }' "${UPSTREAM_DIR}/MANIFEST.tsv")
+  fi
+  [[ -n "$row" ]] ||
+    util::die "${UPSTREAM_DIR}/MANIFEST.tsv lists no github.com/tilt-dev/tilt-extensions archive (TILT_LIVE_UPSTREAM_DIR=${TILT_LIVE_UPSTREAM_DIR:-unset})"
+  platform::upstream::unpack "$(cut -f1 <<<"$row")" "$(cut -f5 <<<"$row")"
+}
+
 print_env() {
   [[ -x "${TILT_BIN}" ]] || util::die "tilt ${TILT_VERSION} is not built yet: run scripts/platform/tilt.sh"
   # shellcheck disable=SC2016 # $PATH is expanded by the shell that sources this output, not here
@@ -218,6 +233,7 @@ main() {
       util::timed "Docker Compose ${COMPOSE_VERSION}" install_compose
       util::timed "Docker Compose ${COMPOSE_V2_VERSION}" build_compose_v2
       ;;
+    pack-extension) pack_extension_dir ;;
     compose-v2) util::timed "Docker Compose ${COMPOSE_V2_VERSION}" build_compose_v2 ;;
     compose-v2-config)
       [[ -x "${COMPOSE_V2_BIN}" ]] || util::die "Docker Compose ${COMPOSE_V2_VERSION} is not built yet: run scripts/platform/tilt.sh compose-v2"

@@ -3,11 +3,11 @@
 // the variable that points elsewhere.
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtemp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { tempDir } from "../../src/testing/temp-dir.js";
 
 const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, "../..");
@@ -16,7 +16,7 @@ let work: string;
 let bundle: string;
 
 beforeEach(async () => {
-  work = await mkdtemp(path.join(tmpdir(), "tilt-live-upstream-"));
+  work = await tempDir("tilt-live-upstream-");
   bundle = path.join(work, "bundle");
   await mkdir(path.join(work, "src", "demo-v1.2.3"), { recursive: true });
   await writeFile(path.join(work, "src", "demo-v1.2.3", "go.mod"), "module example.com/demo\n");

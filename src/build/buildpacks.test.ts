@@ -1,7 +1,7 @@
-import { mkdir, mkdtemp, readdir, symlink, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, readdir, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { tempDir } from "../testing/temp-dir.js";
 import type { GroupEntry } from "../cnb/group.js";
 import { copyGroupBuildpacks } from "./buildpacks.js";
 
@@ -20,7 +20,7 @@ async function checkoutShapedBuildpack(root: string, escapedId: string): Promise
 
 describe("copyGroupBuildpacks", () => {
   it("copies only buildpack.toml and bin/ of tilt-live's own buildpacks, and every file of the others", async () => {
-    const root = await mkdtemp(join(tmpdir(), "tilt-live-bps-"));
+    const root = await tempDir("tilt-live-bps-");
     const source = join(root, "cnb");
     await checkoutShapedBuildpack(source, "tilt-live");
     await checkoutShapedBuildpack(source, "tilt-live_source");

@@ -1,4 +1,4 @@
-
+/** What a tilt-live bin/build receives from the lifecycle (buildpack spec, "Build"), gathered in one place. */
 import { dirname, join } from "node:path";
 import { readPlatformEnv } from "../cnb/platform.js";
 import { readToml, expectString, optionalTable } from "../cnb/toml.js";

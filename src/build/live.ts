@@ -8,8 +8,9 @@ import { readdir } from "node:fs/promises";
 import { readGroup, type GroupEntry } from "../cnb/group.js";
 import { writeLaunch } from "../cnb/launch.js";
 import { escapeBuildpackId } from "../cnb/names.js";
-import { ConfigVars, changeSettings, lookup, readBuildSettings, readyTimeoutMs } from "../config.js";
-import { Layers, SOURCE_BUILDPACK_ID, TILT_LIVE_ID, livePaths, writeJson, type LiveContext } from "../context.js";
+import { ConfigVars, lookup, readBuildSettings, readChangeSettings } from "../config.js";
+import { recordImageInputs } from "../image-inputs.js";
+import { Layers, OWN_BUILDPACK_IDS, SOURCE_BUILDPACK_ID, TILT_LIVE_ID, livePaths, writeJson, type LiveContext } from "../context.js";
 import { TiltLiveError } from "../errors.js";
 import { copyTree, dropWorldWrite, exists, formatBytes, moveTree, treeSize } from "../fsutil/copy.js";
 import { copyFile } from "node:fs/promises";
@@ -18,9 +19,9 @@ import { carryLayers } from "./carried.js";
 import type { BuildInput } from "./inputs.js";
 import { LAUNCH_ONLY, contributeLayer } from "./layer.js";
 import { exportBuildpackFiles, exportLifecycleFiles } from "./metadata.js";
-import { collectProcesses } from "../recorded-processes.js";
 import { wrapProcesses } from "./processes.js";
 import { recordBindings } from "../recorded-bindings.js";
+import { collectProcesses } from "../recorded-processes.js";
 import { recordEnv, writeRecordedEnv } from "./recorded-env.js";
 import { CGO_BUILD_NOTE, goUsedCgo } from "../go-cgo.js";
 
@@ -35,7 +36,6 @@ export interface LiveBuildOptions {
   gid: number;
 }
 
-const OWN_IDS = new Set([TILT_LIVE_ID, SOURCE_BUILDPACK_ID]);
 
 export async function buildLive(input: BuildInput, options: LiveBuildOptions): Promise<void> {
   const { logger, layersRoot } = input;
@@ -43,13 +43,8 @@ export async function buildLive(input: BuildInput, options: LiveBuildOptions): P
   const group = await readGroup(join(layersRoot, "group.toml"));
   const self = group.findIndex((bp) => bp.id === TILT_LIVE_ID);
   const earlier = group.slice(0, self === -1 ? group.length : self);
-  const others = earlier.filter((bp) => !OWN_IDS.has(bp.id));
+  const others = earlier.filter((bp) => !OWN_BUILDPACK_IDS.has(bp.id));
   const tools = toolPaths(paths, input.buildpackDir);
-
-  // The rebuild tool and the supervisor read these from the recorded env: a bad value stops the image build.
-  const get = (name: string) => lookup(input.platformEnv, input.env, name);
-  changeSettings(get);
-  readyTimeoutMs(get);
 
   logger.process("This is a DEVELOPMENT image: it holds the app's source, toolchains and tilt-live's rebuild tools");
   logger.process("Do not ship it to production (build without a Tiltfile, or with BP_TILT_LIVE_ENABLED=false)");
@@ -66,6 +61,9 @@ export async function buildLive(input: BuildInput, options: LiveBuildOptions): P
       const files = await exportLifecycleFiles(layersRoot, dir);
       const count = await exportBuildpackFiles(layersRoot, others, dir);
       await recordBuildEnv(input, dir);
+      const imageBuild = readChangeSettings((name) => lookup(input.platformEnv, input.env, name)).imageBuild;
+      const inputs = await recordImageInputs(paths.src, imageBuild, join(dir, "image-inputs.json"));
+      logger.subprocess(`Image inputs as built (${imageBuild.join(", ")}): ${Object.keys(inputs).join(", ") || "none present"}`);
       const bindings = await recordBindings(input.platformDir, input.platformEnv, input.env, join(dir, "bindings"));
       for (const b of bindings.recorded) logger.subprocess(`Binding ${b.name} (type ${b.type || "unknown"}): ${[...b.entries.keys()].join(", ")}`);
       if (bindings.excluded.length > 0) logger.subprocess(`Left out (${ConfigVars.bindingsExclude}): ${bindings.excluded.join(", ")}`);

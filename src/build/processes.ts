@@ -1,6 +1,6 @@
 /**
- * The app's processes, declared again by tilt-live to run under the supervisor (src/recorded-processes.ts
- * collects them, for the build and for a rebuild alike).
+ * The app's processes (collected from the earlier buildpacks' launch.toml files by src/recorded-processes.ts,
+ * which a rebuild uses too), declared again to run under the supervisor.
  */
 import type { Process } from "../cnb/launch.js";
 import type { RecordedProcess } from "../context.js";

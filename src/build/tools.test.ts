@@ -1,9 +1,9 @@
 import { mkdir, readlink, writeFile } from "node:fs/promises";
-import { tempDir } from "../testing/temp-dir.js";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { livePaths } from "../context.js";
 import { installTools, toolPaths } from "./tools.js";
+import { tempDir } from "../testing/temp-dir.js";
 
 describe("the tools layer", () => {
   it("links rebuild to the small static client when the buildpack has one, else to the single executable", async () => {

@@ -3,8 +3,9 @@
  * read): a `type` file and one file per entry. Kubernetes projects entries as links into `..data/`, so entries
  * are followed; directories (such as `..data` itself) are not entries.
  */
-import { readdir, readFile, stat } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
+import { readdirIfExists } from "../fsutil/copy.js";
 
 export interface Binding {
   name: string;
@@ -14,12 +15,7 @@ export interface Binding {
 }
 
 async function readdirOrEmpty(dir: string): Promise<string[]> {
-  try {
-    return (await readdir(dir)).sort();
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
-    throw error;
-  }
+  return (await readdirIfExists(dir)).sort();
 }
 
 export async function readBindings(platformDir: string): Promise<Binding[]> {

@@ -2,10 +2,11 @@
  * Makes `dest` an exact copy of `source`, deletions included, touching only what differs. A file is skipped
  * only when the index of the previous mirror shows its source unchanged (same inode, ctime, size and mode: a
  * sync that rewrites a file always moves its ctime, even when tar restores an mtime rounded to the second)
- * and the destination still has the size and mtime the previous mirror gave it. Symlinks are copied as links
- * and never followed (a link that points outside the tree stays a link); an entry whose type changed
- * (file <-> dir <-> link) is replaced. Without an index (the first mirror in a container) a file whose
- * destination has the same bytes is left alone (its mode is set), so the change set of the first rebuild holds only what the sync really changed.
+ * and the destination still has the size and mtime the previous mirror gave it; without an index a file is
+ * compared by its bytes (below). Symlinks are copied as links and never followed (a link that
+ * points outside the tree stays a link); an entry whose type changed (file <-> dir <-> link) is replaced.
+ * Without an index (the first mirror in a container) a file whose destination has the same bytes is left
+ * alone (its mode is set), so the change set of the first rebuild holds only what the sync really changed.
  * Entries only the destination has are deleted, except those `keep` names (what a buildpack wrote into the
  * app dir, such as npm-install's node_modules link).
  */

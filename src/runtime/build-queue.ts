@@ -12,7 +12,7 @@ export interface BuildResult {
   ok: boolean;
   exitCode: number;
   timings: Record<string, number>;
-  /** What the change set needed (change-plan.ts); a restart-only result ran no build phase. */
+  /** What the change set needed; a restart-only result ran no build phase. */
   action?: ChangeAction;
 }
 

@@ -1,10 +1,10 @@
 import { mkdir, writeFile } from "node:fs/promises";
-import { tempDir } from "../testing/temp-dir.js";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { changeSettings } from "../config.js";
+import { readChangeSettings } from "../config.js";
 import type { MirrorChange } from "../fsutil/mirror.js";
 import { compileRules, formatPlan, planChanges } from "./change-plan.js";
+import { tempDir } from "../testing/temp-dir.js";
 
 const NODE = [
   "tilt-live/source",
@@ -40,7 +40,7 @@ async function app(files: Record<string, string>): Promise<string> {
 
 async function plan(group: string[], changes: MirrorChange[], files: Record<string, string> = {}, vars: Record<string, string> = {}) {
   const get = (name: string) => vars[name];
-  const rules = await compileRules(group, changeSettings(get), await app(files), get);
+  const rules = await compileRules(group, readChangeSettings(get), await app(files), get);
   return planChanges(changes, rules);
 }
 

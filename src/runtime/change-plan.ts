@@ -8,10 +8,10 @@
  * The user's globs (config.ts: BP_TILT_LIVE_IMAGE_BUILD, _REBUILD, _RESTART_ONLY) come before the
  * buildpacks' rules, in that order. When in doubt the answer is rebuild: a wrong restart serves stale code.
  */
-import { DEFAULT_IMAGE_BUILD, type ChangeSettings } from "../config.js";
+import { type ChangeSettings, Defaults } from "../config.js";
 import type { MirrorChange } from "../fsutil/mirror.js";
 import { compileGlobs, type GlobMatcher } from "./glob.js";
-import { SOURCE_BUILDPACK_ID, TILT_LIVE_ID } from "../context.js";
+import { OWN_BUILDPACK_IDS } from "../context.js";
 import { knownRules, type BuildpackRule, type BuildVars } from "./change-rules.js";
 
 export type ChangeAction = "restart" | "rebuild" | "image";
@@ -35,8 +35,6 @@ export interface ChangeRules {
   /** What the group's buildpacks write into the app dir (the mirror keeps these). */
   outputs: GlobMatcher;
 }
-
-const OWN_IDS = new Set([SOURCE_BUILDPACK_ID, TILT_LIVE_ID]);
 
 function shortId(id: string): string {
   return id.replace(/^paketo-buildpacks\//, "");
@@ -87,7 +85,7 @@ export function planChanges(changes: MirrorChange[], rules: ChangeRules): Change
   if (!settings.changeAware) return { action: "rebuild", reason: "change-aware rebuilds are off (BP_TILT_LIVE_CHANGE_AWARE=false)" };
   if (changes.length === 0) return { action: "restart", reason: "no file changed since the last good build" };
   const image = compileGlobs(settings.imageBuild);
-  const projectToml = compileGlobs(DEFAULT_IMAGE_BUILD);
+  const projectToml = compileGlobs(Defaults.imageBuild);
   const rebuild = compileGlobs(settings.rebuild);
   const restart = compileGlobs(settings.restartOnly);
 
@@ -113,7 +111,7 @@ export function planChanges(changes: MirrorChange[], rules: ChangeRules): Change
     if (why) return { action: "rebuild", reason: why };
   }
   const ids = rules.group
-    .filter((bp) => !OWN_IDS.has(bp.id))
+    .filter((bp) => !OWN_BUILDPACK_IDS.has(bp.id))
     .map((bp) => shortId(bp.id))
     .join(", ");
   const verb = changes.length === 1 ? "is" : "are";

@@ -1,15 +1,15 @@
 import { spawn } from "node:child_process";
-import { mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { tempDir } from "../testing/temp-dir.js";
 import { TiltLiveError } from "../errors.js";
 import { parseRequest, sendControl, serveControl, type ControlHandlers, type ControlMessage } from "./control.js";
 
 let root: string;
 let socket: string;
 beforeEach(async () => {
-  root = await mkdtemp(join(tmpdir(), "control-"));
+  root = await tempDir("control-");
   socket = join(root, "tilt-live", "control.sock");
 });
 afterEach(async () => {

@@ -4,10 +4,10 @@
  * `log` lines and one final line (`result`, `status` or `error`), then closes the connection.
  *
  *   {"op":"rebuild","restart":true} -> {"type":"log","text":"..."}* {"type":"result","ok":true,"exitCode":0,"timings":{...},"summary":"..."}
+ *   {"op":"status"}                 -> {"type":"status", ...}
  *
  * The summary is the line a client prints last; native/tilt-live-rebuild.c, the small client, relies on this
  * shape (one JSON.stringify line per message, `text`, `exitCode` and `summary`).
- *   {"op":"status"}                 -> {"type":"status", ...}
  */
 import { chmod, lstat, mkdir, unlink } from "node:fs/promises";
 import { createConnection, createServer, type Server, type Socket } from "node:net";

@@ -4,10 +4,10 @@
  */
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { tempDir } from "../testing/temp-dir.js";
 import { buildInit, hasGcc } from "../testing/init-binary.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -32,7 +32,7 @@ describe.skipIf(!hasGcc())("tilt-live-init (skipped: gcc is not installed)", () 
   let dir: string;
   let init: string;
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "init-"));
+    dir = await tempDir("init-");
     init = join(dir, "tilt-live-init");
     buildInit(init);
   });

@@ -1,13 +1,13 @@
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { tempDir } from "../testing/temp-dir.js";
 import { applyEnvMods, refreshEnv, undoEnvMods } from "./env-mods.js";
 import { computeLaunchEnv } from "./launch-env.js";
 
 let layers: string;
 beforeEach(async () => {
-  layers = await mkdtemp(join(tmpdir(), "launch-env-"));
+  layers = await tempDir("launch-env-");
 });
 afterEach(async () => {
   await rm(layers, { recursive: true, force: true });

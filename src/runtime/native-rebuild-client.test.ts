@@ -3,24 +3,15 @@
  * socket path), against the real control server: the same output, summary and exit code as the Node client,
  * and everything else handed to the single executable next to it.
  */
-import { execFileSync, execFile } from "node:child_process";
+import { execFile } from "node:child_process";
 import { chmod, writeFile } from "node:fs/promises";
-import { tempDir } from "../testing/temp-dir.js";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
+import { buildRebuildClient, hasGcc } from "../testing/init-binary.js";
+import { tempDir } from "../testing/temp-dir.js";
 import { BuildQueue } from "./build-queue.js";
 import { serveControl } from "./control.js";
-
-const SOURCE = resolve(import.meta.dirname, "../../native/tilt-live-rebuild.c");
-
-function hasGcc(): boolean {
-  try {
-    return execFileSync("sh", ["-c", "command -v gcc"], { encoding: "utf8" }).trim() !== "";
-  } catch {
-    return false;
-  }
-}
 
 async function run(client: string, args: string[] = []): Promise<{ stdout: string; stderr: string; code: number }> {
   try {
@@ -40,9 +31,7 @@ describe.skipIf(!hasGcc())("the native rebuild client (skipped: gcc is not insta
     dir = await tempDir("rebuild-client-c-");
     socket = join(dir, "run", "control.sock");
     client = join(dir, "tilt-live-rebuild");
-    execFileSync("gcc", ["-static", "-Os", "-Wall", "-Wextra", "-Werror", `-DTILT_LIVE_SOCKET="${socket}"`, "-o", client, SOURCE], {
-      stdio: "inherit",
-    });
+    buildRebuildClient(client, socket);
     // The single executable next to it, as in the buildpack's bin/: here a script that shows its argv.
     await writeFile(join(dir, "tilt-live"), '#!/bin/sh\necho "single executable: $*"\nexit 4\n');
     await chmod(join(dir, "tilt-live"), 0o755);

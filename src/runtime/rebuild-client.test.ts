@@ -1,7 +1,7 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { tempDir } from "../testing/temp-dir.js";
 import { BuildQueue } from "./build-queue.js";
 import { serveControl } from "./control.js";
 import { runRebuildClient } from "./rebuild-client.js";
@@ -9,7 +9,7 @@ import { runRebuildClient } from "./rebuild-client.js";
 let root: string;
 let socketPath: string;
 beforeEach(async () => {
-  root = await mkdtemp(join(tmpdir(), "rebuild-client-"));
+  root = await tempDir("rebuild-client-");
   socketPath = join(root, "tilt-live", "control.sock");
 });
 afterEach(async () => {

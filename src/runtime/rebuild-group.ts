@@ -10,18 +10,16 @@
  */
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { collectProcesses } from "../recorded-processes.js";
 import { readGroup, type GroupEntry } from "../cnb/group.js";
 import { readToml, stringifyToml } from "../cnb/toml.js";
-import { SOURCE_BUILDPACK_ID, TILT_LIVE_ID, writeJson, type LivePaths } from "../context.js";
-
-const OWN_IDS = new Set([TILT_LIVE_ID, SOURCE_BUILDPACK_ID]);
+import { OWN_BUILDPACK_IDS, writeJson, type LivePaths } from "../context.js";
+import { collectProcesses } from "../recorded-processes.js";
 
 /** Writes the group without tilt-live's buildpacks to `dest`; returns its members. */
 export async function writeRebuildGroup(groupPath: string, dest: string): Promise<GroupEntry[]> {
-  const members = (await readGroup(groupPath)).filter((bp) => !OWN_IDS.has(bp.id));
+  const members = (await readGroup(groupPath)).filter((bp) => !OWN_BUILDPACK_IDS.has(bp.id));
   const table = await readToml(groupPath, "The exported group.toml is missing");
-  const entries = (table.group as Record<string, unknown>[]).filter((entry) => !OWN_IDS.has(String(entry.id)));
+  const entries = (table.group as Record<string, unknown>[]).filter((entry) => !OWN_BUILDPACK_IDS.has(String(entry.id)));
   await writeFile(dest, stringifyToml({ ...table, group: entries }));
   return members;
 }

@@ -163,6 +163,7 @@ describe("a rebuild in the running container", () => {
     const lifecycle = join(g.layersRoot, "tilt-live", "lifecycle", "lifecycle");
     await writeFile(lifecycle, `#!/bin/sh\ncp -r "$CNB_PLATFORM_DIR/bindings" "${g.root}/seen-bindings"\n`);
     await chmod(lifecycle, 0o755);
+    // A change go-build reads: without one, the rebuild only restarts and runs no build phase.
     await writeFile(join(g.layersRoot, "tilt-live", "src", "main.go"), "package main // v2");
     const result = await createRebuild({ layersRoot: g.layersRoot, env: {}, tmpDir: g.root, uid: 1000 })(collect);
     expect(result.ok, output).toBe(true);
@@ -299,6 +300,7 @@ describe("a rebuild in the running container", () => {
       watchDebounceMs: 0,
       watchIgnore: [1],
       stopTimeoutSeconds: "10",
+      readyTimeoutSeconds: -5,
     })) {
       output = "";
       await writeFile(path, JSON.stringify({ ...good, [field]: bad }));

@@ -16,14 +16,15 @@ import { exists, readdirIfExists } from "../fsutil/copy.js";
 import { unlessMissing } from "../fsutil/errno.js";
 import { mirrorTree, type MirrorChange, type MirrorIndex } from "../fsutil/mirror.js";
 import { formatSeconds } from "../log/logger.js";
+import { readChangeSettings } from "../config.js";
+import { buildFailure, readOomKills, type BuilderExit } from "./build-failure.js";
 import type { BuildResult } from "./build-queue.js";
 import { CGO_REBUILD_WARNING, hasCCompiler } from "../go-cgo.js";
 import { restoreBindings } from "../recorded-bindings.js";
-import { changeSettings } from "../config.js";
-import { readRecordedVars } from "./recorded-vars.js";
-import { compileRules, formatPlan, planChanges } from "./change-plan.js";
-import { buildFailure, readOomKills, type BuilderExit } from "./build-failure.js";
+import { type ChangePlan, compileRules, formatPlan, planChanges } from "./change-plan.js";
 import { keepingLaunchMetadata, recordProcesses, writeRebuildGroup } from "./rebuild-group.js";
+import { readRecordedVars } from "./recorded-vars.js";
+import { readImageInputs, withoutImageInputsAsBuilt } from "../image-inputs.js";
 import { checkSyntax, closeResidentParsers } from "./syntax-check.js";
 
 /** rebuild's exit status when only a new image can take the change (documented in the README). */
@@ -55,6 +56,9 @@ export function createRebuild(options: RebuildOptions): (onOutput: (text: string
   let index: MirrorIndex = new Map();
   // Changes mirrored since the last good build or restart: a failed or refused one leaves them to the next.
   let unbuilt: MirrorChange[] = [];
+  // A mirror that stopped half way (a full disk) wrote some files without reporting them: until a good build,
+  // the change set is unknown and only a rebuild is safe.
+  let mirrorIncomplete = false;
   return async (onOutput) => {
     const timings: Record<string, number> = {};
     const step = async <T>(name: string, label: string, work: () => Promise<T>): Promise<T> => {
@@ -73,12 +77,22 @@ export function createRebuild(options: RebuildOptions): (onOutput: (text: string
       await step("validate", "Checked the build metadata", () => validateMetadata(paths));
       const vars = await readRecordedVars(paths);
       const group = (await readGroup(paths.group)).map((bp) => bp.id);
-      const rules = await compileRules(group, changeSettings(vars), paths.src, vars);
+      const settings = readChangeSettings(vars);
+      const rules = await compileRules(group, settings, paths.src, vars);
       const { stats, index: next } = await step("mirror", "Mirrored the source", () =>
-        mirrorTree(paths.src, ctx.appDir, index, { keep: rules.outputs }),
+        mirrorTree(paths.src, ctx.appDir, index, { keep: rules.outputs }).catch((error: unknown) => {
+          mirrorIncomplete = true;
+          index = new Map();
+          throw error;
+        }),
       );
       index = next;
-      const changes = mergeChanges(unbuilt, stats.changes);
+      const changes = await withoutImageInputsAsBuilt(
+        mergeChanges(unbuilt, stats.changes),
+        paths.src,
+        settings.imageBuild,
+        await readImageInputs(paths.imageInputs),
+      );
       unbuilt = changes;
       onOutput(`    ${stats.copied} copied, ${stats.deleted} deleted, ${stats.unchanged} unchanged\n`);
       const syntax = await step("check", "Checked the syntax of changed files", () =>
@@ -91,7 +105,9 @@ export function createRebuild(options: RebuildOptions): (onOutput: (text: string
           detail: "The language's own parser rejected the file; the build phase was not run.",
         });
       }
-      const plan = planChanges(changes, rules);
+      const plan: ChangePlan = mirrorIncomplete
+        ? { action: "rebuild", reason: "an earlier mirror stopped half way, so what it changed is not known" }
+        : planChanges(changes, rules);
       onOutput(`  ${formatPlan(plan)}\n`);
       if (plan.action === "image") {
         onOutput(`${formatError(new TiltLiveError("image-build-needed", plan.reason))}\n`);
@@ -119,6 +135,7 @@ export function createRebuild(options: RebuildOptions): (onOutput: (text: string
         onOutput(`${formatError(buildFailure({ ...builder, oomKills: (await readOomKills()) - oomBefore }))}\n`);
       } else {
         unbuilt = [];
+        mirrorIncomplete = false;
       }
       return { ok: exitCode === 0, exitCode, timings, action: plan.action };
     } catch (error) {

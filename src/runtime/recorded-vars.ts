@@ -3,19 +3,19 @@
  * user's platform env first, then the process env the lifecycle gave the buildpacks. The in-container tools
  * read their BP_TILT_LIVE_* settings and the buildpacks' BP_* switches from here.
  */
-import { readdir, readFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { lookup } from "../config.js";
-import type { LivePaths } from "../context.js";
-import { exists } from "../fsutil/copy.js";
+import { type LivePaths, readBuildEnv } from "../context.js";
+import { exists, readdirIfExists } from "../fsutil/copy.js";
 
 export type RecordedVars = (name: string) => string | undefined;
 
 export async function readRecordedVars(paths: Pick<LivePaths, "platformEnv" | "buildEnv">): Promise<RecordedVars> {
   const platformEnv: Record<string, string> = {};
-  for (const name of (await exists(paths.platformEnv)) ? await readdir(paths.platformEnv) : []) {
+  for (const name of await readdirIfExists(paths.platformEnv)) {
     platformEnv[name] = await readFile(join(paths.platformEnv, name), "utf8");
   }
-  const buildEnv = (await exists(paths.buildEnv)) ? (JSON.parse(await readFile(paths.buildEnv, "utf8")) as Record<string, string>) : {};
+  const buildEnv = (await exists(paths.buildEnv)) ? await readBuildEnv(paths.buildEnv) : {};
   return (name) => lookup(platformEnv, buildEnv, name);
 }

@@ -69,7 +69,10 @@ export class ResidentParser {
     // Neither the supervisor nor a standalone rebuild may wait for the parser to exit: when they do, its
     // stdin closes and it ends.
     child.unref();
-    for (const stream of [child.stdin, child.stdout, child.stderr]) (stream as unknown as { unref?: () => void }).unref?.();
+    (child.stdout as unknown as { unref?: () => void }).unref?.();
+    (child.stdin as unknown as { unref?: () => void }).unref?.();
+    // stderr too: a ref'd pipe kept the supervisor alive after its app stopped, until docker's SIGKILL.
+    (child.stderr as unknown as { unref?: () => void }).unref?.();
     return child;
   }
 

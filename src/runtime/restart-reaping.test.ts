@@ -6,11 +6,11 @@
  */
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { tempDir } from "../testing/temp-dir.js";
 import { buildInit, hasGcc } from "../testing/init-binary.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -83,7 +83,7 @@ describe.skipIf(!hasGcc())("20 restarts of a forking app under tilt-live-init (s
   let init: string;
   let driver: string;
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "reaping-"));
+    dir = await tempDir("reaping-");
     init = join(dir, "tilt-live-init");
     buildInit(init);
     driver = join(dir, "driver.mjs");

@@ -1,10 +1,10 @@
 import { EventEmitter } from "node:events";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer, get } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { tempDir } from "../testing/temp-dir.js";
 import { sendControl } from "./control.js";
 import { applyEnvMods } from "./env-mods.js";
 import { computeLaunchEnv } from "./launch-env.js";
@@ -60,6 +60,7 @@ async function setUp(processes: object[], contextExtra: object = {}): Promise<vo
       watchDebounceMs: 100,
       watchIgnore: [],
       stopTimeoutSeconds: 1,
+      readyTimeoutSeconds: 10,
       ...contextExtra,
     }),
   );
@@ -123,7 +124,7 @@ const pidAlive = (pid: number) => {
 };
 
 beforeEach(async () => {
-  root = await mkdtemp(join(tmpdir(), "supervisor-"));
+  root = await tempDir("supervisor-");
   layers = join(root, "layers");
   app = join(root, "workspace");
   await mkdir(app, { recursive: true });

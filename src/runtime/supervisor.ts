@@ -17,17 +17,17 @@ import {
   type LivePaths,
   type RecordedProcess,
 } from "../context.js";
-import { readWatchSettings, readyTimeoutMs } from "../config.js";
+import { readWatchSettings } from "../config.js";
 import { TiltLiveError, formatError } from "../errors.js";
 import { readGroup } from "../cnb/group.js";
 import { exitStatus, type AppProcess, type AppSpec } from "./app-process.js";
 import { AppController, type BackoffOptions } from "./app-controller.js";
 import { BuildQueue, type BuildResult } from "./build-queue.js";
+import { closeResidentParsers } from "./syntax-check.js";
 import { serveControl, type ControlServer } from "./control.js";
 import { refreshEnv, changedNames, type EnvMod } from "./env-mods.js";
 import { computeLaunchEnv } from "./launch-env.js";
 import { listeningPorts, waitUntilListening, type Readiness } from "./readiness.js";
-import { readRecordedVars } from "./recorded-vars.js";
 import { createRuntimeLog, type RuntimeLog } from "./runtime-log.js";
 import { startWatcher, type Watcher } from "./watcher.js";
 
@@ -113,17 +113,17 @@ interface RestartOutcome {
   readyMs: number;
   readiness: Readiness;
   app: AppProcess | undefined;
-  /** The ports the app was expected to listen on. */
+  /** Where the new app listens (the old app's ports, or the ones it moved to). */
   ports: ReadonlySet<number>;
 }
 
 type Restart = (built: boolean) => Promise<RestartOutcome>;
 
 /**
- * Restarts the app; after a build with the process's current command and the launch env refreshed from the
- * layers (the start env minus what the launcher applied at start, plus what the layers say now), after a
- * restart-only change as it was. Returns once the new app listens on the ports the old one had open
- * (readiness.ts), or when it exited or the timeout passed.
+ * Restarts the app and waits until it serves. After a build, with the process's current command and the
+ * launch env refreshed from the layers (the start env minus what the launcher applied at start, plus what the
+ * layers say now); after a restart-only change, with the command and env as they were (no build changed them).
+ * "Serves" means it listens on the TCP ports the old app listened on (readiness.ts), up to the ready timeout.
  */
 async function createRestarter(
   s: Supervised,
@@ -133,11 +133,12 @@ async function createRestarter(
 ): Promise<{ initial: AppSpec; restart: Restart }> {
   const readLaunchEnv = options.launchEnv ?? defaultLaunchEnv(options.layersRoot, s.paths);
   const before = await tryLaunchEnv(readLaunchEnv, s.processType, s.log);
+  const readyTimeoutMs = s.ctx.readyTimeoutSeconds * 1000;
   let currentEnv = startEnv;
   let currentProcess = firstProcess;
   // Where the app listened before its last restart: a restarted app is ready once it listens there again.
   let knownPorts: ReadonlySet<number> = new Set<number>();
-  const refresh = async (): Promise<void> => {
+  const refreshCommand = async (): Promise<void> => {
     try {
       currentProcess = findProcess(await readRecordedProcesses(s.paths.processes), s.processType, s.paths.processes);
     } catch (error) {
@@ -151,9 +152,9 @@ async function createRestarter(
       currentEnv = next;
     }
   };
-  const restart = async (built: boolean): Promise<RestartOutcome> => {
+  const restart: Restart = async (built) => {
     const t0 = performance.now();
-    if (built) await refresh();
+    if (built) await refreshCommand();
     const old = s.app.current;
     if (old?.running && old.pid !== undefined) {
       const ports = await listeningPorts(old.pid).catch(() => new Set<number>());
@@ -161,16 +162,21 @@ async function createRestarter(
     }
     const started = await s.app.replace(appSpec(currentProcess, s.ctx, currentEnv));
     const restartMs = performance.now() - t0;
-    if (started?.pid === undefined) return { restartMs, readyMs: 0, readiness: { ready: true }, app: started, ports: knownPorts };
+    if (!started?.pid) return { restartMs, readyMs: 0, readiness: { ready: true }, app: started, ports: knownPorts };
     const t1 = performance.now();
-    const readiness = await waitUntilListening(started.pid, knownPorts, { timeoutMs: s.readyTimeoutMs, exited: started.exited });
+    const readiness = await waitUntilListening(started.pid, knownPorts, { timeoutMs: readyTimeoutMs, exited: started.exited });
+    const readyMs = performance.now() - t1;
     if (readiness.ready && readiness.note) knownPorts = await listeningPorts(started.pid).catch(() => knownPorts);
-    return { restartMs, readyMs: performance.now() - t1, readiness, app: started, ports: knownPorts };
+    return { restartMs, readyMs, readiness, app: started, ports: knownPorts };
   };
   return { initial: appSpec(currentProcess, s.ctx, currentEnv), restart };
 }
 
-/** One build at a time; a good one restarts the app (unless every request said --no-restart), a failed one leaves it. */
+/**
+ * One build at a time; a good one restarts the app (unless every request said --no-restart), a failed one
+ * leaves it. A restart that does not come up (the app exits, or does not listen in time) fails the rebuild,
+ * with the app's latest output.
+ */
 function createBuildQueue(s: Supervised, build: SupervisorOptions["build"], restartApp: Restart): BuildQueue {
   return new BuildQueue(async (onOutput, run) => {
     const t0 = performance.now();
@@ -250,10 +256,9 @@ async function readSupervised(options: SupervisorOptions): Promise<{ s: Supervis
   const ctx = await readContext(paths.context);
   const recorded = findProcess(await readRecordedProcesses(paths.processes), processType, paths.processes);
   const stopTimeoutMs = ctx.stopTimeoutSeconds * 1000;
-  const readyTimeout = readyTimeoutMs(await readRecordedVars(paths)); // before the app starts: a bad value stops here
   // The app's output is piped through the supervisor: a failed start is reported with it.
   const app = new AppController({ log, stopTimeoutMs, stdio: options.stdio ?? ["inherit", "pipe", "pipe"], backoff: options.backoff });
-  return { s: { processType, paths, ctx, log, app, stopTimeoutMs, readyTimeoutMs: readyTimeout }, recorded };
+  return { s: { processType, paths, ctx, log, app, stopTimeoutMs }, recorded };
 }
 
 export async function runSupervisor(options: SupervisorOptions): Promise<number> {
@@ -274,7 +279,10 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
   let control: ControlServer | undefined;
   let watcher: Watcher | undefined;
   const stop = handleStopSignals(s, options.signals ?? process, {
-    before: () => watcher?.close(),
+    before: () => {
+      watcher?.close();
+      closeResidentParsers();
+    },
     after: async () => control?.close(),
   });
   try {

@@ -1,9 +1,9 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { appendFile, mkdir, mkdtemp, rename, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { appendFile, mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { tempDir } from "../testing/temp-dir.js";
 import { BuildQueue } from "./build-queue.js";
 import { startWatcher, type Watcher } from "./watcher.js";
 
@@ -23,7 +23,7 @@ let root: string;
 let watcher: Watcher | undefined;
 let triggers: string[][];
 beforeEach(async () => {
-  root = await mkdtemp(join(tmpdir(), "watcher-"));
+  root = await tempDir("watcher-");
   triggers = [];
 });
 afterEach(async () => {

@@ -1,6 +1,7 @@
 /**
- * Test helper: native/tilt-live-init.c built as scripts/build.sh builds it, with the flags in native/cflags
- * (the one place both read), for tests that run real processes under the init.
+ * Test helper: the native programs (native/tilt-live-init.c, native/tilt-live-rebuild.c) built as
+ * scripts/build.sh builds them, with the flags in native/cflags (the one place both read), for tests that run
+ * them for real.
  */
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -17,7 +18,7 @@ export function hasGcc(): boolean {
   }
 }
 
-/** The compiler flags of the init, shared with scripts/build.sh. */
+/** The compiler flags of the native programs, shared with scripts/build.sh. */
 export function initCflags(): string[] {
   return readFileSync(resolve(NATIVE, "cflags"), "utf8").trim().split(/\s+/);
 }
@@ -25,4 +26,10 @@ export function initCflags(): string[] {
 /** Compiles the init to `output` with the host's gcc. */
 export function buildInit(output: string): void {
   execFileSync("gcc", [...initCflags(), "-o", output, resolve(NATIVE, "tilt-live-init.c")], { stdio: "inherit" });
+}
+
+/** Compiles the small rebuild client to `output` with the host's gcc, talking to `socketPath`. */
+export function buildRebuildClient(output: string, socketPath: string): void {
+  const source = resolve(NATIVE, "tilt-live-rebuild.c");
+  execFileSync("gcc", [...initCflags(), `-DTILT_LIVE_SOCKET="${socketPath}"`, "-o", output, source], { stdio: "inherit" });
 }
