@@ -9,11 +9,9 @@ import {
   parseBoolean,
   parseList,
   parsePositiveInt,
-  changeSettings,
   readBuildSettings,
   readChangeSettings,
   readWatchSettings,
-  readyTimeoutMs,
 } from "./config.js";
 import { formatError, TiltLiveError } from "./errors.js";
 
@@ -55,18 +53,6 @@ describe("configuration parsing", () => {
         "Fix: Set BP_TILT_LIVE_STOP_TIMEOUT to a whole number greater than 0, or leave it unset for the default (10).",
       );
     }
-  });
-
-  it("reads the change-aware rebuild settings and the ready timeout, with their defaults", () => {
-    const vars = (values: Record<string, string>) => (name: string) => values[name];
-    expect(changeSettings(vars({}))).toEqual({ changeAware: true, restartOnly: [], rebuild: [], imageBuild: ["project.toml"] });
-    expect(
-      changeSettings(vars({ BP_TILT_LIVE_CHANGE_AWARE: "false", BP_TILT_LIVE_RESTART_ONLY: "*.md", BP_TILT_LIVE_IMAGE_BUILD: "a.yml,b" })),
-    ).toEqual({ changeAware: false, restartOnly: ["*.md"], rebuild: [], imageBuild: ["project.toml", "a.yml", "b"] });
-    expect(readyTimeoutMs(vars({}))).toBe(30_000);
-    expect(readyTimeoutMs(vars({ BP_TILT_LIVE_READY_TIMEOUT: "5" }))).toBe(5_000);
-    expect(thrown(() => readyTimeoutMs(vars({ BP_TILT_LIVE_READY_TIMEOUT: "soon" }))).code).toBe("config");
-    expect(thrown(() => changeSettings(vars({ BP_TILT_LIVE_CHANGE_AWARE: "maybe" }))).code).toBe("config");
   });
 
   it("splits lists on commas, colons and newlines", () => {

@@ -66,8 +66,7 @@ export class ResidentParser {
     child.on("error", gone);
     child.stdin.on("error", gone);
     child.stderr.resume();
-    // Neither the supervisor nor a standalone rebuild may wait for the parser to exit: when they do, its
-    // stdin closes and it ends.
+    // A standalone rebuild must be able to exit with the parser still waiting for input.
     child.unref();
     (child.stdout as unknown as { unref?: () => void }).unref?.();
     (child.stdin as unknown as { unref?: () => void }).unref?.();

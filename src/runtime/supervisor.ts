@@ -102,8 +102,6 @@ interface Supervised {
   log: RuntimeLog;
   app: AppController;
   stopTimeoutMs: number;
-  /** How long a restarted app gets to listen again (BP_TILT_LIVE_READY_TIMEOUT). */
-  readyTimeoutMs: number;
 }
 
 interface RestartOutcome {
