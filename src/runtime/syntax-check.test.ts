@@ -39,8 +39,12 @@ describe("checkSyntax", () => {
     const dir = await tempDir("tilt-live-syntax-");
     await writeFile(join(dir, "good.py"), "x = 1\n");
     await writeFile(join(dir, "bad.py"), "def broken(:\n");
+    const handles = () => process.getActiveResourcesInfo().filter((r) => r === "ProcessWrap" || r === "PipeWrap").length;
+    const before = handles();
     try {
       const first = await checkSyntax(dir, ["bad.py", "good.py"], process.env, { resident: true });
+      // The kept python3 holds nothing that keeps this process alive: the supervisor can exit on SIGTERM.
+      expect(handles()).toBe(before);
       expect(first.checked).toBe(2);
       expect(first.problems.map((p) => p.file)).toEqual(["bad.py"]);
       expect(first.problems[0]!.output).toContain("SyntaxError");
