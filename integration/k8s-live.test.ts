@@ -5,11 +5,10 @@
 // image and Tilt brings the edits back; the rebuild tool works under `kubectl exec`. The app is reached only through
 // Tilt's port-forward on 127.0.0.1. Starts the cluster, and stops it at the end: no pods, node images or processes.
 import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { execa, type ResultPromise } from "execa";
+import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensurePlatform, randomName, repoRoot, Resources, type Platform } from "./harness/index.js";
 import {
@@ -21,18 +20,8 @@ import {
   stopCluster,
   type Cluster,
 } from "./harness/k8s.js";
-import { ensureTilt, tiltEnv, type BuildRecord, type UIResource } from "./harness/tilt.js";
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
-}
+import { ensureTilt, tiltEnv, type BuildRecord } from "./harness/tilt.js";
+import { freePort, getText, TiltSession, waitForAnswer } from "./harness/tilt-session.js";
 
 /** Replaces `from` in `text`; fails when the sample no longer contains it (the sample changed shape). */
 function replaceAll(text: string, from: string, to: string, file: string): string {
@@ -60,63 +49,15 @@ describe("tilt up with the tilt_live extension on Kubernetes (samples/k8s)", () 
   let k8sDir: string;
   let goDir: string;
   let name: string;
-  let tiltPort: number;
+  let session: TiltSession;
   let url: string;
-  let up: ResultPromise | undefined;
-  let upLog = "";
 
-  const tiltArgs = (): string[] => [`--port=${tiltPort}`];
-
-  async function uiResource(): Promise<UIResource> {
-    const { stdout } = await execa(tilt, ["get", ...tiltArgs(), "uiresource", name, "-o", "json"], { env });
-    return JSON.parse(stdout) as UIResource;
-  }
-
-  async function tiltLogs(): Promise<string> {
-    return (await execa(tilt, ["logs", ...tiltArgs()], { env, reject: false })).stdout;
-  }
-
-  /** Polls Tilt until a build newer than `after` (by startTime) is finished and recorded; returns it. */
-  async function nextBuild(after: BuildRecord | undefined, timeoutMs: number): Promise<BuildRecord> {
-    const deadline = Date.now() + timeoutMs;
-    let last = "";
-    while (Date.now() < deadline) {
-      if (up?.exitCode !== undefined && up.exitCode !== null) throw new Error(`tilt up exited:\n${upLog}`);
-      try {
-        const { status } = await uiResource();
-        const newest = status.buildHistory?.[0];
-        last = JSON.stringify(status);
-        if (newest?.finishTime && newest.startTime !== after?.startTime && status.updateStatus !== "in_progress" &&
-            status.updateStatus !== "pending") {
-          return newest;
-        }
-      } catch (error) {
-        last = String(error); // the apiserver is not up yet right after `tilt up` starts
-      }
-      await sleep(100);
-    }
-    throw new Error(`no new build within ${timeoutMs} ms; last status: ${last}\ntilt logs:\n${await tiltLogs()}`);
-  }
-
-  async function get(): Promise<string> {
-    try {
-      const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
-      return await response.text();
-    } catch (error) {
-      return String(error);
-    }
-  }
-
+  const tiltLogs = () => session.logs();
+  const uiResource = () => session.uiResource();
+  const nextBuild = (after: BuildRecord | undefined, timeoutMs: number) => session.nextBuild(after, timeoutMs);
+  const get = () => getText(url);
   /** Polls GET / (Tilt's port-forward on 127.0.0.1) until it answers `body`; returns the time from `since`. */
-  async function waitForBody(body: string, since: number, timeoutMs: number): Promise<number> {
-    let last = "";
-    while (Date.now() - since < timeoutMs) {
-      last = await get();
-      if (last === body) return Date.now() - since;
-      await sleep(50);
-    }
-    throw new Error(`GET ${url} never answered ${JSON.stringify(body)} (last ${JSON.stringify(last)})\n${await tiltLogs()}`);
-  }
+  const waitForBody = (body: string, since: number, timeoutMs: number) => waitForAnswer(url, body, since, timeoutMs, tiltLogs);
 
   async function k(args: string[], input?: string): Promise<string> {
     const result = await kubectl(cluster!, args, input);
@@ -176,7 +117,7 @@ describe("tilt up with the tilt_live extension on Kubernetes (samples/k8s)", () 
     await cp(path.join(repoRoot, "samples/go"), goDir, { recursive: true });
     await cp(path.join(repoRoot, "samples/k8s"), k8sDir, { recursive: true });
     name = randomName("k8s-go");
-    tiltPort = await freePort();
+    session = new TiltSession(tilt, env, k8sDir, await freePort(), name);
     const appPort = await freePort();
     url = `http://127.0.0.1:${appPort}/`;
     // The sample as shipped, with this run's names: the extension by absolute path, a unique image/deployment name,
@@ -194,10 +135,7 @@ describe("tilt up with the tilt_live extension on Kubernetes (samples/k8s)", () 
   });
 
   afterAll(async () => {
-    if (up) {
-      up.kill("SIGTERM");
-      await up.catch(() => undefined);
-    }
+    await session?.stopUp();
     const problems: string[] = [];
     try {
       if (dir && cluster) {
@@ -235,8 +173,7 @@ describe("tilt up with the tilt_live extension on Kubernetes (samples/k8s)", () 
   let pod: PodInfo;
 
   it("deploys the pack build through the cluster's registry; the pod runs as the non-root CNB user", async () => {
-    up = execa(tilt, ["up", ...tiltArgs(), "--web-mode=prod"], { cwd: k8sDir, env, all: true, reject: false });
-    up.all?.on("data", (chunk: Buffer) => (upLog += chunk.toString()));
+    session.start();
     const started = Date.now();
     baseline = await nextBuild(undefined, 900_000);
     expect(baseline.error ?? "", await tiltLogs()).toBe("");

@@ -35,6 +35,17 @@ util::run_logged() {
   fi
 }
 
+# util::go_module MODULE@VERSION LOG: puts the module into the Go module cache through the module proxy and prints
+# its (read-only) directory; the proxy's answer goes to LOG. Fails (status 1, nothing printed) when it is refused.
+util::go_module() {
+  local out status=0
+  out=$(cd /tmp && GOFLAGS=-mod=mod go mod download -json "$1" 2>&1) || status=$?
+  mkdir -p "$(dirname "$2")"
+  printf '%s\n' "$out" >"$2"
+  [[ $status -eq 0 ]] || return 1
+  sed -n 's/^\s*"Dir": "\(.*\)",\?$/\1/p' <<<"$out"
+}
+
 # A failing command under `set -e` ends a script silently; this names the command and the line instead.
 util::on_error() { util::print::error "failed (exit $1): ${BASH_COMMAND} (${BASH_SOURCE[1]:-?}:${BASH_LINENO[0]:-?})"; }
 trap 'util::on_error $?' ERR

@@ -91,16 +91,21 @@ export class TiltSession {
     throw new Error(`no new build within ${timeoutMs} ms; last status: ${last}\ntilt logs:\n${await this.logs()}`);
   }
 
+  /** Ends the background `tilt up` (this session's own process, by its handle). */
+  async stopUp(): Promise<void> {
+    if (this.up) {
+      this.up.kill("SIGTERM");
+      await this.up.catch(() => undefined);
+    }
+  }
+
   /**
    * Stops `tilt up`, runs `tilt down`, registers Tilt's tags of `image` and the project's containers with
    * `resources` for cleanup, removes the compose network; returns what went wrong.
    */
   async stop(resources: Resources, image: string, project: string): Promise<string[]> {
     const problems: string[] = [];
-    if (this.up) {
-      this.up.kill("SIGTERM");
-      await this.up.catch(() => undefined);
-    }
+    await this.stopUp();
     const down = await execa(this.tilt, ["down"], { cwd: this.dir, env: this.env, reject: false, all: true });
     if (down.exitCode !== 0) problems.push(`tilt down failed:\n${down.all}`);
     const left = await dockerLines(["ps", "--all", "--quiet", "--filter", `label=com.docker.compose.project=${project}`]);

@@ -37,13 +37,8 @@ K8S_CNI_BIN_DIR=/usr/lib/cni
 
 # k8s::download: puts k8s.io/kubernetes into the module cache and prints its (read-only) directory.
 k8s::download() {
-  local out
-  out=$(cd /tmp && GOFLAGS=-mod=mod go mod download -json "${K8S_MODULE}@v${K8S_VERSION}" 2>&1) || {
-    printf '%s\n' "$out" >"${K8S_BUILD_LOGS}/download.log"
+  util::go_module "${K8S_MODULE}@v${K8S_VERSION}" "${K8S_BUILD_LOGS}/download.log" ||
     util::die "step download: the Go module proxy did not serve ${K8S_MODULE}@v${K8S_VERSION} (log: ${K8S_BUILD_LOGS}/download.log)"
-  }
-  printf '%s\n' "$out" >"${K8S_BUILD_LOGS}/download.log"
-  sed -n 's/^\s*"Dir": "\(.*\)",\?$/\1/p' <<<"$out"
 }
 
 # k8s::prepare SRC WORK: a writable copy of the module that builds on its own. The module zip has no staging/

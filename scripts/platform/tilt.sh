@@ -54,13 +54,8 @@ tilt::check_toolchain() {
 
 # tilt::download: puts the module into the module cache and prints its (read-only) directory.
 tilt::download() {
-  local out
-  out=$(cd /tmp && GOFLAGS=-mod=mod go mod download -json "${TILT_MODULE}@v${TILT_VERSION}" 2>&1) || {
-    printf '%s\n' "$out" >"${TILT_LOGS}/download.log"
+  util::go_module "${TILT_MODULE}@v${TILT_VERSION}" "${TILT_LOGS}/download.log" ||
     util::die "the Go module proxy did not serve ${TILT_MODULE}@v${TILT_VERSION} (log: ${TILT_LOGS}/download.log)"
-  }
-  printf '%s\n' "$out" >"${TILT_LOGS}/download.log"
-  sed -n 's/^\s*"Dir": "\(.*\)",\?$/\1/p' <<<"$out"
 }
 
 # tilt::prepare SRC WORK: a writable copy of the module, made buildable:

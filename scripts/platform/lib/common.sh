@@ -159,16 +159,14 @@ platform::upstream::archive_dir() {
 # version). From the Go module proxy where it serves it (read-only, in the module cache), otherwise from the
 # upstream bundle's archive of the matching release tag (module path without /vN, tag without +incompatible).
 platform::module_source() {
-  local module="$1" version="$2" out repo tag
-  if out=$(cd /tmp && GOFLAGS=-mod=mod go mod download -json "${module}@${version}" 2>&1); then
-    printf '%s\n' "$out" | sed -n 's/^\s*"Dir": "\(.*\)",\?$/\1/p'
-    return 0
-  fi
+  local module="$1" version="$2" log repo tag
+  log="${PLATFORM_LOGS}/go-module-$(tr '/@' '__' <<<"${module}@${version}").log"
+  util::go_module "${module}@${version}" "$log" && return 0
   repo=$(sed -E 's:/v[0-9]+$::' <<<"$module")
   tag="${version%+incompatible}"
   util::print::info "The Go module proxy does not serve ${module}@${version}; taking ${repo} ${tag} from ${UPSTREAM_DIR}" >&2
   platform::upstream::archive_dir "$repo" "$tag" && return 0
   util::print::error "the Go module proxy did not serve ${module}@${version} either:"
-  printf '%s\n' "$out" | grep -m3 -E 'Error|403|404' | sed 's/^/    /' >&2
+  grep -m3 -E 'Error|403|404' "$log" | sed 's/^/    /' >&2
   return 1
 }
