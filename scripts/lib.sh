@@ -46,6 +46,14 @@ util::go_module() {
   sed -n 's/^\s*"Dir": "\(.*\)",\?$/\1/p' <<<"$out"
 }
 
+# util::writable_copy SRC DEST: a writable copy (DEST replaced) of a read-only directory such as a Go module's.
+util::writable_copy() {
+  rm -rf "$2"
+  mkdir -p "$(dirname "$2")"
+  cp -a "$1" "$2"
+  chmod -R u+w "$2"
+}
+
 # A failing command under `set -e` ends a script silently; this names the command and the line instead.
 util::on_error() { util::print::error "failed (exit $1): ${BASH_COMMAND} (${BASH_SOURCE[1]:-?}:${BASH_LINENO[0]:-?})"; }
 trap 'util::on_error $?' ERR

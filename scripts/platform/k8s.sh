@@ -46,10 +46,7 @@ k8s::download() {
 # instead; its go.work (which lists the missing staging dirs) and vendor/ (only modules.txt) go.
 k8s::prepare() {
   local src="$1" work="$2"
-  rm -rf "$work"
-  mkdir -p "$(dirname "$work")"
-  cp -r "$src" "$work"
-  chmod -R u+w "$work"
+  util::writable_copy "$src" "$work"
   rm -rf "$work/go.work" "$work/go.work.sum" "$work/vendor"
   sed -i -E "s#^(\s*k8s\.io/[a-z0-9-]+) => \./staging/src/k8s\.io/[a-z0-9-]+\$#\1 => \1 v${K8S_STAGING_VERSION}#" "$work/go.mod"
   if grep -q '=> ./staging' "$work/go.mod"; then

@@ -63,10 +63,7 @@ tilt::download() {
 # - a stub web UI (pkg/assets/build/index.html), or prod web mode refuses to start (no JS build offline).
 tilt::prepare() {
   local src="$1" work="$2"
-  rm -rf "$work"
-  mkdir -p "$(dirname "$work")"
-  cp -a "$src" "$work"
-  chmod -R u+w "$work"
+  util::writable_copy "$src" "$work"
   rm -rf "$work/vendor" "$work/node_modules"
   local entry mod ver
   for entry in "${TILT_GOSUM_RESYNC[@]}"; do

@@ -21,7 +21,7 @@ platform::cnb::lifecycle() {
   dir=$(platform::module_source "${LIFECYCLE_MODULE}" "v${LIFECYCLE_VERSION}") ||
     util::die "no source for lifecycle ${LIFECYCLE_VERSION} (see above)"
   src="${TILT_LIVE_CACHE}/src/lifecycle-v${LIFECYCLE_VERSION}"
-  platform::writable_copy "$dir" "$src"
+  util::writable_copy "$dir" "$src"
   ldflags="-s -w -X ${LIFECYCLE_MODULE}/cmd.Version=${LIFECYCLE_VERSION} -X ${LIFECYCLE_MODULE}/cmd.SCMRepository=${LIFECYCLE_MODULE}"
   rm -rf "${LIFECYCLE_DIR}" && mkdir -p "${LIFECYCLE_BIN_DIR}"
   util::print::info "Building lifecycle ${LIFECYCLE_VERSION} (go build, CGO_ENABLED=0)"
@@ -53,7 +53,7 @@ platform::cnb::pack() {
   dir=$(platform::module_source "${PACK_MODULE}" "v${PACK_VERSION}") ||
     util::die "no source for pack ${PACK_VERSION} (see above)"
   src="${TILT_LIVE_CACHE}/src/pack-v${PACK_VERSION}"
-  platform::writable_copy "$dir" "$src"
+  util::writable_copy "$dir" "$src"
   mkdir -p "$(dirname "${PACK_BIN}")"
   util::print::info "Building pack ${PACK_VERSION} (go build, CGO_ENABLED=0)"
   (cd "$src" && CGO_ENABLED=0 GOFLAGS=-mod=mod util::run_logged "${PLATFORM_LOGS}/pack-build.log" \

@@ -95,13 +95,6 @@ platform::apt_install() {
     env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
 }
 
-# platform::writable_copy SRC DEST: a writable copy of a (read-only) module directory.
-platform::writable_copy() {
-  rm -rf "$2"
-  mkdir -p "$(dirname "$2")"
-  cp -r "$1" "$2"
-  chmod -R u+w "$2"
-}
 
 # The upstream bundle: release sources (git archive tarballs, sha256 in MANIFEST.tsv) of the parts the Go module
 # proxy here refuses. Default: ../shared/upstream beside the checkout; TILT_LIVE_UPSTREAM_DIR points elsewhere.

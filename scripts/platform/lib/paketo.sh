@@ -56,7 +56,7 @@ platform::paketo::buildpack() {
   mod_dir=$(platform::module_source "$module" "$(platform::paketo::module_version "$module" "$version")") ||
     util::die "no source for paketo-buildpacks/${name} ${version} (see above)"
   src="${TILT_LIVE_CACHE}/src/${name}-v${version}"
-  platform::writable_copy "$mod_dir" "$src"
+  util::writable_copy "$mod_dir" "$src"
   platform::paketo::replace "$src" "$@"
   rm -rf "$dir" && mkdir -p "$dir/bin"
   util::print::info "Building paketo-buildpacks/${name} ${version} (go build ./${main})"
