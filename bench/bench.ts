@@ -46,6 +46,8 @@ interface LanguageResult {
   dependency?: Summary;
   /** The rebuild client's wall time outside the supervisor's steps: docker exec, the client, the socket. */
   client: Summary;
+  /** `docker exec <container> true`: what any command run in the container pays, the floor's included. */
+  dockerExec: Summary;
 }
 
 async function benchLanguage(name: string, runs: number): Promise<LanguageResult> {
@@ -64,6 +66,7 @@ async function benchLanguage(name: string, runs: number): Promise<LanguageResult
     const floor: number[] = [];
     const overhead: number[] = [];
     const client: number[] = [];
+    const exec: number[] = [];
     const steps: Record<string, number[]> = {};
     for (let i = 1; i <= runs; i++) {
       const result = await liveUpdate(session, `live-${i}`);
@@ -80,6 +83,7 @@ async function benchLanguage(name: string, runs: number): Promise<LanguageResult
         steps[step].push(ms);
       }
       floor.push(await floorUpdate(session, `floor-${i}`));
+      exec.push(await timeDockerExec(session.container.name));
       process.stderr.write(`[bench] ${name} run ${i}: live ${seconds(live.at(-1)!)}, floor ${seconds(floor.at(-1)!)}\n`);
     }
     const dependency: number[] = [];
@@ -102,10 +106,18 @@ async function benchLanguage(name: string, runs: number): Promise<LanguageResult
       livePath,
       ...(dependency.length > 0 ? { dependency: summarize(dependency) } : {}),
       client: summarize(client),
+      dockerExec: summarize(exec),
     };
   } finally {
     await resources.cleanup();
   }
+}
+
+/** One `docker exec` of a command that does nothing: the share of (2) and (3) that is Docker's. */
+async function timeDockerExec(container: string): Promise<number> {
+  const started = performance.now();
+  await execa("docker", ["exec", container, "true"]);
+  return performance.now() - started;
 }
 
 async function runSoak(runs: number): Promise<SoakResult> {
@@ -157,6 +169,7 @@ async function main(): Promise<void> {
     console.log(row(`3 floor (${language(r.language).floorLabel})`, r.floor));
     console.log(row("tilt-live's own overhead in (2)", r.overhead));
     console.log(row("  of which docker exec + rebuild client", r.client));
+    console.log(row("  (docker exec of `true` alone)", r.dockerExec));
     if (r.dependency) console.log(row("2b dependency change (rebuild path)", r.dependency));
     console.log(`  (2) took the ${r.livePath} path`);
     console.log(
@@ -185,6 +198,7 @@ async function main(): Promise<void> {
         ...(r.livePath === "restart" ? { restartOnlyMs: Math.round(r.live.median) } : {}),
         ...(r.dependency ? { dependencyRebuildMs: Math.round(r.dependency.median) } : {}),
         clientMs: Math.round(r.client.median),
+        dockerExecMs: Math.round(r.dockerExec.median),
         stepsMs: Object.fromEntries(Object.entries(r.rebuildSteps).map(([k, v]) => [k, Math.round(v.median)])),
       })),
       ...(soakResult ? { soak: soakResult } : {}),

@@ -33,6 +33,8 @@ export interface Session {
 
 export interface RebuildTimings {
   wallMs: number;
+  /** Each line of rebuild's stdout with the time it arrived, in ms after rebuild started. */
+  lines: { ms: number; text: string }[];
   steps: Record<string, number>;
   /** Durations the buildpacks printed (`Completed in`), by buildpack title. */
   ownBuildpackMs: number;
@@ -68,16 +70,58 @@ async function writeMessage(session: Session, message: string): Promise<void> {
   await writeFile(file, session.profile.setMessage(await readFile(file, "utf8"), message));
 }
 
+export interface LiveUpdate {
+  totalMs: number;
+  /** The tar sync into the container. */
+  syncMs: number;
+  /** From rebuild's exit until GET / answered the new message. */
+  responseMs: number;
+  rebuild: RebuildTimings;
+  output: string;
+}
+
+/** `docker exec rebuild`, noting when each stdout line arrives (the bench's step-by-step profile). */
+async function timedRebuild(
+  container: string,
+): Promise<{ exitCode: number; stdout: string; stderr: string; wallMs: number; lines: RebuildTimings["lines"] }> {
+  const started = performance.now();
+  const lines: RebuildTimings["lines"] = [];
+  const child = execa("docker", ["exec", container, REBUILD], { reject: false });
+  let partial = "";
+  child.stdout?.on("data", (chunk: Buffer) => {
+    const ms = performance.now() - started;
+    partial += chunk.toString("utf8");
+    const parts = partial.split("\n");
+    partial = parts.pop() ?? "";
+    for (const text of parts) lines.push({ ms, text });
+  });
+  const result = await child;
+  return {
+    exitCode: result.exitCode ?? -1,
+    stdout: String(result.stdout),
+    stderr: String(result.stderr),
+    wallMs: performance.now() - started,
+    lines,
+  };
+}
+
 /** tilt-live: sync + rebuild + restart, until the new answer. */
-export async function liveUpdate(session: Session, message: string): Promise<{ totalMs: number; rebuild: RebuildTimings; output: string }> {
+export async function liveUpdate(session: Session, message: string): Promise<LiveUpdate> {
   const started = performance.now();
   await syncFile(session.container.name, session.appDir, session.profile.file, (text) => session.profile.setMessage(text, message));
-  const rebuildStarted = performance.now();
-  const result = await dockerExec(session.container.name, [REBUILD]);
-  const wallMs = performance.now() - rebuildStarted;
+  const syncMs = performance.now() - started;
+  const result = await timedRebuild(session.container.name);
   if (result.exitCode !== 0) throw new Error(`rebuild failed:\n${result.stdout}\n${result.stderr}`);
+  const exited = performance.now();
   await waitForBody(session.container, `${message}\n`);
-  return { totalMs: performance.now() - started, rebuild: parseRebuild(result.stdout, result.stderr, wallMs), output: result.stdout };
+  const done = performance.now();
+  return {
+    totalMs: done - started,
+    syncMs,
+    responseMs: done - exited,
+    rebuild: { ...parseRebuild(result.stdout, result.stderr, result.wallMs), lines: result.lines },
+    output: result.stdout,
+  };
 }
 
 /** The rebuild path: a dependency manifest and the message change synced together, then rebuild. */
@@ -85,7 +129,7 @@ export async function dependencyUpdate(
   session: Session,
   message: string,
   n: number,
-): Promise<{ totalMs: number; rebuild: RebuildTimings; output: string }> {
+): Promise<{ totalMs: number; rebuild: Omit<RebuildTimings, "lines">; output: string }> {
   const change = session.profile.dependencyChange;
   if (!change) throw new Error(`${session.profile.name} has no dependency change`);
   const started = performance.now();
@@ -101,7 +145,7 @@ export async function dependencyUpdate(
   return { totalMs: performance.now() - started, rebuild: parseRebuild(result.stdout, result.stderr, wallMs), output: result.stdout };
 }
 
-export function parseRebuild(stdout: string, stderr: string, wallMs: number): RebuildTimings {
+export function parseRebuild(stdout: string, stderr: string, wallMs: number): Omit<RebuildTimings, "lines"> {
   const steps: Record<string, number> = {};
   const summary = /rebuild succeeded \(exit 0\): (.*)$/m.exec(stderr)?.[1] ?? "";
   for (const part of summary.split(", ")) {

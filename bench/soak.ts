@@ -25,6 +25,10 @@ export interface SoakResult {
   paths: Record<string, { medianMs: number; p95Ms: number; n: number }>;
   first: ContainerFootprint;
   last: ContainerFootprint;
+  /** The footprint after every quarter of the runs: levelling off shows between the later samples. */
+  samples: ({ after: number } & ContainerFootprint)[];
+  /** The writable layer's largest directories (KB) at the end, from the container's overlay upper dir. */
+  writableTopKb: Record<string, number>;
 }
 
 /** Shell run in the container: the supervisor's pid, RSS and fds, and the process count. */
@@ -49,6 +53,22 @@ async function footprint(container: string): Promise<ContainerFootprint> {
   };
 }
 
+/** `du` of the container's overlay upper dir (the writable layer), directories of at least 64 KB, 4 deep. */
+async function writableTop(container: string): Promise<Record<string, number>> {
+  const inspect = JSON.parse((await execa("docker", ["inspect", container])).stdout)[0] as {
+    GraphDriver?: { Data?: { UpperDir?: string } };
+  };
+  const upper = inspect.GraphDriver?.Data?.UpperDir;
+  if (!upper) return {};
+  const du = await execa("du", ["-k", "--max-depth=4", upper], { reject: false });
+  const top: Record<string, number> = {};
+  for (const line of du.stdout.split("\n")) {
+    const m = /^(\d+)\s+(.*)$/.exec(line);
+    if (m && Number(m[1]) >= 64) top[m[2]!.slice(upper.length) || "/"] = Number(m[1]);
+  }
+  return top;
+}
+
 async function failingEdit(session: Session, n: number): Promise<number> {
   const started = performance.now();
   await syncFile(session.container.name, session.appDir, session.profile.file, (text) =>
@@ -67,20 +87,25 @@ export async function soak(platform: Platform, resources: Resources, runs: numbe
   const session = await startSession(platform, resources, language("node"));
   await liveUpdate(session, "soak-warmup");
   const first = await footprint(session.container.name);
+  const samples: SoakResult["samples"] = [{ after: 0, ...first }];
+  const sampleEvery = Math.max(1, Math.round(runs / 4));
   const times: Record<string, number[]> = { restart: [], rebuild: [], refused: [] };
   for (let i = 1; i <= runs; i++) {
     if (i % 20 === 0) times.refused!.push(await failingEdit(session, i));
     else if (i % 10 === 0) times.rebuild!.push((await dependencyUpdate(session, `soak-${i}`, i)).totalMs);
     else times.restart!.push((await liveUpdate(session, `soak-${i}`)).totalMs);
     if (i % 20 === 0) process.stderr.write(`[bench] soak ${i}/${runs}\n`);
+    if (i % sampleEvery === 0 || i === runs) samples.push({ after: i, ...(await footprint(session.container.name)) });
   }
-  const last = await footprint(session.container.name);
+  const last = samples.at(-1)!;
+  const writableTopKb = await writableTop(session.container.name);
   const paths = Object.fromEntries(
     Object.entries(times)
       .filter(([, v]) => v.length > 0)
       .map(([k, v]) => [k, { medianMs: Math.round(percentile(v, 50)), p95Ms: Math.round(percentile(v, 95)), n: v.length }]),
   );
-  return { runs, paths, first, last };
+  const { after: _, ...lastFootprint } = last;
+  return { runs, paths, first, last: lastFootprint, samples, writableTopKb };
 }
 
 export function printSoak(result: SoakResult): void {
@@ -89,6 +114,8 @@ export function printSoak(result: SoakResult): void {
     console.log(`  ${path.padEnd(8)} median ${seconds(s.medianMs)}, p95 ${seconds(s.p95Ms)} (n=${s.n})`);
   }
   for (const key of Object.keys(result.first) as (keyof ContainerFootprint)[]) {
-    console.log(`  ${key.padEnd(16)} ${result.first[key]} -> ${result.last[key]}`);
+    console.log(`  ${key.padEnd(16)} ${result.samples.map((s) => `${s[key]} (${s.after})`).join(" -> ")}`);
   }
+  console.log("  writable layer at the end, directories of at least 64 KB:");
+  for (const [dir, kb] of Object.entries(result.writableTopKb)) console.log(`    ${String(kb).padStart(8)} KB  ${dir}`);
 }

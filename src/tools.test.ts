@@ -20,7 +20,15 @@ describe("rebuild", () => {
         onLog(`restart=${request.restart}\n`);
         return { ok: false, exitCode: 3, timings: {} };
       },
-      status: () => ({ processType: "web", appPid: 1, appRunning: true, building: false, builds: 0, watching: false }),
+      status: () => ({
+        processType: "web",
+        appPid: 1,
+        appRunning: true,
+        building: false,
+        builds: 0,
+        watching: false,
+        memoryKb: { rss: 0, heapUsed: 0, heapTotal: 0, external: 0 },
+      }),
     });
     try {
       const io = captureIo(c.env);

@@ -27,6 +27,28 @@ export interface AppControllerOptions {
   backoff?: BackoffOptions;
 }
 
+/** The old app a replace stopped. */
+export interface StoppedApp {
+  pid: number | undefined;
+  status: number;
+  /** It did not exit within the stop timeout: SIGKILL. */
+  killed: boolean;
+  ms: number;
+}
+
+export interface Replacement {
+  /** The new app; undefined when the supervisor is stopping. */
+  app: AppProcess | undefined;
+  stopped?: StoppedApp;
+}
+
+/** "pid 12 exited with status 0 in 0.01s", "pid 12 killed (SIGKILL) after 10s". */
+export function describeStop(stopped: StoppedApp, seconds: (ms: number) => string): string {
+  return stopped.killed
+    ? `pid ${stopped.pid} did not stop on SIGTERM: SIGKILL after ${seconds(stopped.ms)}`
+    : `pid ${stopped.pid} exited with status ${stopped.status} in ${seconds(stopped.ms)}`;
+}
+
 export class AppController {
   private app: AppProcess | undefined;
   private spec: AppSpec | undefined;
@@ -58,22 +80,24 @@ export class AppController {
     return app;
   }
 
-  /** Stops the running app (SIGTERM to its group, SIGKILL after the stop timeout) and starts `spec`. */
-  async replace(spec: AppSpec): Promise<AppProcess | undefined> {
+  /**
+   * Stops the running app (SIGTERM to its group, SIGKILL after the stop timeout) and starts `spec`. Logs only
+   * the start: the caller reports the stop in its own line about the restart (one line per live update).
+   */
+  async replace(spec: AppSpec): Promise<Replacement> {
     this.cancelRetry();
-    if (this.shuttingDown) return undefined;
+    if (this.shuttingDown) return { app: undefined };
     const old = this.app;
     this.app = undefined;
+    let stopped: StoppedApp | undefined;
     if (old?.running) {
       const t0 = performance.now();
       const exit = await old.stop(this.options.stopTimeoutMs);
-      this.options.log.info(
-        `stopped the app (pid ${old.pid}) with status ${exit.status}${exit.killed ? " after SIGKILL" : ""} in ${this.options.log.seconds(performance.now() - t0)}`,
-      );
+      stopped = { pid: old.pid, status: exit.status, killed: exit.killed, ms: performance.now() - t0 };
     }
-    if (this.shuttingDown) return undefined; // a signal came while the old app was stopping
+    if (this.shuttingDown) return { app: undefined, stopped }; // a signal came while the old app was stopping
     this.delayMs = this.backoff.initialMs;
-    return this.start(spec);
+    return { app: this.start(spec), stopped };
   }
 
   /** Forwards `signal` to the app's group and waits for it, with SIGKILL after the stop timeout. */

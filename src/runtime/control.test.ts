@@ -22,7 +22,15 @@ const handlers: ControlHandlers = {
     onLog(`restart=${request.restart}\n`);
     return { ok: true, exitCode: 0, timings: { build: 12 } };
   },
-  status: () => ({ processType: "web", appPid: 42, appRunning: true, building: false, builds: 3, watching: false }),
+  status: () => ({
+    processType: "web",
+    appPid: 42,
+    appRunning: true,
+    building: false,
+    builds: 3,
+    watching: false,
+    memoryKb: { rss: 1, heapUsed: 2, heapTotal: 3, external: 4 },
+  }),
 };
 
 describe("control channel", () => {

@@ -25,6 +25,8 @@ export interface SupervisorStatus {
   building: boolean;
   builds: number;
   watching: boolean;
+  /** The supervisor's own memory (process.memoryUsage(), KB): the soak checks that it levels off. */
+  memoryKb: { rss: number; heapUsed: number; heapTotal: number; external: number };
 }
 
 export type ControlMessage =

@@ -47,7 +47,15 @@ describe.skipIf(!hasGcc())("the native rebuild client (skipped: gcc is not insta
     });
     const server = await serveControl(socket, {
       rebuild: (request, onLog) => queue.request({ restart: request.restart, onOutput: onLog }),
-      status: () => ({ processType: "web", appPid: null, appRunning: false, building: false, builds: 0, watching: false }),
+      status: () => ({
+        processType: "web",
+        appPid: null,
+        appRunning: false,
+        building: false,
+        builds: 0,
+        watching: false,
+        memoryKb: { rss: 0, heapUsed: 0, heapTotal: 0, external: 0 },
+      }),
     });
     try {
       const good = await run(client);

@@ -75,9 +75,18 @@ export interface WaitOptions {
   timeoutMs: number;
   /** Resolves when the app exits: waiting stops there. */
   exited: Promise<{ status: number }>;
+  /** The first poll interval; each next one is half as long again, up to MAX_POLL_MS. */
   pollMs?: number;
   proc?: ProcFs;
 }
+
+/**
+ * Polling starts fast: most apps listen within tens of milliseconds of their start, and every millisecond
+ * between that moment and the next poll is added to the live update. A slow starter is polled less and less
+ * often (one poll reads /proc for the app's process group, about a millisecond).
+ */
+const FIRST_POLL_MS = 5;
+const MAX_POLL_MS = 100;
 
 /** Waits until group `pgid` listens on every port in `ports`, the app exits, or the timeout passes. */
 export async function waitUntilListening(pgid: number, ports: ReadonlySet<number>, options: WaitOptions): Promise<Readiness> {
@@ -87,6 +96,7 @@ export async function waitUntilListening(pgid: number, ports: ReadonlySet<number
   const deadline = performance.now() + options.timeoutMs;
   const wanted = [...ports].sort((a, b) => a - b);
   let movedSince: number | undefined;
+  let pollMs = options.pollMs ?? FIRST_POLL_MS;
   for (;;) {
     const open = await listeningPorts(pgid, options.proc ?? PROC);
     const missing = wanted.filter((p) => !open.has(p));
@@ -108,6 +118,7 @@ export async function waitUntilListening(pgid: number, ports: ReadonlySet<number
         why: `it did not listen on port ${missing.join(", ")} within ${options.timeoutMs / 1000} s (BP_TILT_LIVE_READY_TIMEOUT)`,
       };
     }
-    await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 20));
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+    pollMs = Math.min(MAX_POLL_MS, pollMs * 1.5);
   }
 }

@@ -38,7 +38,15 @@ describe("runRebuildClient", () => {
     });
     const server = await serveControl(socketPath, {
       rebuild: (request, onLog) => queue.request({ restart: request.restart, onOutput: onLog }),
-      status: () => ({ processType: "web", appPid: null, appRunning: false, building: false, builds: 0, watching: false }),
+      status: () => ({
+        processType: "web",
+        appPid: null,
+        appRunning: false,
+        building: false,
+        builds: 0,
+        watching: false,
+        memoryKb: { rss: 0, heapUsed: 0, heapTotal: 0, external: 0 },
+      }),
     });
     try {
       const out = sink();

@@ -191,10 +191,14 @@ describe("runSupervisor", () => {
     expect(pidAlive(first.pid)).toBe(false);
     expect(await readFile(join(root, "port.term"), "utf8")).toBe("got SIGTERM");
     expect(stderr.join("")).toMatch(
-      new RegExp(`\\[tilt-live\\] rebuild #2 succeeded in [\\d.]+s; app restarted in [\\d.]+s; listening on ${port} after [\\d.]+s`),
+      new RegExp(
+        `\\[tilt-live\\] rebuild #2 succeeded in [\\d.]+s; app restarted in [\\d.]+s \\(old app: pid \\d+ exited with status \\d+ in [\\d.]+s\\); listening on ${port} after [\\d.]+s`,
+      ),
     );
     expect(stderr.join("")).toContain("launch env changed: GREETING");
-    expect(await sendControl(socket, { op: "status" })).toMatchObject({ appPid: second.pid, appRunning: true, builds: 2 });
+    const status = await sendControl(socket, { op: "status" });
+    expect(status).toMatchObject({ appPid: second.pid, appRunning: true, builds: 2 });
+    expect((status as { memoryKb: { rss: number; heapUsed: number } }).memoryKb.heapUsed).toBeGreaterThan(0);
   });
 
   it("reports a failed start after a good build as a failure, with the app's output", async () => {

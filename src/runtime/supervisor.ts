@@ -21,10 +21,10 @@ import { readWatchSettings } from "../config.js";
 import { TiltLiveError, formatError } from "../errors.js";
 import { readGroup } from "../cnb/group.js";
 import { exitStatus, type AppProcess, type AppSpec } from "./app-process.js";
-import { AppController, type BackoffOptions } from "./app-controller.js";
+import { AppController, describeStop, type BackoffOptions, type StoppedApp } from "./app-controller.js";
 import { BuildQueue, type BuildResult } from "./build-queue.js";
 import { closeResidentParsers } from "./syntax-check.js";
-import { serveControl, type ControlServer } from "./control.js";
+import { serveControl, type ControlServer, type SupervisorStatus } from "./control.js";
 import { refreshEnv, changedNames, type EnvMod } from "./env-mods.js";
 import { computeLaunchEnv } from "./launch-env.js";
 import { listeningPorts, waitUntilListening, type Readiness } from "./readiness.js";
@@ -91,6 +91,12 @@ async function tryLaunchEnv(read: (t: string) => Promise<EnvMod[]>, type: string
   }
 }
 
+function memoryKb(): SupervisorStatus["memoryKb"] {
+  const m = process.memoryUsage();
+  const kb = (bytes: number) => Math.round(bytes / 1024);
+  return { rss: kb(m.rss), heapUsed: kb(m.heapUsed), heapTotal: kb(m.heapTotal), external: kb(m.external) };
+}
+
 const USAGE =
   "tilt-live-supervise <process type>, with a type from /layers/tilt-live/meta/processes.json (tilt-live's launch.toml does this for every process)";
 
@@ -113,6 +119,8 @@ interface RestartOutcome {
   app: AppProcess | undefined;
   /** Where the new app listens (the old app's ports, or the ones it moved to). */
   ports: ReadonlySet<number>;
+  /** The old app, when one was running. */
+  stopped?: StoppedApp;
 }
 
 type Restart = (built: boolean) => Promise<RestartOutcome>;
@@ -158,14 +166,14 @@ async function createRestarter(
       const ports = await listeningPorts(old.pid).catch(() => new Set<number>());
       if (ports.size > 0) knownPorts = ports;
     }
-    const started = await s.app.replace(appSpec(currentProcess, s.ctx, currentEnv));
+    const { app: started, stopped } = await s.app.replace(appSpec(currentProcess, s.ctx, currentEnv));
     const restartMs = performance.now() - t0;
-    if (!started?.pid) return { restartMs, readyMs: 0, readiness: { ready: true }, app: started, ports: knownPorts };
+    if (!started?.pid) return { restartMs, readyMs: 0, readiness: { ready: true }, app: started, ports: knownPorts, stopped };
     const t1 = performance.now();
     const readiness = await waitUntilListening(started.pid, knownPorts, { timeoutMs: readyTimeoutMs, exited: started.exited });
     const readyMs = performance.now() - t1;
     if (readiness.ready && readiness.note) knownPorts = await listeningPorts(started.pid).catch(() => knownPorts);
-    return { restartMs, readyMs, readiness, app: started, ports: knownPorts };
+    return { restartMs, readyMs, readiness, app: started, ports: knownPorts, stopped };
   };
   return { initial: appSpec(currentProcess, s.ctx, currentEnv), restart };
 }
@@ -192,20 +200,22 @@ function createBuildQueue(s: Supervised, build: SupervisorOptions["build"], rest
       s.log.info(`rebuild #${run.sequence} succeeded in ${s.log.seconds(buildMs)}; not restarting (--no-restart)`);
       return result;
     }
-    const { restartMs, readyMs, readiness, app: started, ports } = await restartApp(result.action !== "restart");
+    const { restartMs, readyMs, readiness, app: started, ports, stopped } = await restartApp(result.action !== "restart");
     const timings = { ...result.timings, restart: Math.round(restartMs), ready: Math.round(readyMs) };
     const how = result.action === "restart" ? " (restart only)" : "";
     if (!readiness.ready) {
       const output = started?.recentOutput ?? "";
       if (output !== "") onOutput(output.endsWith("\n") ? output : `${output}\n`);
       onOutput(`${formatError(new TiltLiveError("app-start-failed", `The app did not start after a good build: ${readiness.why}`))}\n`);
-      s.log.info(`rebuild #${run.sequence}${how} built in ${s.log.seconds(buildMs)}, but the app did not start: ${readiness.why}`);
+      const old = stopped ? ` (old app: ${describeStop(stopped, s.log.seconds)})` : "";
+      s.log.info(`rebuild #${run.sequence}${how} built in ${s.log.seconds(buildMs)}, but the app did not start${old}: ${readiness.why}`);
       return { ...result, ok: false, exitCode: 1, timings };
     }
     if (readiness.note) s.log.info(`the app moved: ${readiness.note}`);
     const listening = ports.size > 0 ? `; listening on ${[...ports].join(", ")} after ${s.log.seconds(readyMs)}` : "";
+    const old = stopped ? ` (old app: ${describeStop(stopped, s.log.seconds)})` : "";
     s.log.info(
-      `rebuild #${run.sequence}${how} succeeded in ${s.log.seconds(buildMs)}; app restarted in ${s.log.seconds(restartMs)}${listening}`,
+      `rebuild #${run.sequence}${how} succeeded in ${s.log.seconds(buildMs)}; app restarted in ${s.log.seconds(restartMs)}${old}${listening}`,
     );
     return { ...result, timings };
   });
@@ -293,6 +303,7 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
         building: queue.busy,
         builds: queue.builds,
         watching: watcher !== undefined,
+        memoryKb: memoryKb(),
       }),
     });
   } catch (error) {
