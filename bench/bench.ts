@@ -8,6 +8,7 @@ import { ensurePlatform, repoRoot, Resources } from "../integration/harness/inde
 import { dependencyUpdate, fullRebuild, floorUpdate, liveUpdate, startSession } from "./inner-loop.js";
 import { runMain } from "./cli.js";
 import { language } from "./languages.js";
+import { segments } from "./profile.js";
 import { printSoak, soak, type SoakResult } from "./soak.js";
 import { seconds, summarize, type Summary } from "./stats.js";
 
@@ -48,6 +49,8 @@ interface LanguageResult {
   client: Summary;
   /** `docker exec <container> true`: what any command run in the container pays, the floor's included. */
   dockerExec: Summary;
+  /** The live update step by step: sync, the language's milestones (profile.ts), the rest of rebuild, first response. */
+  profile: Record<string, Summary>;
 }
 
 async function benchLanguage(name: string, runs: number): Promise<LanguageResult> {
@@ -68,6 +71,11 @@ async function benchLanguage(name: string, runs: number): Promise<LanguageResult
     const client: number[] = [];
     const exec: number[] = [];
     const steps: Record<string, number[]> = {};
+    const profileRuns: Record<string, number[]> = {};
+    const note = (into: Record<string, number[]>, key: string, ms: number) => {
+      into[key] ??= [];
+      into[key].push(ms);
+    };
     for (let i = 1; i <= runs; i++) {
       const result = await liveUpdate(session, `live-${i}`);
       live.push(result.totalMs);
@@ -78,10 +86,17 @@ async function benchLanguage(name: string, runs: number): Promise<LanguageResult
       // the floor).
       overhead.push(result.rebuild.wallMs - (s.build ?? 0) + result.rebuild.ownBuildpackMs - (s.restart ?? 0) - (s.ready ?? 0));
       client.push(result.rebuild.wallMs - (s.total ?? 0) - (s.restart ?? 0) - (s.ready ?? 0));
-      for (const [step, ms] of Object.entries(s)) {
-        steps[step] ??= [];
-        steps[step].push(ms);
-      }
+      for (const [step, ms] of Object.entries(s)) note(steps, step, ms);
+      note(profileRuns, "sync (tar into the container)", result.syncMs);
+      const marks = segments(result.rebuild.lines, profile.milestones ?? []);
+      for (const [label, ms] of Object.entries(marks)) note(profileRuns, label, ms);
+      const marked = Object.values(marks).reduce((a, b) => a + b, 0);
+      note(
+        profileRuns,
+        marked > 0 ? "after the build: processes, restart, until listening, exit" : "rebuild (docker exec to exit)",
+        result.rebuild.wallMs - marked,
+      );
+      note(profileRuns, "rebuild's exit until GET / answers", result.responseMs);
       floor.push(await floorUpdate(session, `floor-${i}`));
       exec.push(await timeDockerExec(session.container.name));
       process.stderr.write(`[bench] ${name} run ${i}: live ${seconds(live.at(-1)!)}, floor ${seconds(floor.at(-1)!)}\n`);
@@ -107,6 +122,7 @@ async function benchLanguage(name: string, runs: number): Promise<LanguageResult
       ...(dependency.length > 0 ? { dependency: summarize(dependency) } : {}),
       client: summarize(client),
       dockerExec: summarize(exec),
+      profile: Object.fromEntries(Object.entries(profileRuns).map(([k, v]) => [k, summarize(v)])),
     };
   } finally {
     await resources.cleanup();
@@ -177,6 +193,8 @@ async function main(): Promise<void> {
         .map(([k, v]) => `${k} ${seconds(v.median)}`)
         .join(", ")}`,
     );
+    console.log("  (2) step by step (medians):");
+    for (const [label, v] of Object.entries(r.profile)) console.log(`    ${label.padEnd(60)} ${Math.round(v.median)} ms`);
     console.log(
       `  (1)/(2) = ${(r.full.median / r.live.median).toFixed(1)} (target >= 20); (2)/(3) = ${(r.live.median / r.floor.median).toFixed(2)} (target <= 1.25 go, 1.2 node/python); overhead ${Math.round(r.overhead.median)} ms (target <= 150)`,
     );
@@ -200,6 +218,7 @@ async function main(): Promise<void> {
         clientMs: Math.round(r.client.median),
         dockerExecMs: Math.round(r.dockerExec.median),
         stepsMs: Object.fromEntries(Object.entries(r.rebuildSteps).map(([k, v]) => [k, Math.round(v.median)])),
+        profileMs: Object.fromEntries(Object.entries(r.profile).map(([k, v]) => [k, Math.round(v.median)])),
       })),
       ...(soakResult ? { soak: soakResult } : {}),
     }),

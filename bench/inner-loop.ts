@@ -52,11 +52,13 @@ export async function startSession(
   platform: Platform,
   resources: Resources,
   profile: LanguageProfile,
+  /** Further `docker run` arguments (the soak's log options). */
+  extraRunArgs: string[] = [],
 ): Promise<Session & { buildMs: number }> {
   const appDir = await copySample(profile.sample);
   const image = randomName(`${profile.name}-bench`);
   const { durationMs } = await buildImage(platform, resources, profile, appDir, image);
-  const runArgs = ["--publish", `127.0.0.1::${FLOOR_PORT}`, ...(profile.runArgs?.(platform) ?? [])];
+  const runArgs = ["--publish", `127.0.0.1::${FLOOR_PORT}`, ...(profile.runArgs?.(platform) ?? []), ...extraRunArgs];
   const container = await runContainer(resources, { image, containerPort: profile.containerPort, args: runArgs });
   await waitForHttp(container);
   const mapping = (await execa("docker", ["port", container.name, `${FLOOR_PORT}/tcp`])).stdout;

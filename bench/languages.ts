@@ -2,6 +2,7 @@
 // the "floor" for it: the same incremental compile (or none) inside the container plus a process start.
 import { LIVE_GROUPS, mavenBuildArgs, mavenMirrorRunArgs } from "../integration/harness/live.js";
 import type { Platform } from "../integration/harness/platform.js";
+import type { Milestone } from "./profile.js";
 export interface LanguageProfile {
   name: string;
   sample: string;
@@ -26,6 +27,8 @@ export interface LanguageProfile {
    * manifest a buildpack reads and an edit that makes it install again, different on every call.
    */
   dependencyChange?: { file: string; edit(text: string, n: number): string };
+  /** Lines of rebuild's output that split a live update into steps (profile.ts); the last one ends the build. */
+  milestones?: Milestone[];
 }
 
 export const go: LanguageProfile = {
@@ -36,6 +39,14 @@ export const go: LanguageProfile = {
   containerPort: 8080,
   buildpacks: LIVE_GROUPS.go,
   floorLabel: "incremental compile + start",
+  milestones: [
+    { label: "docker exec, tilt-live's validate, mirror, plan, restore", pattern: /^ {2}Restored layer metadata/ },
+    { label: "lifecycle builder start until go-dist's first line", pattern: /^Paketo Buildpack for Go Distribution/ },
+    { label: "go-dist (reuses the Go layer)", pattern: /^Paketo Buildpack for Go Build/ },
+    { label: "go-build until `go build`", pattern: /Running 'go build/ },
+    { label: "go build", pattern: /^\s+Completed in/ },
+    { label: "go-build after `go build`, builder exit", pattern: /^ {2}Ran the build phase/ },
+  ],
   // go-build's own command line, its cache and toolchain, in a scratch copy of the synced source.
   floorScript: [
     "set -e",

@@ -12,11 +12,13 @@ import { percentile, seconds } from "./stats.js";
 
 export interface ContainerFootprint {
   supervisorRssKb: number;
+  /** V8's live heap in the supervisor (its status answer): RSS can grow while this stays flat. */
+  supervisorHeapKb: number;
   supervisorFds: number;
   processes: number;
   /** The container's writable layer (docker's SizeRw): layers and app dir rewritten by rebuilds, /tmp. */
   writableKb: number;
-  /** The container's log file on the host (docker's json-file driver). */
+  /** The container's log files on the host (docker's json-file driver, rotated: LOG_OPTIONS). */
   logBytes: number;
 }
 
@@ -39,17 +41,39 @@ const PROBE = [
   "echo procs $(ls -d /proc/[0-9]* | wc -l)",
 ].join("\n");
 
+/** The supervisor's status answer on its control socket, asked by the app's own Node (run after PROBE: it is a process). */
+const STATUS = [
+  "/layers/paketo-buildpacks_node-engine/node/bin/node",
+  "-e",
+  'const s = require("net").connect("/tmp/tilt-live/control.sock"); let b = ""; s.on("data", (d) => (b += d));' +
+    ' s.on("end", () => console.log(b.split("\\n")[0])); s.write(\'{"op":"status"}\\n\');',
+];
+
+/**
+ * Docker's log options for the soak's container: what the README tells Compose users to set (json-file with
+ * max-size and max-file), small enough that the soak reaches the cap and shows the log stops growing there.
+ */
+export const LOG_OPTIONS = ["--log-opt", "max-size=100k", "--log-opt", "max-file=3"];
+
+/** Bytes of the container's log files: the current one and the rotated ones (LogPath.1, .2, ...). */
+async function logBytes(logPath: string | undefined): Promise<number> {
+  if (!logPath) return NaN;
+  const sizes = await execa("sh", ["-c", 'stat -c %s "$1"*', "sh", logPath], { reject: false });
+  return sizes.stdout.split("\n").reduce((sum, line) => sum + (Number(line) || 0), 0);
+}
+
 async function footprint(container: string): Promise<ContainerFootprint> {
   const probe = await execa("docker", ["exec", container, "sh", "-c", PROBE]);
   const field = (name: string) => Number(new RegExp(`^${name} (\\d+)$`, "m").exec(probe.stdout)?.[1] ?? NaN);
+  const status = JSON.parse((await execa("docker", ["exec", container, ...STATUS])).stdout) as { memoryKb?: { heapUsed: number } };
   const inspect = JSON.parse((await execa("docker", ["inspect", "--size", container])).stdout)[0] as { SizeRw?: number; LogPath?: string };
-  const logBytes = inspect.LogPath ? Number((await execa("stat", ["-c", "%s", inspect.LogPath], { reject: false })).stdout || NaN) : NaN;
   return {
     supervisorRssKb: field("rss"),
+    supervisorHeapKb: status.memoryKb?.heapUsed ?? NaN,
     supervisorFds: field("fds"),
     processes: field("procs"),
     writableKb: Math.round((inspect.SizeRw ?? NaN) / 1024),
-    logBytes,
+    logBytes: await logBytes(inspect.LogPath),
   };
 }
 
@@ -84,7 +108,7 @@ async function failingEdit(session: Session, n: number): Promise<number> {
 }
 
 export async function soak(platform: Platform, resources: Resources, runs: number): Promise<SoakResult> {
-  const session = await startSession(platform, resources, language("node"));
+  const session = await startSession(platform, resources, language("node"), LOG_OPTIONS);
   await liveUpdate(session, "soak-warmup");
   const first = await footprint(session.container.name);
   const samples: SoakResult["samples"] = [{ after: 0, ...first }];
