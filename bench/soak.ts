@@ -12,6 +12,8 @@ import { percentile, seconds } from "./stats.js";
 
 export interface ContainerFootprint {
   supervisorRssKb: number;
+  /** The anonymous part of RSS (heap, malloc); the rest is file-backed: pages of the executable it has touched. */
+  supervisorRssAnonKb: number;
   /** V8's live heap in the supervisor (its status answer): RSS can grow while this stays flat. */
   supervisorHeapKb: number;
   supervisorFds: number;
@@ -37,6 +39,7 @@ export interface SoakResult {
 const PROBE = [
   "for p in /proc/[0-9]*; do if tr '\\0' ' ' < $p/cmdline 2>/dev/null | grep -q '^/layers/tilt-live/tools/bin/tilt-live-supervise '; then sup=$(basename $p); fi; done",
   "echo rss $(awk '/^VmRSS/ {print $2}' /proc/$sup/status)",
+  "echo rssanon $(awk '/^RssAnon/ {print $2}' /proc/$sup/status)",
   "echo fds $(ls /proc/$sup/fd | wc -l)",
   "echo procs $(ls -d /proc/[0-9]* | wc -l)",
 ].join("\n");
@@ -69,6 +72,7 @@ async function footprint(container: string): Promise<ContainerFootprint> {
   const inspect = JSON.parse((await execa("docker", ["inspect", "--size", container])).stdout)[0] as { SizeRw?: number; LogPath?: string };
   return {
     supervisorRssKb: field("rss"),
+    supervisorRssAnonKb: field("rssanon"),
     supervisorHeapKb: status.memoryKb?.heapUsed ?? NaN,
     supervisorFds: field("fds"),
     processes: field("procs"),
