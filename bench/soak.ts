@@ -16,6 +16,8 @@ export interface ContainerFootprint {
   supervisorRssAnonKb: number;
   /** V8's live heap in the supervisor (its status answer): RSS can grow while this stays flat. */
   supervisorHeapKb: number;
+  /** The heap V8 has reserved (live objects, garbage not yet collected, free space). */
+  supervisorHeapTotalKb: number;
   supervisorFds: number;
   processes: number;
   /** The container's writable layer (docker's SizeRw): layers and app dir rewritten by rebuilds, /tmp. */
@@ -68,12 +70,13 @@ async function logBytes(logPath: string | undefined): Promise<number> {
 async function footprint(container: string): Promise<ContainerFootprint> {
   const probe = await execa("docker", ["exec", container, "sh", "-c", PROBE]);
   const field = (name: string) => Number(new RegExp(`^${name} (\\d+)$`, "m").exec(probe.stdout)?.[1] ?? NaN);
-  const status = JSON.parse((await execa("docker", ["exec", container, ...STATUS])).stdout) as { memoryKb?: { heapUsed: number } };
+  const status = JSON.parse((await execa("docker", ["exec", container, ...STATUS])).stdout) as { memoryKb?: { heapUsed: number; heapTotal: number } };
   const inspect = JSON.parse((await execa("docker", ["inspect", "--size", container])).stdout)[0] as { SizeRw?: number; LogPath?: string };
   return {
     supervisorRssKb: field("rss"),
     supervisorRssAnonKb: field("rssanon"),
     supervisorHeapKb: status.memoryKb?.heapUsed ?? NaN,
+    supervisorHeapTotalKb: status.memoryKb?.heapTotal ?? NaN,
     supervisorFds: field("fds"),
     processes: field("procs"),
     writableKb: Math.round((inspect.SizeRw ?? NaN) / 1024),
