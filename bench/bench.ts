@@ -91,7 +91,8 @@ async function benchLanguage(name: string, runs: number): Promise<LanguageResult
       const marks = segments(result.rebuild.lines, profile.milestones ?? []);
       if (i === 1) {
         // One live update's output with each line's arrival (ms after rebuild started), for the profile's details.
-        for (const line of result.rebuild.lines) process.stderr.write(`[bench] ${name} ${String(Math.round(line.ms)).padStart(5)} ${line.text}\n`);
+        for (const line of result.rebuild.lines)
+          process.stderr.write(`[bench] ${name} ${String(Math.round(line.ms)).padStart(5)} ${line.text}\n`);
       }
       for (const [label, ms] of Object.entries(marks)) note(profileRuns, label, ms);
       const marked = Object.values(marks).reduce((a, b) => a + b, 0);

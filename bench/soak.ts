@@ -70,7 +70,9 @@ async function logBytes(logPath: string | undefined): Promise<number> {
 async function footprint(container: string): Promise<ContainerFootprint> {
   const probe = await execa("docker", ["exec", container, "sh", "-c", PROBE]);
   const field = (name: string) => Number(new RegExp(`^${name} (\\d+)$`, "m").exec(probe.stdout)?.[1] ?? NaN);
-  const status = JSON.parse((await execa("docker", ["exec", container, ...STATUS])).stdout) as { memoryKb?: { heapUsed: number; heapTotal: number } };
+  const status = JSON.parse((await execa("docker", ["exec", container, ...STATUS])).stdout) as {
+    memoryKb?: { heapUsed: number; heapTotal: number };
+  };
   const inspect = JSON.parse((await execa("docker", ["inspect", "--size", container])).stdout)[0] as { SizeRw?: number; LogPath?: string };
   return {
     supervisorRssKb: field("rss"),
