@@ -42,7 +42,7 @@ export interface Replacement {
   stopped?: StoppedApp;
 }
 
-/** "pid 12 exited with status 0 in 0.01s", "pid 12 killed (SIGKILL) after 10s". */
+/** "pid 12 exited with status 0 in 0.01s", "pid 12 did not stop on SIGTERM: SIGKILL after 10s". */
 export function describeStop(stopped: StoppedApp, seconds: (ms: number) => string): string {
   return stopped.killed
     ? `pid ${stopped.pid} did not stop on SIGTERM: SIGKILL after ${seconds(stopped.ms)}`
