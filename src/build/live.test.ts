@@ -112,11 +112,22 @@ describe("the tilt-live build on a Go group", () => {
     expect(launch.processes).toEqual([
       { type: "web", command: [join(own(), "tools", "bin", "tilt-live-supervise"), "web"], args: [], default: true },
     ]);
-    expect(Object.keys(launch)).toEqual(["processes"]);
+    expect(Object.keys(launch)).toEqual(["processes", "bom"]);
     const processes = JSON.parse(await readFile(join(own(), "meta", "processes.json"), "utf8"));
     expect(processes).toEqual([
       { type: "web", command: [join(f.layersRoot, "paketo-buildpacks_go-build", "targets", "bin", "app")], args: [], default: true, direct: true, buildpackId: "paketo-buildpacks/go-build" },
     ]);
+  });
+
+  it("writes Skaffold's sync rules as a devmode [[bom]] entry: the source to the sync target, not project.toml", async () => {
+    const launch = await readToml(join(own(), "launch.toml"), "launch.toml");
+    const bom = launch.bom as { name: string; metadata: Record<string, { src: string; dest: string }[]> }[];
+    expect(bom.map((b) => b.name)).toEqual(["devmode"]);
+    const rules = bom[0]!.metadata["devmode.sync"]!;
+    expect(new Set(rules.map((r) => r.dest))).toEqual(new Set([join(own(), "src")]));
+    expect(rules.map((r) => r.src)).toContain("**/[^p]*");
+    expect(rules.map((r) => r.src)).not.toContain("**/project.toml");
+    expect(f.output.text).toContain(`Skaffold sync rules (sync: auto): the source to ${join(own(), "src")}, except project.toml`);
   });
 
   it("links the tools to the executable's copy in the image", async () => {
