@@ -14,6 +14,10 @@ main() {
   if [[ $# -eq 0 || "$*" == *k8s* ]]; then
     util::timed "Kubernetes ${K8S_VERSION} (binaries, packages)" bash scripts/platform/k8s.sh build 8>&-
   fi
+  # Skaffold (cached by version), for runs that include the Skaffold test.
+  if [[ $# -eq 0 || "$*" == *skaffold* ]]; then
+    util::timed "Skaffold ${SKAFFOLD_VERSION}" bash scripts/platform/skaffold.sh build 8>&-
+  fi
   export TILT_LIVE_PLATFORM_READY=1
   util::timed "Integration tests" npx vitest run --project integration "$@"
 }
