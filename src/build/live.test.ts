@@ -112,22 +112,33 @@ describe("the tilt-live build on a Go group", () => {
     expect(launch.processes).toEqual([
       { type: "web", command: [join(own(), "tools", "bin", "tilt-live-supervise"), "web"], args: [], default: true },
     ]);
-    expect(Object.keys(launch)).toEqual(["processes", "bom"]);
+    expect(Object.keys(launch)).toEqual(["processes"]);
     const processes = JSON.parse(await readFile(join(own(), "meta", "processes.json"), "utf8"));
     expect(processes).toEqual([
       { type: "web", command: [join(f.layersRoot, "paketo-buildpacks_go-build", "targets", "bin", "app")], args: [], default: true, direct: true, buildpackId: "paketo-buildpacks/go-build" },
     ]);
   });
 
-  it("writes Skaffold's sync rules as a devmode [[bom]] entry: the source to the sync target, not project.toml", async () => {
-    const launch = await readToml(join(own(), "launch.toml"), "launch.toml");
+  it("writes Skaffold's sync rules as a devmode [[bom]] entry when Skaffold asks for auto sync (GOOGLE_DEVMODE=1)", async () => {
+    const g = await lifecycleFixture();
+    await writeFile(join(g.appDir, "main.go"), "package main\n");
+    await writeFile(join(g.appDir, "project.toml"), "[_]\n");
+    await writeFile(join(g.platformDir, "env", "GOOGLE_DEVMODE"), "1");
+    await runSource(g);
+    await goBuildpackLayers(g);
+    await emptyAppDir(g);
+    await runLive(g);
+    const own = join(g.layersRoot, "tilt-live");
+    const launch = await readToml(join(own, "launch.toml"), "launch.toml");
     const bom = launch.bom as { name: string; metadata: Record<string, { src: string; dest: string }[]> }[];
     expect(bom.map((b) => b.name)).toEqual(["devmode"]);
     const rules = bom[0]!.metadata["devmode.sync"]!;
-    expect(new Set(rules.map((r) => r.dest))).toEqual(new Set([join(own(), "src")]));
+    expect(new Set(rules.map((r) => r.dest))).toEqual(new Set([join(own, "src")]));
     expect(rules.map((r) => r.src)).toContain("**/[^p]*");
     expect(rules.map((r) => r.src)).not.toContain("**/project.toml");
-    expect(f.output.text).toContain(`Skaffold sync rules (sync: auto): the source to ${join(own(), "src")}, except project.toml`);
+    expect(g.output.text).toContain(`Skaffold sync rules (GOOGLE_DEVMODE=1, sync: auto): the source to ${join(own, "src")}, except project.toml`);
+    // and the supervisor watches: Skaffold only copies files
+    expect(JSON.parse(await readFile(join(own, "meta", "context.json"), "utf8")).watch).toBe(true);
   });
 
   it("links the tools to the executable's copy in the image", async () => {

@@ -8,7 +8,7 @@ import { readdir } from "node:fs/promises";
 import { readGroup, type GroupEntry } from "../cnb/group.js";
 import { writeLaunch } from "../cnb/launch.js";
 import { escapeBuildpackId } from "../cnb/names.js";
-import { ConfigVars, lookup, readBuildSettings, readChangeSettings } from "../config.js";
+import { ConfigVars, lookup, readBuildSettings, readChangeSettings, SKAFFOLD_DEVMODE_VAR, skaffoldAutoSync } from "../config.js";
 import { recordImageInputs } from "../image-inputs.js";
 import { Layers, OWN_BUILDPACK_IDS, SOURCE_BUILDPACK_ID, TILT_LIVE_ID, livePaths, writeJson, type LiveContext } from "../context.js";
 import { TiltLiveError } from "../errors.js";
@@ -45,7 +45,8 @@ export async function buildLive(input: BuildInput, options: LiveBuildOptions): P
   const earlier = group.slice(0, self === -1 ? group.length : self);
   const others = earlier.filter((bp) => !OWN_BUILDPACK_IDS.has(bp.id));
   const tools = toolPaths(paths, input.buildpackDir);
-  const imageBuild = readChangeSettings((name) => lookup(input.platformEnv, input.env, name)).imageBuild;
+  const setting = (name: string) => lookup(input.platformEnv, input.env, name);
+  const imageBuild = readChangeSettings(setting).imageBuild;
 
   logger.process("This is a DEVELOPMENT image: it holds the app's source, toolchains and tilt-live's rebuild tools");
   logger.process("Do not ship it to production (build without a Tiltfile, or with BP_TILT_LIVE_ENABLED=false)");
@@ -119,14 +120,15 @@ export async function buildLive(input: BuildInput, options: LiveBuildOptions): P
     logger.subprocess(`supervisor: ${tools.supervise}`);
   });
 
-  const bom = [await skaffoldSyncEntry(input, paths.src, imageBuild)];
+  // Only for Skaffold's auto sync: the lifecycle warns that [[bom]] is deprecated whenever a buildpack writes one.
+  const bom = skaffoldAutoSync(setting) ? [await skaffoldSyncEntry(input, paths.src, imageBuild)] : [];
   await declareProcesses(input, earlier, tools, paths.processes, bom);
 }
 
 /** Skaffold's `sync: auto` rules (src/build/skaffold-sync.ts), as the `[[bom]]` entry Skaffold looks for. */
 async function skaffoldSyncEntry(input: BuildInput, srcDir: string, imageBuild: string[]): Promise<BomEntry> {
   const plan = await skaffoldSyncRules(join(input.ownLayersDir, Layers.src), imageBuild, srcDir);
-  input.logger.process(`Skaffold sync rules (sync: auto): the source to ${srcDir}, except ${imageBuild.join(", ")}`);
+  input.logger.process(`Skaffold sync rules (${SKAFFOLD_DEVMODE_VAR}=1, sync: auto): the source to ${srcDir}, except ${imageBuild.join(", ")}`);
   input.logger.subprocess(
     plan.kind === "names"
       ? `${plan.rules.length} rules: any file whose name is not one of those, new files included`
