@@ -98,6 +98,13 @@ describe.sequential("skaffold dev with sync: auto on a tilt-live image (samples/
   beforeAll(async () => {
     skaffold = await skaffoldBinary();
     home = await mkdtemp(path.join(tmpdir(), "tilt-live-skaffold-home-"));
+    // Skaffold's global config in the temp HOME: no metrics (off unless set; this also stops its prompt), no
+    // survey prompt, no update check (SKAFFOLD_UPDATE_CHECK=false says so too; SKAFFOLD_COLLECT_METRICS is no flag).
+    await mkdir(path.join(home, ".skaffold"), { recursive: true });
+    await writeFile(
+      path.join(home, ".skaffold", "config"),
+      "global:\n  collect-metrics: false\n  update-check: false\n  survey:\n    disable-prompt: true\nkubeContexts: []\n",
+    );
     appImage = randomName("skaffold-app");
     const runImage = randomName("skaffold-run");
     const port = await freePort();

@@ -9,7 +9,9 @@ usage() {
 Usage: scripts/platform/skaffold.sh [build|path|env]
   build  (default) build Skaffold ${SKAFFOLD_VERSION} if it is not cached
   path   print the path of the cached skaffold binary (fails when it is not built)
-  env    print shell exports for using it: PATH, SKAFFOLD_UPDATE_CHECK=false, SKAFFOLD_COLLECT_METRICS=false
+  env    print shell exports for using it: PATH, SKAFFOLD_UPDATE_CHECK=false (Skaffold exports no metrics unless
+         its global config says collect-metrics: true; 'skaffold config set --global collect-metrics false'
+         also silences its prompt)
 Output: \${TILT_LIVE_CACHE}/skaffold/${SKAFFOLD_VERSION}/skaffold  (TILT_LIVE_CACHE=${TILT_LIVE_CACHE})
 Logs:   \${TILT_LIVE_CACHE}/skaffold/logs/
 Skaffold ${SKAFFOLD_VERSION} does not compile with Go >= 1.26 (its golang.org/x/tools); the build asks the go
@@ -77,7 +79,6 @@ print_env() {
   # shellcheck disable=SC2016 # $PATH is expanded by the shell that sources this output, not here
   printf 'export PATH=%q:"$PATH"\n' "${SKAFFOLD_DIR}"
   printf 'export SKAFFOLD_UPDATE_CHECK=false\n'
-  printf 'export SKAFFOLD_COLLECT_METRICS=false\n'
 }
 
 main() {
