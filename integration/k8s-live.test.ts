@@ -21,7 +21,7 @@ import {
   type Cluster,
 } from "./harness/k8s.js";
 import { ensureTilt, tiltEnv, type BuildRecord } from "./harness/tilt.js";
-import { freePort, getText, TiltSession, waitForAnswer } from "./harness/tilt-session.js";
+import { freePort, getText, TiltSession } from "./harness/tilt-session.js";
 
 /** Replaces `from` in `text`; fails when the sample no longer contains it (the sample changed shape). */
 function replaceAll(text: string, from: string, to: string, file: string): string {
@@ -51,13 +51,6 @@ describe("tilt up with the tilt_live extension on Kubernetes (samples/k8s)", () 
   let name: string;
   let session: TiltSession;
   let url: string;
-
-  const tiltLogs = () => session.logs();
-  const uiResource = () => session.uiResource();
-  const nextBuild = (after: BuildRecord | undefined, timeoutMs: number) => session.nextBuild(after, timeoutMs);
-  const get = () => getText(url);
-  /** Polls GET / (Tilt's port-forward on 127.0.0.1) until it answers `body`; returns the time from `since`. */
-  const waitForBody = (body: string, since: number, timeoutMs: number) => waitForAnswer(url, body, since, timeoutMs, tiltLogs);
 
   async function k(args: string[], input?: string): Promise<string> {
     const result = await kubectl(cluster!, args, input);
@@ -175,12 +168,12 @@ describe("tilt up with the tilt_live extension on Kubernetes (samples/k8s)", () 
   it("deploys the pack build through the cluster's registry; the pod runs as the non-root CNB user", async () => {
     session.start();
     const started = Date.now();
-    baseline = await nextBuild(undefined, 900_000);
-    expect(baseline.error ?? "", await tiltLogs()).toBe("");
+    baseline = await session.nextBuild(undefined, 900_000);
+    expect(baseline.error ?? "", await session.logs()).toBe("");
     expect(baseline.spanID).toMatch(/^build:\d+$/);
-    expect(await waitForBody("v1\n", Date.now(), 120_000)).toBeGreaterThanOrEqual(0);
+    expect(await session.waitForAnswer(url, "v1\n", Date.now(), 120_000)).toBeGreaterThanOrEqual(0);
     console.log(`[k8s-live] first deploy (pack build + push + pod): ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    const logs = await tiltLogs();
+    const logs = await session.logs();
     expect(logs).toContain("Building Custom Build:");
     expect(logs).toContain("tilt-live 0.1.0");
     pod = await runningPod();
@@ -198,8 +191,8 @@ describe("tilt up with the tilt_live extension on Kubernetes (samples/k8s)", () 
   it("live-updates an edit of main.go through Kubernetes' exec: spanID liveupdate:, same pod and container", async () => {
     for (const [from, to] of [["v1", "v2"], ["v2", "v3"], ["v3", "v4"]] as const) {
       const editedAt = await edit((text) => text.replace(`"${from}"`, `"${to}"`));
-      times.push(await waitForBody(`${to}\n`, editedAt, 120_000));
-      const record = await nextBuild(baseline, 60_000);
+      times.push(await session.waitForAnswer(url, `${to}\n`, editedAt, 120_000));
+      const record = await session.nextBuild(baseline, 60_000);
       expect(record.error ?? "").toBe("");
       expect(record.spanID).toBe(`liveupdate:${name}:${name}`);
       baseline = record;
@@ -208,7 +201,7 @@ describe("tilt up with the tilt_live extension on Kubernetes (samples/k8s)", () 
     expect(now.uid).toBe(pod.uid);
     expect(now.containerID).toBe(pod.containerID);
     expect(now.restarts).toBe(0);
-    const logs = await tiltLogs();
+    const logs = await session.logs();
     expect(logs).toMatch(/1 File Changed: \[.*main\.go\]/);
     expect(logs).toContain(`'${path.join(goDir, "main.go")}' --> '/layers/tilt-live/src/main.go'`);
     expect(logs).toContain("/layers/tilt-live/tools/bin/rebuild");
@@ -218,18 +211,18 @@ describe("tilt up with the tilt_live extension on Kubernetes (samples/k8s)", () 
 
   it("reports a compile error as a failed live update with the rebuild's output, keeps serving, then recovers", async () => {
     await edit((text) => text.replace('const message = "v4"', "const message = v5 +"));
-    const failed = await nextBuild(baseline, 120_000);
+    const failed = await session.nextBuild(baseline, 120_000);
     expect(failed.spanID).toBe(`liveupdate:${name}:${name}`);
     expect(failed.error).toMatch(/rebuild/);
-    expect((await uiResource()).status.updateStatus).toBe("error");
-    expect(await get()).toBe("v4\n");
-    expect(await tiltLogs()).toMatch(/main\.go:\d+:\d+: syntax error/);
+    expect((await session.uiResource()).status.updateStatus).toBe("error");
+    expect(await getText(url)).toBe("v4\n");
+    expect(await session.logs()).toMatch(/main\.go:\d+:\d+: syntax error/);
     console.log(`[k8s-live] failed live update as Tilt records it: ${failed.error}`);
     baseline = failed;
 
     const fixedAt = await edit((text) => text.replace("const message = v5 +", 'const message = "v5"'));
-    await waitForBody("v5\n", fixedAt, 120_000);
-    const fixed = await nextBuild(baseline, 60_000);
+    await session.waitForAnswer(url, "v5\n", fixedAt, 120_000);
+    const fixed = await session.nextBuild(baseline, 60_000);
     expect(fixed.spanID).toBe(`liveupdate:${name}:${name}`);
     expect(fixed.error ?? "").toBe("");
     baseline = fixed;
@@ -241,20 +234,20 @@ describe("tilt up with the tilt_live extension on Kubernetes (samples/k8s)", () 
     expect(result.exitCode, result.all).toBe(0);
     expect(result.stdout).toMatch(/^ {2}Ran the build phase \(\d+(\.\d+)?s\)$/m);
     expect(result.stderr).toMatch(/^\[tilt-live\] rebuild succeeded \(exit 0\)/m);
-    expect(await waitForBody("v5\n", Date.now(), 60_000)).toBeGreaterThanOrEqual(0);
+    expect(await session.waitForAnswer(url, "v5\n", Date.now(), 60_000)).toBeGreaterThanOrEqual(0);
     expect((await runningPod()).uid).toBe(pod.uid);
   });
 
   it("a replaced pod starts from the image (v1), then Tilt 0.37.5 live-updates it back to the edited source", async () => {
     const old = pod;
-    const logsBefore = (await tiltLogs()).length;
+    const logsBefore = (await session.logs()).length;
     await k(["delete", "pod", old.name, "--wait=true", "--timeout=90s"]);
     const deletedAt = Date.now();
     const fresh = await runningPod();
     expect(fresh.uid).not.toBe(old.uid);
     // Tilt's port-forward follows the new pod; the edits return by a live update of the new container.
-    const backMs = await waitForBody("v5\n", deletedAt, 180_000);
-    const record = await nextBuild(baseline, 60_000);
+    const backMs = await session.waitForAnswer(url, "v5\n", deletedAt, 180_000);
+    const record = await session.nextBuild(baseline, 60_000);
     expect(record.spanID).toBe(`liveupdate:${name}:${name}`);
     expect(record.error ?? "").toBe("");
     baseline = record;
@@ -268,7 +261,7 @@ describe("tilt up with the tilt_live extension on Kubernetes (samples/k8s)", () 
     expect(first, appLog).toBeGreaterThanOrEqual(0);
     expect(edited, appLog).toBeGreaterThan(first);
     // What Tilt shows: the replay of the earlier edits on the new container, no image build.
-    const replay = (await tiltLogs()).slice(logsBefore);
+    const replay = (await session.logs()).slice(logsBefore);
     expect(replay).toContain(`'${path.join(goDir, "main.go")}' --> '/layers/tilt-live/src/main.go'`);
     expect(replay).toContain("/layers/tilt-live/tools/bin/rebuild");
     expect(replay).toMatch(/Container \S+ updated!/);

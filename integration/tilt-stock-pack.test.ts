@@ -12,7 +12,7 @@ import { ensurePlatform, randomName, repoRoot, Resources, type Platform } from "
 import { LIVE_GROUPS, REBUILD, SYNC_TARGET } from "./harness/live.js";
 import { failFast } from "./harness/suite.js";
 import { ensureTilt, tiltEnv, type BuildRecord, type TiltfileResult } from "./harness/tilt.js";
-import { dockerLines, freePort, getText, seconds, TiltSession, waitForAnswer } from "./harness/tilt-session.js";
+import { dockerLines, freePort, getText, seconds, TiltSession } from "./harness/tilt-session.js";
 
 /** The published extension, unpacked from the upstream bundle (sha256-checked) by scripts/platform/tilt.sh. */
 async function stockPackExtension(): Promise<string> {
@@ -95,7 +95,7 @@ describe.sequential("tilt up with the stock tilt-extensions pack extension and t
     const logs = await session.logs();
     expect(baseline.error ?? "", logs).toBe("");
     expect(baseline.spanID).toMatch(/^build:\d+$/);
-    await waitForAnswer(url, "v1\n", Date.now(), 60_000, () => session.logs());
+    await session.waitForAnswer(url, "v1\n", Date.now(), 60_000);
     console.log(`[stock-pack] first deploy (pack build through the extension + compose up): ${seconds(Date.now() - started)} s`);
     expect(logs).toContain("BP_LIVE_RELOAD_ENABLED=true: standing in for watchexec");
     // go-build's reload process is the default, run by the supervisor without watchexec.
@@ -110,7 +110,7 @@ describe.sequential("tilt up with the stock tilt-extensions pack extension and t
     const times: number[] = [];
     for (const [from, to] of [["v1", "v2"], ["v2", "v3"]] as const) {
       const editedAt = await edit((text) => text.replace(`"${from}"`, `"${to}"`));
-      times.push(await waitForAnswer(url, `${to}\n`, editedAt, 120_000, () => session.logs()));
+      times.push(await session.waitForAnswer(url, `${to}\n`, editedAt, 120_000));
       const record = await session.nextBuild(baseline, 60_000);
       expect(record.error ?? "").toBe("");
       expect(record.spanID).toBe(`liveupdate:${service}:${image}`);

@@ -7,7 +7,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensurePlatform, randomName, repoRoot, Resources, type Platform } from "./harness/index.js";
 import { ensureTilt, tiltEnv, type BuildRecord } from "./harness/tilt.js";
-import { dockerLines, freePort, getText, TiltSession, waitForAnswer } from "./harness/tilt-session.js";
+import { dockerLines, freePort, getText, TiltSession } from "./harness/tilt-session.js";
 import { failFast } from "./harness/suite.js";
 
 describe.sequential("tilt up with the tilt_live extension (Docker Compose, samples/go)", () => {
@@ -21,12 +21,6 @@ describe.sequential("tilt up with the tilt_live extension (Docker Compose, sampl
   let image: string;
   let project: string;
   let url: string;
-
-  const tiltLogs = () => session.logs();
-  const uiResource = () => session.uiResource();
-  const nextBuild = (after: BuildRecord | undefined, timeoutMs: number) => session.nextBuild(after, timeoutMs);
-  const get = () => getText(url);
-  const waitForBody = (body: string, since: number, timeoutMs: number) => waitForAnswer(url, body, since, timeoutMs, tiltLogs);
 
   async function containerId(): Promise<string> {
     const ids = await dockerLines(["ps", "--all", "--filter", `label=com.docker.compose.project=${project}`, "--format", "{{.ID}}"]);
@@ -80,12 +74,12 @@ describe.sequential("tilt up with the tilt_live extension (Docker Compose, sampl
   it("deploys a pack build with tilt-live: the first build is an image build and GET answers v1", async () => {
     session.start();
     const started = Date.now();
-    baseline = await nextBuild(undefined, 900_000);
-    expect(baseline.error ?? "", await tiltLogs()).toBe("");
+    baseline = await session.nextBuild(undefined, 900_000);
+    expect(baseline.error ?? "", await session.logs()).toBe("");
     expect(baseline.spanID).toMatch(/^build:\d+$/);
-    expect(await waitForBody("v1\n", Date.now(), 60_000)).toBeGreaterThanOrEqual(0);
+    expect(await session.waitForAnswer(url, "v1\n", Date.now(), 60_000)).toBeGreaterThanOrEqual(0);
     console.log(`[tilt-up] first deploy (pack build + compose up): ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    const logs = await tiltLogs();
+    const logs = await session.logs();
     expect(logs).toContain("Building Custom Build:");
     expect(logs).toContain("tilt-live 0.1.0");
   });
@@ -96,14 +90,14 @@ describe.sequential("tilt up with the tilt_live extension (Docker Compose, sampl
     const before = await containerId();
     for (const [from, to] of [["v1", "v2"], ["v2", "v3"], ["v3", "v4"]] as const) {
       const editedAt = await edit("main.go", (text) => text.replace(`"${from}"`, `"${to}"`));
-      times.push(await waitForBody(`${to}\n`, editedAt, 120_000));
-      const record = await nextBuild(baseline, 60_000);
+      times.push(await session.waitForAnswer(url, `${to}\n`, editedAt, 120_000));
+      const record = await session.nextBuild(baseline, 60_000);
       expect(record.error ?? "").toBe("");
       expect(record.spanID).toBe(`liveupdate:${service}:${image}`);
       baseline = record;
     }
     expect(await containerId()).toBe(before);
-    const logs = await tiltLogs();
+    const logs = await session.logs();
     expect(logs).toMatch(/1 File Changed: \[main\.go\]/);
     expect(logs).toContain(`'${path.join(app, "main.go")}' --> '/layers/tilt-live/src/main.go'`);
     expect(logs).toContain("/layers/tilt-live/tools/bin/rebuild");
@@ -114,18 +108,18 @@ describe.sequential("tilt up with the tilt_live extension (Docker Compose, sampl
   it("builds a new image when project.toml (fall_back_on) changes, then live-updates again", async () => {
     const before = await containerId();
     const editedAt = await edit("project.toml", () => '[_]\nschema-version = "0.2"\nid = "tilt-live-sample"\n');
-    const record = await nextBuild(baseline, 900_000);
+    const record = await session.nextBuild(baseline, 900_000);
     const fallBackMs = Date.now() - editedAt;
     expect(record.error ?? "").toBe("");
     expect(record.spanID).toMatch(/^build:\d+$/);
     baseline = record;
-    expect(await waitForBody("v4\n", Date.now(), 60_000)).toBeGreaterThanOrEqual(0);
+    expect(await session.waitForAnswer(url, "v4\n", Date.now(), 60_000)).toBeGreaterThanOrEqual(0);
     expect(await containerId()).not.toBe(before);
-    expect(await tiltLogs()).toContain(`UpdateStopped: Detected change to stop file "${path.join(app, "project.toml")}"`);
+    expect(await session.logs()).toContain(`UpdateStopped: Detected change to stop file "${path.join(app, "project.toml")}"`);
 
     const liveAt = await edit("main.go", (text) => text.replace('"v4"', '"v5"'));
-    const ms = await waitForBody("v5\n", liveAt, 120_000);
-    const again = await nextBuild(baseline, 60_000);
+    const ms = await session.waitForAnswer(url, "v5\n", liveAt, 120_000);
+    const again = await session.nextBuild(baseline, 60_000);
     expect(again.spanID).toBe(`liveupdate:${service}:${image}`);
     baseline = again;
     console.log(
@@ -137,17 +131,17 @@ describe.sequential("tilt up with the tilt_live extension (Docker Compose, sampl
   it("reports a compile error as a failed live update, keeps serving, and recovers on the next edit", async () => {
     const before = await containerId();
     await edit("main.go", (text) => text.replace('const message = "v5"', "const message = v6 +"));
-    const failed = await nextBuild(baseline, 120_000);
+    const failed = await session.nextBuild(baseline, 120_000);
     expect(failed.spanID).toBe(`liveupdate:${service}:${image}`);
     expect(failed.error).toMatch(/rebuild/);
-    expect((await uiResource()).status.updateStatus).toBe("error");
-    expect(await get()).toBe("v5\n");
-    expect(await tiltLogs()).toMatch(/main\.go:\d+:\d+: syntax error/);
+    expect((await session.uiResource()).status.updateStatus).toBe("error");
+    expect(await getText(url)).toBe("v5\n");
+    expect(await session.logs()).toMatch(/main\.go:\d+:\d+: syntax error/);
     baseline = failed;
 
     const fixedAt = await edit("main.go", (text) => text.replace("const message = v6 +", 'const message = "v6"'));
-    await waitForBody("v6\n", fixedAt, 120_000);
-    const fixed = await nextBuild(baseline, 60_000);
+    await session.waitForAnswer(url, "v6\n", fixedAt, 120_000);
+    const fixed = await session.nextBuild(baseline, 60_000);
     expect(fixed.spanID).toBe(`liveupdate:${service}:${image}`);
     expect(fixed.error ?? "").toBe("");
     expect(await containerId()).toBe(before);

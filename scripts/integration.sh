@@ -14,6 +14,12 @@ main() {
   if [[ $# -eq 0 || "$*" == *k8s* ]]; then
     util::timed "Kubernetes ${K8S_VERSION} (binaries, packages)" bash scripts/platform/k8s.sh build 8>&-
   fi
+  # Skaffold (cached by version) and the builder variant its `sync: auto` needs (Platform API 0.8; remade from this
+  # checkout's dist/ like the builder), for runs that include the Skaffold test.
+  if [[ $# -eq 0 || "$*" == *skaffold* ]]; then
+    util::timed "Skaffold ${SKAFFOLD_VERSION}" bash scripts/platform/skaffold.sh build 8>&-
+    bash scripts/platform/builder.sh skaffold 8>&-
+  fi
   export TILT_LIVE_PLATFORM_READY=1
   util::timed "Integration tests" npx vitest run --project integration "$@"
 }

@@ -22,6 +22,18 @@ export const ConfigVars = {
   logLevel: "BP_LOG_LEVEL",
 } as const;
 
+/**
+ * Set to 1 by Skaffold for the builds of `skaffold dev` when the artifact has `sync: auto: true`
+ * (GoogleContainerTools/skaffold pkg/skaffold/build/buildpacks/env.go): Skaffold will only copy files into the
+ * container, by the sync rules in the image label. tilt-live then watches (the copy is all Skaffold does) and
+ * writes those rules (src/build/skaffold-sync.ts).
+ */
+export const SKAFFOLD_DEVMODE_VAR = "GOOGLE_DEVMODE";
+
+export function skaffoldAutoSync(get: (name: string) => string | undefined): boolean {
+  return get(SKAFFOLD_DEVMODE_VAR) === "1";
+}
+
 /** Run-time switches: set on the container, they override what the build recorded. */
 export const RuntimeVars = {
   watch: "TILT_LIVE_WATCH",
@@ -133,8 +145,7 @@ export function readBuildSettings(platformEnv: Record<string, string>, env: Node
   // image build instead of the first live update.
   readChangeSettings(get);
   return {
-    // Skaffold's dev mode sets GOOGLE_DEVMODE=1 for the build: it only copies files, so the watcher rebuilds.
-    watch: parseBoolean(get(ConfigVars.watch), ConfigVars.watch) === "true" || get("GOOGLE_DEVMODE") === "1",
+    watch: parseBoolean(get(ConfigVars.watch), ConfigVars.watch) === "true" || skaffoldAutoSync(get),
     watchDebounceMs: parsePositiveInt(get(ConfigVars.watchDebounceMs), ConfigVars.watchDebounceMs, Defaults.watchDebounceMs),
     watchIgnore: parseList(get(ConfigVars.watchIgnore)),
     stopTimeoutSeconds: parsePositiveInt(get(ConfigVars.stopTimeout), ConfigVars.stopTimeout, Defaults.stopTimeoutSeconds),

@@ -65,6 +65,11 @@ export class TiltSession {
     return JSON.parse(stdout) as UIResource;
   }
 
+  /** waitForAnswer with this session's Tilt logs in the error. */
+  waitForAnswer(url: string, body: string, since: number, timeoutMs: number): Promise<number> {
+    return waitForAnswer(url, body, since, timeoutMs, () => this.logs());
+  }
+
   async logs(): Promise<string> {
     return (await execa(this.tilt, ["logs", `--port=${this.port}`], { env: this.env, reject: false })).stdout;
   }

@@ -10,6 +10,13 @@
 # The image is tagged tilt-live/builder-go:<key>, key = hash of every input, and tilt-live/builder-go:latest (the
 # name predates the Node.js and Python groups; tilt_live/ and the tests know it).
 # Run alone (after setup.sh) to pick up new dist/buildpacks; builder images of other keys are removed.
+#
+# `builder.sh skaffold` makes the same builder as tilt-live/builder-skaffold:<key> and :latest, for Skaffold's
+# `sync: auto`: its lifecycle descriptor (the lifecycle.toml of the tarball given to `pack builder create`) lists
+# Platform API 0.7 and 0.8 only, so pack (which picks the newest Platform API both it and the descriptor list)
+# builds at 0.8, where the lifecycle still exports the buildpacks' launch.toml [[bom]] in the
+# io.buildpacks.build.metadata label; from 0.9 on it moves it to an SBOM file, and Skaffold reads its sync rules from
+# that label. Same lifecycle binary, same buildpacks (README "Skaffold").
 set -euo pipefail
 
 if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
@@ -23,6 +30,10 @@ if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
 fi
 
 BUILDER_CACHE="${PLATFORM_CACHE}/builder"
+SKAFFOLD_BUILDER_IMAGE="tilt-live/builder-skaffold:latest"
+SKAFFOLD_BUILDER_REPO="tilt-live/builder-skaffold"
+# The newest Platform API at which lifecycle 0.20 still puts the launch BOM into io.buildpacks.build.metadata.
+SKAFFOLD_MAX_PLATFORM_API="0.8"
 
 # platform::builder::bp_version DIR: the [buildpack] version from DIR/buildpack.toml.
 platform::builder::bp_version() {
@@ -46,9 +57,10 @@ platform::builder::group() {
   return 0
 }
 
-# platform::builder::toml EXTRA_DIR...: the builder.toml on stdout (after platform::builder::inputs).
+# platform::builder::toml LIFECYCLE_TGZ EXTRA_DIR...: the builder.toml on stdout (after platform::builder::inputs).
 platform::builder::toml() {
-  local dir go_group=("${GO_DIST_STAND_IN}")
+  local lifecycle_tgz="$1" dir go_group=("${GO_DIST_STAND_IN}")
+  shift
   printf 'description = "tilt-live offline builder: Paketo Node.js, Python, Go and Java groups, toolchains from offline stand-ins"\n'
   for dir in "${LANGUAGE_BUILDPACKS[@]}" "$@"; do
     printf '\n[[buildpacks]]\n  uri = "%s"\n' "$dir"
@@ -63,7 +75,7 @@ platform::builder::toml() {
   cat <<EOF
 
 [lifecycle]
-  uri = "${LIFECYCLE_TGZ}"
+  uri = "${lifecycle_tgz}"
 
 [stack]
   id = "${STACK_ID}"
@@ -98,10 +110,50 @@ platform::builder::inputs() {
   if [[ -x "${GO_MOD_VENDOR_DIR}/bin/run" ]]; then LANGUAGE_BUILDPACKS+=("${GO_MOD_VENDOR_DIR}"); fi
 }
 
+# platform::builder::api_list_upto MAX: reads a TOML list of versions ("0.7", "0.8", ...) on stdin and prints the
+# list of those <= MAX in the same form.
+platform::builder::api_list_upto() {
+  tr -d ' "[]' | tr ',' '\n' | awk -v max="$1" -F. '
+    BEGIN { split(max, m, ".") }
+    NF == 2 && ($1 < m[1] || ($1 == m[1] && $2 <= m[2])) { out = out (out == "" ? "" : ", ") "\"" $0 "\"" }
+    END { print "[" out "]" }'
+}
+
+# platform::builder::capped_lifecycle MAX: prints the path of a copy of the lifecycle tarball whose lifecycle.toml
+# lists only the Platform APIs up to MAX, supported and deprecated alike (made once; the binaries are the same).
+platform::builder::capped_lifecycle() {
+  local max="$1" out="${LIFECYCLE_TGZ%.tgz}.platform-api-max-${1}.tgz" work key list
+  if [[ ! -f "$out" || "$out" -ot "${LIFECYCLE_TGZ}" ]]; then
+    work=$(mktemp -d)
+    tar -xzf "${LIFECYCLE_TGZ}" -C "$work"
+    for key in supported deprecated; do
+      list=$(sed -n "/^\[apis.platform\]/,/^\[/ s/^\s*${key}\s*=\s*\(\[.*\]\)/\1/p" "$work/lifecycle.toml" |
+        platform::builder::api_list_upto "$max")
+      if [[ "$key" == supported && "$list" != *"\"${max}\""* ]]; then
+        rm -rf "$work"
+        util::die "step builder: lifecycle ${LIFECYCLE_VERSION} does not support Platform API ${max} (${LIFECYCLE_TGZ}: lifecycle.toml [apis.platform])"
+      fi
+      sed -i "/^\[apis.platform\]/,/^\[/ s/^\(\s*${key}\s*=\s*\).*/\1${list}/" "$work/lifecycle.toml"
+    done
+    tar -czf "${out}.tmp" -C "$work" lifecycle.toml lifecycle
+    rm -rf "$work"
+    mv -f "${out}.tmp" "$out"
+  fi
+  printf '%s\n' "$out"
+}
+
+# platform::builder::ensure [skaffold]: the builder (or its Skaffold variant), made when its inputs changed.
 platform::builder::ensure() {
   local extras=() dir expected toml key image inputs old
+  local repo="${BUILDER_REPO}" latest="${BUILDER_IMAGE}" lifecycle_tgz="${LIFECYCLE_TGZ}"
+  if [[ "${1:-}" == skaffold ]]; then
+    repo="${SKAFFOLD_BUILDER_REPO}" latest="${SKAFFOLD_BUILDER_IMAGE}"
+  fi
   platform::builder::inputs
   [[ -f "${LIFECYCLE_TGZ}" && -x "${PACK_BIN}" ]] || util::die "lifecycle or pack missing: run scripts/platform/setup.sh"
+  if [[ "${1:-}" == skaffold ]]; then
+    lifecycle_tgz=$(platform::builder::capped_lifecycle "${SKAFFOLD_MAX_PLATFORM_API}")
+  fi
   for dir in "${TILT_LIVE_SOURCE_BP_DIR}" "${TILT_LIVE_BP_DIR}"; do
     [[ -f "$dir/buildpack.toml" ]] || continue
     case "$dir" in
@@ -115,11 +167,12 @@ platform::builder::ensure() {
   ((${#extras[@]} > 0)) || util::print::info "No tilt-live buildpacks in dist/buildpacks (npm run build makes them)"
 
   mkdir -p "${BUILDER_CACHE}"
-  toml=$(platform::builder::toml "${extras[@]}")
+  toml=$(platform::builder::toml "${lifecycle_tgz}" "${extras[@]}")
   # Key: the builder.toml (names every input path and version) plus the content of each input.
   inputs=$(
     printf '%s\n' "$toml"
     docker image inspect --format '{{.Id}}' "$(platform::stack_image build)" "tilt-live/stack-run:latest"
+    tar -xzOf "${lifecycle_tgz}" lifecycle.toml | sha256sum | cut -d' ' -f1
     sha256sum "${LIFECYCLE_TGZ}" | cut -d' ' -f1
     for dir in "${LANGUAGE_BUILDPACKS[@]}" "${extras[@]}"; do
       if [[ -f "$dir/toolchain.sha256" ]]; then
@@ -130,7 +183,7 @@ platform::builder::ensure() {
     done
   )
   key=$(printf '%s' "$inputs" | platform::hash)
-  image="${BUILDER_REPO}:${key}"
+  image="${repo}:${key}"
   if platform::image_exists "$image"; then
     util::print::info "Reusing builder ${image}"
   else
@@ -140,11 +193,11 @@ platform::builder::ensure() {
       --config "${BUILDER_CACHE}/builder-${key}.toml" --pull-policy never
     util::print::info "Made image ${image}"
   fi
-  docker tag "$image" "${BUILDER_IMAGE}"
-  printf '%s\n' "$image" >"${BUILDER_CACHE}/current"
+  docker tag "$image" "${latest}"
+  [[ "$repo" == "${BUILDER_REPO}" ]] && printf '%s\n' "$image" >"${BUILDER_CACHE}/current"
   # Builders of earlier inputs: remove them (a container still using one keeps it; say so, do not fail).
-  for old in $(docker image ls --format '{{.Repository}}:{{.Tag}}' "${BUILDER_REPO}"); do
-    [[ "$old" == "$image" || "$old" == "${BUILDER_IMAGE}" ]] && continue
+  for old in $(docker image ls --format '{{.Repository}}:{{.Tag}}' "${repo}"); do
+    [[ "$old" == "$image" || "$old" == "${latest}" ]] && continue
     if docker image rm "$old" >/dev/null 2>&1; then
       rm -f "${BUILDER_CACHE}/builder-${old##*:}.toml"
       util::print::info "Removed old builder ${old}"
@@ -157,12 +210,15 @@ platform::builder::ensure() {
 main() {
   case "${1:-}" in
     -h | --help)
-      echo "Usage: scripts/platform/builder.sh   (re)makes ${BUILDER_IMAGE} from the cached platform parts"
+      echo "Usage: scripts/platform/builder.sh            (re)makes ${BUILDER_IMAGE} from the cached platform parts"
+      echo "       scripts/platform/builder.sh skaffold   (re)makes ${SKAFFOLD_BUILDER_IMAGE}: the same builder, built at Platform API ${SKAFFOLD_MAX_PLATFORM_API} (Skaffold's sync: auto)"
       return 0
       ;;
+    "" | skaffold) ;;
+    *) util::die "unknown argument '$1' (scripts/platform/builder.sh --help)" ;;
   esac
   platform::lock
-  util::timed "Builder" platform::builder::ensure
+  util::timed "Builder${1:+ ($1)}" platform::builder::ensure "${1:-}"
 }
 
 if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then

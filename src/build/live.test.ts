@@ -119,6 +119,28 @@ describe("the tilt-live build on a Go group", () => {
     ]);
   });
 
+  it("writes Skaffold's sync rules as a devmode [[bom]] entry when Skaffold asks for auto sync (GOOGLE_DEVMODE=1)", async () => {
+    const g = await lifecycleFixture();
+    await writeFile(join(g.appDir, "main.go"), "package main\n");
+    await writeFile(join(g.appDir, "project.toml"), "[_]\n");
+    await writeFile(join(g.platformDir, "env", "GOOGLE_DEVMODE"), "1");
+    await runSource(g);
+    await goBuildpackLayers(g);
+    await emptyAppDir(g);
+    await runLive(g);
+    const own = join(g.layersRoot, "tilt-live");
+    const launch = await readToml(join(own, "launch.toml"), "launch.toml");
+    const bom = launch.bom as { name: string; metadata: Record<string, { src: string; dest: string }[]> }[];
+    expect(bom.map((b) => b.name)).toEqual(["devmode"]);
+    const rules = bom[0]!.metadata["devmode.sync"]!;
+    expect(new Set(rules.map((r) => r.dest))).toEqual(new Set([join(own, "src")]));
+    expect(rules.map((r) => r.src)).toContain("**/[^p]*");
+    expect(rules.map((r) => r.src)).not.toContain("**/project.toml");
+    expect(g.output.text).toContain(`Skaffold sync rules (GOOGLE_DEVMODE=1, sync: auto): the source to ${join(own, "src")}, except project.toml`);
+    // and the supervisor watches: Skaffold only copies files
+    expect(JSON.parse(await readFile(join(own, "meta", "context.json"), "utf8")).watch).toBe(true);
+  });
+
   it("links the tools to the executable's copy in the image", async () => {
     const bin = join(own(), "tools", "bin");
     expect(await readlink(join(bin, "tilt-live"))).toBe(join(own(), "buildpacks", "tilt-live", "0.1.0", "bin", "tilt-live"));

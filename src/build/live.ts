@@ -8,7 +8,7 @@ import { readdir } from "node:fs/promises";
 import { readGroup, type GroupEntry } from "../cnb/group.js";
 import { writeLaunch } from "../cnb/launch.js";
 import { escapeBuildpackId } from "../cnb/names.js";
-import { ConfigVars, lookup, readBuildSettings, readChangeSettings } from "../config.js";
+import { ConfigVars, lookup, readBuildSettings, readChangeSettings, SKAFFOLD_DEVMODE_VAR, skaffoldAutoSync } from "../config.js";
 import { recordImageInputs } from "../image-inputs.js";
 import { Layers, OWN_BUILDPACK_IDS, SOURCE_BUILDPACK_ID, TILT_LIVE_ID, livePaths, writeJson, type LiveContext } from "../context.js";
 import { TiltLiveError } from "../errors.js";
@@ -24,9 +24,9 @@ import { recordBindings } from "../recorded-bindings.js";
 import { collectProcesses } from "../recorded-processes.js";
 import { recordEnv, writeRecordedEnv } from "./recorded-env.js";
 import { CGO_BUILD_NOTE, goUsedCgo } from "../go-cgo.js";
-
-/** Set by Skaffold for builds in `skaffold dev` (GoogleContainerTools/skaffold pkg/skaffold/build/buildpacks). */
+import { DEVMODE_BOM_NAME, skaffoldSyncRules } from "./skaffold-sync.js";
 import { installTools, toolPaths } from "./tools.js";
+import type { BomEntry } from "../cnb/launch.js";
 
 export interface LiveBuildOptions {
   /** The lifecycle binary of the builder; `/cnb/lifecycle/lifecycle` under pack. */
@@ -45,6 +45,8 @@ export async function buildLive(input: BuildInput, options: LiveBuildOptions): P
   const earlier = group.slice(0, self === -1 ? group.length : self);
   const others = earlier.filter((bp) => !OWN_BUILDPACK_IDS.has(bp.id));
   const tools = toolPaths(paths, input.buildpackDir);
+  const setting = (name: string) => lookup(input.platformEnv, input.env, name);
+  const imageBuild = readChangeSettings(setting).imageBuild;
 
   logger.process("This is a DEVELOPMENT image: it holds the app's source, toolchains and tilt-live's rebuild tools");
   logger.process("Do not ship it to production (build without a Tiltfile, or with BP_TILT_LIVE_ENABLED=false)");
@@ -61,7 +63,6 @@ export async function buildLive(input: BuildInput, options: LiveBuildOptions): P
       const files = await exportLifecycleFiles(layersRoot, dir);
       const count = await exportBuildpackFiles(layersRoot, others, dir);
       await recordBuildEnv(input, dir);
-      const imageBuild = readChangeSettings((name) => lookup(input.platformEnv, input.env, name)).imageBuild;
       const inputs = await recordImageInputs(paths.src, imageBuild, join(dir, "image-inputs.json"));
       logger.subprocess(`Image inputs as built (${imageBuild.join(", ")}): ${Object.keys(inputs).join(", ") || "none present"}`);
       const bindings = await recordBindings(input.platformDir, input.platformEnv, input.env, join(dir, "bindings"));
@@ -119,7 +120,21 @@ export async function buildLive(input: BuildInput, options: LiveBuildOptions): P
     logger.subprocess(`supervisor: ${tools.supervise}`);
   });
 
-  await declareProcesses(input, earlier, tools, paths.processes);
+  // Only for Skaffold's auto sync: the lifecycle warns that [[bom]] is deprecated whenever a buildpack writes one.
+  const bom = skaffoldAutoSync(setting) ? [await skaffoldSyncEntry(input, paths.src, imageBuild)] : [];
+  await declareProcesses(input, earlier, tools, paths.processes, bom);
+}
+
+/** Skaffold's `sync: auto` rules (src/build/skaffold-sync.ts), as the `[[bom]]` entry Skaffold looks for. */
+async function skaffoldSyncEntry(input: BuildInput, srcDir: string, imageBuild: string[]): Promise<BomEntry> {
+  const plan = await skaffoldSyncRules(join(input.ownLayersDir, Layers.src), imageBuild, srcDir);
+  input.logger.process(`Skaffold sync rules (${SKAFFOLD_DEVMODE_VAR}=1, sync: auto): the source to ${srcDir}, except ${imageBuild.join(", ")}`);
+  input.logger.subprocess(
+    plan.kind === "names"
+      ? `${plan.rules.length} rules: any file whose name is not one of those, new files included`
+      : `${plan.rules.length} rules: the files as built (a file added next to an image input needs an image build)`,
+  );
+  return { name: DEVMODE_BOM_NAME, metadata: { "devmode.sync": plan.rules } };
 }
 
 async function contributeSource(input: BuildInput, srcDir: string): Promise<void> {
@@ -156,11 +171,12 @@ async function declareProcesses(
   earlier: GroupEntry[],
   tools: ReturnType<typeof toolPaths>,
   processesPath: string,
+  bom: BomEntry[],
 ): Promise<void> {
   const { logger } = input;
   const processes = await collectProcesses(input.layersRoot, earlier);
   await writeJson(processesPath, processes);
-  await writeLaunch(join(input.ownLayersDir, "launch.toml"), wrapProcesses(processes, tools));
+  await writeLaunch(join(input.ownLayersDir, "launch.toml"), wrapProcesses(processes, tools), bom);
   logger.process("Processes, each under the tilt-live supervisor");
   for (const p of processes) {
     logger.subprocess(`${p.type}${p.default ? " (default)" : ""}: ${[...p.command, ...p.args].join(" ")}`);

@@ -52,7 +52,17 @@ export async function readLaunchProcesses(path: string, buildpackApi?: string): 
   return table ? parseProcesses(table, path, buildpackApi) : [];
 }
 
-export async function writeLaunch(path: string, processes: Process[]): Promise<void> {
+/**
+ * A `[[bom]]` entry (the legacy, unstructured bill of materials). Deprecated for buildpacks, still accepted by the
+ * lifecycle; at Platform API < 0.9 it ends up in the image label io.buildpacks.build.metadata, which Skaffold reads.
+ * No top-level version: the lifecycle refuses one (metadata.version instead).
+ */
+export interface BomEntry {
+  name: string;
+  metadata: Record<string, unknown>;
+}
+
+export async function writeLaunch(path: string, processes: Process[], bom: BomEntry[] = []): Promise<void> {
   await writeToml(path, {
     processes: processes.map((p) => ({
       type: p.type,
@@ -61,5 +71,6 @@ export async function writeLaunch(path: string, processes: Process[]): Promise<v
       default: p.default,
       ...(p.workingDir ? { "working-dir": p.workingDir } : {}),
     })),
+    ...(bom.length > 0 ? { bom: bom.map((b) => ({ name: b.name, metadata: b.metadata })) } : {}),
   });
 }
