@@ -1,6 +1,6 @@
 // `docker compose watch` (Compose v2, built by scripts/platform/tilt.sh) on a tilt-live dev image of samples/go:
 // `develop.watch` with `action: sync+exec` copies changed files into the sync target and runs the rebuild tool by
-// argv. The README's compose file, with what this engine needs: `user:` as the image's numeric build uid (Docker
+// argv. The README's compose file (log rotation included), with what this engine needs: `user:` as the image's numeric build uid (Docker
 // 20.10 resolves the container user for the copy against the host's passwd, which knows no `cnb`, and looks up
 // "1000:1000" as one name). Checks: edit → new response, one save of several files (Compose runs one exec per changed
 // path, in parallel) → the supervisor's queue serves every call, a compile error keeps the old app serving.
@@ -68,6 +68,9 @@ describe("docker compose watch with sync+exec on a tilt-live image (samples/go)"
         `    pull_policy: never\n` +
         `    user: "${cnbUser.trim()}"\n` +
         `    ports: ["127.0.0.1:${port}:8080"]\n` +
+        `    logging:\n` +
+        `      driver: json-file\n` +
+        `      options: { max-size: "10m", max-file: "3" }\n` +
         `    develop:\n` +
         `      watch:\n` +
         `        - path: .\n` +
@@ -114,6 +117,9 @@ describe("docker compose watch with sync+exec on a tilt-live image (samples/go)"
       times.push(await waitForAnswer(url, `${to}\n`, editedAt, 120_000, async () => watchLog));
     }
     expect(await container()).toBe(before);
+    // The README's logging options reach Docker: the container's log is rotated, not kept whole.
+    const logConfig = JSON.parse((await execa("docker", ["inspect", "--format", "{{json .HostConfig.LogConfig}}", before])).stdout);
+    expect(logConfig).toEqual({ Type: "json-file", Config: { "max-size": "10m", "max-file": "3" } });
     console.log(`[compose-watch] edit of main.go → new response: ${times.map(seconds).join(" s, ")} s`);
   });
 
