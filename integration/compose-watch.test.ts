@@ -112,7 +112,10 @@ describe("docker compose watch with sync+exec on a tilt-live image (samples/go)"
   it("an edit of main.go is synced, rebuilt and served in the same container", async () => {
     const before = await container();
     const times: number[] = [];
-    for (const [from, to] of [["v1", "v2"], ["v2", "v3"]] as const) {
+    for (const [from, to] of [
+      ["v1", "v2"],
+      ["v2", "v3"],
+    ] as const) {
       const editedAt = await edit("main.go", (text) => text.replace(`"${from}"`, `"${to}"`));
       times.push(await waitForAnswer(url, `${to}\n`, editedAt, 120_000, async () => watchLog));
     }
@@ -139,7 +142,9 @@ describe("docker compose watch with sync+exec on a tilt-live image (samples/go)"
     expect(done.filter((line) => line.endsWith("failed"))).toEqual([]);
     const coalesced = logs.match(/rebuild #\d+ started for \d+ requests/g) ?? [];
     expect(watchLog).not.toMatch(/exit code [1-9]|Error response from daemon/);
-    console.log(`[compose-watch] one save of 3 files: ${done.length} build(s) for the parallel exec calls (${coalesced.join("; ") || "none coalesced"})`);
+    console.log(
+      `[compose-watch] one save of 3 files: ${done.length} build(s) for the parallel exec calls (${coalesced.join("; ") || "none coalesced"})`,
+    );
   });
 
   it("a compile error fails the rebuild and the old app keeps serving; the fix is served", async () => {
@@ -150,6 +155,8 @@ describe("docker compose watch with sync+exec on a tilt-live image (samples/go)"
     expect(await containerLogs(await container())).toMatch(/\[tilt-live\] rebuild #\d+ failed/);
     expect(await getText(url)).toBe("v4\n");
     const fixedAt = await edit("main.go", (text) => text.replace("const message = v5 +", 'const message = "v5"'));
-    console.log(`[compose-watch] fix after a compile error → new response: ${seconds(await waitForAnswer(url, "v5\n", fixedAt, 120_000, async () => watchLog))} s`);
+    console.log(
+      `[compose-watch] fix after a compile error → new response: ${seconds(await waitForAnswer(url, "v5\n", fixedAt, 120_000, async () => watchLog))} s`,
+    );
   });
 });

@@ -24,7 +24,6 @@ import { OFFLINE } from "./harness/live.js";
 import { parseToml, stringifyToml } from "../src/cnb/toml.js";
 import { failFast } from "./harness/suite.js";
 
-
 /** The platform builder's builder.toml with tilt-live/source first and tilt-live last in every group, optional. */
 async function optionalTiltLiveBuilderToml(): Promise<string> {
   const dir = path.join(cacheDir(), "platform", "builder");
@@ -69,7 +68,13 @@ describe.sequential("BP_TILT_LIVE_ENABLED=false with a Tiltfile", () => {
   });
 
   it("tilt-live was in the order, saw the Tiltfile, and stepped aside", async () => {
-    const { stdout } = await execa("docker", ["image", "inspect", "--format", "{{index .Config.Labels \"io.buildpacks.builder.metadata\"}}", builder]);
+    const { stdout } = await execa("docker", [
+      "image",
+      "inspect",
+      "--format",
+      '{{index .Config.Labels "io.buildpacks.builder.metadata"}}',
+      builder,
+    ]);
     expect(stdout).toContain('"id":"tilt-live"');
     expect(stdout).toContain('"id":"tilt-live/source"');
     // "3 of 5 buildpacks participating": both tilt-live buildpacks were tried (the sample has a Tiltfile) and failed detect.

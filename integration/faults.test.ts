@@ -64,9 +64,12 @@ describe("faults and bad input on the Go sample", () => {
       path: app,
       args: [
         ...liveBuildArgs(platform),
-        "--env", "BP_TILT_LIVE_ENV_EXCLUDE=SECRET_TOKEN",
-        "--env", `SECRET_TOKEN=${SECRET}`,
-        "--env", `TILT_LIVE_ODD=${ODD_VALUE}`,
+        "--env",
+        "BP_TILT_LIVE_ENV_EXCLUDE=SECRET_TOKEN",
+        "--env",
+        `SECRET_TOKEN=${SECRET}`,
+        "--env",
+        `TILT_LIVE_ODD=${ODD_VALUE}`,
       ],
     });
     console.log(`[faults] pack build took ${((Date.now() - started) / 1000).toFixed(1)}s`);
@@ -146,14 +149,25 @@ describe("faults and bad input on the Go sample", () => {
 
     it("case 14: tools run as the container user, nothing tilt-live adds is setuid or world-writable, no port but the app's, owner-only socket", async () => {
       const uids = await sh(c.name, "awk '/^Uid:/ { print FILENAME, $2 }' /proc/[0-9]*/status");
-      const byProcess = uids.stdout.trim().split("\n").map((line) => line.split(" "));
+      const byProcess = uids.stdout
+        .trim()
+        .split("\n")
+        .map((line) => line.split(" "));
       expect(byProcess.length).toBeGreaterThanOrEqual(3); // init, supervisor, app (and awk, sh)
       for (const [file, uid] of byProcess) expect(uid, file).toBe("1000");
       // Everything in the layers (tilt-live's and those the rebuilds wrote) and in the app dir (which go-build
       // empties again after each build, as at image build).
       const loose = await sh(c.name, "find /layers /workspace -mindepth 1 -xdev ! -type l -perm /6002");
       expect(loose.stdout.trim()).toBe("");
-      const modes = await dockerExec(c.name, ["stat", "-c", "%n %a %U", SYNC_TARGET, "/workspace", "/tmp/tilt-live", "/tmp/tilt-live/control.sock"]);
+      const modes = await dockerExec(c.name, [
+        "stat",
+        "-c",
+        "%n %a %U",
+        SYNC_TARGET,
+        "/workspace",
+        "/tmp/tilt-live",
+        "/tmp/tilt-live/control.sock",
+      ]);
       expect(modes.stdout.trim().split("\n")).toEqual([
         `${SYNC_TARGET} 775 cnb`,
         `/workspace ${appDirMode}`,
@@ -175,7 +189,10 @@ describe("faults and bad input on the Go sample", () => {
       await pending.waitFor("Running 'go build");
       await execa("docker", ["kill", c.name]);
       expect((await pending.done).exitCode).not.toBe(0);
-      const leftovers = await execa("docker", ["cp", `${c.name}:/layers/paketo-buildpacks_go-build`, "-"], { encoding: "buffer" }).pipe("tar", ["-t"]);
+      const leftovers = await execa("docker", ["cp", `${c.name}:/layers/paketo-buildpacks_go-build`, "-"], { encoding: "buffer" }).pipe(
+        "tar",
+        ["-t"],
+      );
       console.log(`[faults] go-build's layers dir after the kill:\n${leftovers.stdout}`);
       await execa("docker", ["start", c.name]);
       c = await remap(c);

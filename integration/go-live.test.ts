@@ -17,7 +17,6 @@ import {
 import { deleteSyncedFile, liveBuildArgs, REBUILD, syncFile, waitForBody } from "./harness/live.js";
 import { buildThroughOrder, expectGracefulStop, expectRebuild, liveSuite } from "./harness/suite.js";
 
-
 describe.sequential("tilt-live on the Go sample", () => {
   const suite = liveSuite("samples/go");
   const { resources } = suite;
@@ -79,9 +78,7 @@ describe.sequential("tilt-live on the Go sample", () => {
   it("runs under the supervisor and answers v1", async () => {
     container = await runContainer(resources, { image, containerPort: 8080, env: { TILT_LIVE_WATCH: "false" } });
     expect(await waitForHttp(container)).toBe("v1\n");
-    expect(await containerLogs(container.name)).toContain(
-      "[tilt-live] started /layers/paketo-buildpacks_go-build/targets/bin/hello",
-    );
+    expect(await containerLogs(container.name)).toContain("[tilt-live] started /layers/paketo-buildpacks_go-build/targets/bin/hello");
   });
 
   it("live-updates a synced change: rebuild by argv reuses the toolchain and the compile cache", async () => {
@@ -93,12 +90,14 @@ describe.sequential("tilt-live on the Go sample", () => {
     expect(rebuild.stdout).toContain("paketo-buildpacks_go-build/gocache/");
     expect(rebuild.stdout).toContain("Reusing cached layer /layers/paketo-buildpacks_go-dist/go");
     expect(rebuild.stdout).toContain("Running 'go build -o /layers/paketo-buildpacks_go-build/targets/bin");
-    expect(rebuild.stderr).toMatch(/^\[tilt-live\] rebuild succeeded \(exit 0\): validate .*, build [\d.]+s, total [\d.]+s, restart [\d.]+s, ready [\d.]+s$/m);
+    expect(rebuild.stderr).toMatch(
+      /^\[tilt-live\] rebuild succeeded \(exit 0\): validate .*, build [\d.]+s, total [\d.]+s, restart [\d.]+s, ready [\d.]+s$/m,
+    );
     expect(await waitForHttp(container)).toBe("v2\n");
   });
 
   it("keeps serving the last good app when the compile fails, and recovers", async () => {
-    await syncFile(container.name, suite.app, "main.go", (text) => text.replace('const message = "v2"', 'const message = v3 +'));
+    await syncFile(container.name, suite.app, "main.go", (text) => text.replace('const message = "v2"', "const message = v3 +"));
     const failed = await dockerExec(container.name, [REBUILD]);
     expect(failed.exitCode).not.toBe(0);
     expect(failed.stdout).toMatch(/main\.go:\d+:\d+: syntax error/);
@@ -117,7 +116,12 @@ describe.sequential("tilt-live on the Go sample", () => {
     expect(withBroken.stdout).toContain("undefined: undefinedThing");
 
     await deleteSyncedFile(container.name, suite.app, "broken.go");
-    await syncFile(container.name, suite.app, "extra.go", () => 'package main\n\nimport "log"\n\nfunc init() { log.Print("extra.go compiled in") }\n');
+    await syncFile(
+      container.name,
+      suite.app,
+      "extra.go",
+      () => 'package main\n\nimport "log"\n\nfunc init() { log.Print("extra.go compiled in") }\n',
+    );
     await expectRebuild(container.name);
     await waitForBody(container, "v3\n");
     await expect.poll(() => containerLogs(container.name), { timeout: 10_000 }).toContain("extra.go compiled in");
@@ -151,4 +155,3 @@ describe.sequential("tilt-live on the Go sample", () => {
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
-

@@ -103,7 +103,8 @@ describe("tilt-live on the Java (Maven) sample", () => {
     const offline = resources.container(randomName("java-offline"));
     await execa("docker", ["run", "--detach", "--name", offline, "--network", "none", "--env", "TILT_LIVE_WATCH=false", image]);
     const get = async () =>
-      (await dockerExec(offline, ["bash", "-c", 'exec 3<>/dev/tcp/127.0.0.1/8080 && printf "GET / HTTP/1.0\\r\\n\\r\\n" >&3 && cat <&3'])).stdout;
+      (await dockerExec(offline, ["bash", "-c", 'exec 3<>/dev/tcp/127.0.0.1/8080 && printf "GET / HTTP/1.0\\r\\n\\r\\n" >&3 && cat <&3']))
+        .stdout;
     await expect.poll(get, { timeout: 30_000, interval: 200 }).toMatch(/\r\n\r\nv1$/);
     await syncFile(offline, suite.app, MAIN, setMessage('"offline"'));
     const rebuild = await expectRebuild(offline);
@@ -121,9 +122,7 @@ describe("tilt-live on the Java (Maven) sample", () => {
         `<dependencies>\n    <dependency><groupId>${groupId}</groupId><artifactId>${artifactId}</artifactId><version>${version}</version></dependency>`,
       ),
     );
-    await syncFile(container.name, suite.app, MAIN, (text) =>
-      setMessage('org.json.JSONObject.quote("v4")')(text),
-    );
+    await syncFile(container.name, suite.app, MAIN, (text) => setMessage('org.json.JSONObject.quote("v4")')(text));
     await expectRebuild(container.name);
     expect(await waitForHttp(container)).toBe('"v4"\n');
     expect((await dockerExec(container.name, ["test", "-e", jar])).exitCode).toBe(0);

@@ -11,15 +11,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensurePlatform, randomName, repoRoot, Resources, type Platform } from "./harness/index.js";
-import {
-  clusterStatus,
-  kubectl,
-  nodeImages,
-  removeNodeImages,
-  startCluster,
-  stopCluster,
-  type Cluster,
-} from "./harness/k8s.js";
+import { clusterStatus, kubectl, nodeImages, removeNodeImages, startCluster, stopCluster, type Cluster } from "./harness/k8s.js";
 import { ensureTilt, tiltEnv, type BuildRecord } from "./harness/tilt.js";
 import { freePort, getText, TiltSession } from "./harness/tilt-session.js";
 
@@ -119,8 +111,12 @@ describe("tilt up with the tilt_live extension on Kubernetes (samples/k8s)", () 
     tiltfile = replaceAll(tiltfile, "'../../tilt_live/Tiltfile'", `'${path.join(repoRoot, "tilt_live/Tiltfile")}'`, "Tiltfile");
     tiltfile = replaceAll(tiltfile, "'example-go'", `'${name}'`, "Tiltfile");
     tiltfile = replaceAll(tiltfile, "port_forwards='8080:8080'", `port_forwards='${appPort}:8080'`, "Tiltfile");
-    tiltfile = replaceAll(tiltfile, "run_image='tilt-live/stack-build:latest')",
-      "run_image='tilt-live/stack-build:latest', pack_args=['--network', 'none'])", "Tiltfile");
+    tiltfile = replaceAll(
+      tiltfile,
+      "run_image='tilt-live/stack-build:latest')",
+      "run_image='tilt-live/stack-build:latest', pack_args=['--network', 'none'])",
+      "Tiltfile",
+    );
     tiltfile = replaceAll(tiltfile, "allow_k8s_contexts('tilt-live')", `allow_k8s_contexts('${cluster.context}')`, "Tiltfile");
     await writeFile(path.join(k8sDir, "Tiltfile"), tiltfile);
     const deployment = await readFile(path.join(k8sDir, "deployment.yml"), "utf8");
@@ -140,7 +136,10 @@ describe("tilt up with the tilt_live extension on Kubernetes (samples/k8s)", () 
         const left = await pods();
         if (left.length > 0) problems.push(`tilt down left pods: ${left.map((pod) => pod.name).join(", ")}`);
         // The kubelet keeps pulled images; remove this run's from the node's store and check.
-        await removeNodeImages(cluster, (await nodeImages(cluster)).filter((ref) => ref.includes(name)));
+        await removeNodeImages(
+          cluster,
+          (await nodeImages(cluster)).filter((ref) => ref.includes(name)),
+        );
         const images = (await nodeImages(cluster)).filter((ref) => ref.includes(name));
         if (images.length > 0) problems.push(`images left in the node's containerd: ${images.join(", ")}`);
       }
@@ -189,7 +188,11 @@ describe("tilt up with the tilt_live extension on Kubernetes (samples/k8s)", () 
   const times: number[] = [];
 
   it("live-updates an edit of main.go through Kubernetes' exec: spanID liveupdate:, same pod and container", async () => {
-    for (const [from, to] of [["v1", "v2"], ["v2", "v3"], ["v3", "v4"]] as const) {
+    for (const [from, to] of [
+      ["v1", "v2"],
+      ["v2", "v3"],
+      ["v3", "v4"],
+    ] as const) {
       const editedAt = await edit((text) => text.replace(`"${from}"`, `"${to}"`));
       times.push(await session.waitForAnswer(url, `${to}\n`, editedAt, 120_000));
       const record = await session.nextBuild(baseline, 60_000);
@@ -266,7 +269,12 @@ describe("tilt up with the tilt_live extension on Kubernetes (samples/k8s)", () 
     expect(replay).toContain("/layers/tilt-live/tools/bin/rebuild");
     expect(replay).toMatch(/Container \S+ updated!/);
     expect(replay).not.toContain("Building Custom Build:");
-    console.log(`[k8s-live] Tilt after the pod was replaced:\n${replay.split("\n").filter((line) => /Will copy|-->|CMD|RUNNING|updated!|Detected|Initial/.test(line)).join("\n")}`);
+    console.log(
+      `[k8s-live] Tilt after the pod was replaced:\n${replay
+        .split("\n")
+        .filter((line) => /Will copy|-->|CMD|RUNNING|updated!|Detected|Initial/.test(line))
+        .join("\n")}`,
+    );
     pod = current;
     console.log(`[k8s-live] pod deleted → replacement serves the edited source again: ${(backMs / 1000).toFixed(1)} s`);
   });

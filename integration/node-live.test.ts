@@ -29,7 +29,11 @@ describe.sequential("tilt-live on the Node.js sample", () => {
 
   it("builds with node-engine (stand-in), npm-install and node-start inside tilt-live's group, offline", async () => {
     image = randomName("node-live");
-    const { log } = await packBuild(suite.platform, resources, { image, path: suite.app, args: liveBuildArgs(suite.platform, NODE_LIVE_GROUP) });
+    const { log } = await packBuild(suite.platform, resources, {
+      image,
+      path: suite.app,
+      args: liveBuildArgs(suite.platform, NODE_LIVE_GROUP),
+    });
     expect(log).toContain("Paketo Buildpack for Node Engine (tilt-live offline stand-in) 0.1.0");
     expect(log).toContain("Running 'npm ci --unsafe-perm --cache /layers/paketo-buildpacks_npm-install/npm-cache'");
     expect(log).toMatch(/^(\[builder\] )? {4}web \(default\): node server\.js$/m);
@@ -61,7 +65,9 @@ describe.sequential("tilt-live on the Node.js sample", () => {
     await syncFile(container.name, suite.app, "server.js", (text) => text.replace('const message = "v1"', 'const message = "v2"'));
     const rebuild = await expectRebuild(container.name);
     expect(rebuild.stdout).toMatch(/^ {2}Checked the syntax of changed files \(\d+(\.\d+)?s\)$/m);
-    expect(rebuild.stdout.split("\n")).toContain("  Change set: restart only (server.js is read by no build step of node-engine, npm-install, node-start)");
+    expect(rebuild.stdout.split("\n")).toContain(
+      "  Change set: restart only (server.js is read by no build step of node-engine, npm-install, node-start)",
+    );
     expect(rebuild.stdout).not.toContain("Ran the build phase");
     expect(rebuild.stderr).toMatch(/^\[tilt-live\] rebuild succeeded \(exit 0\): .*restart [\d.]+s, ready [\d.]+s/m);
     expect(await fetchOnce(container)).toBe("v2\n");
@@ -126,4 +132,3 @@ describe.sequential("tilt-live on the Node.js sample", () => {
     await resources.assertNoLeaks();
   });
 });
-

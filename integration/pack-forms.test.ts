@@ -24,9 +24,11 @@ import { liveSuite } from "./harness/suite.js";
 
 /** The checkout as pack sees it: `--buildpack ./tilt-live --buildpack ./tilt-live/buildpacks/source`. */
 const checkoutGroup = [
-  "--buildpack", path.join(repoRoot, "buildpacks/source"),
+  "--buildpack",
+  path.join(repoRoot, "buildpacks/source"),
   ...LIVE_GROUPS.go.slice(1, -1).flatMap((bp) => ["--buildpack", bp]),
-  "--buildpack", repoRoot,
+  "--buildpack",
+  repoRoot,
 ];
 
 /** Bytes pack puts into its tar of `dir` (every file, a hard-linked inode once), and the share of each top entry. */
@@ -65,7 +67,9 @@ describe("pack build with the checkout as the buildpacks, for development and pr
       args: [...OFFLINE, "--trust-extra-buildpacks", "--run-image", suite.platform.buildImage, ...checkoutGroup],
     });
     const seen = new Set<number>();
-    const parts = await Promise.all(["node_modules", "dist", ".git"].map(async (d) => [d, await tarBytes(path.join(repoRoot, d), seen).catch(() => 0)] as const));
+    const parts = await Promise.all(
+      ["node_modules", "dist", ".git"].map(async (d) => [d, await tarBytes(path.join(repoRoot, d), seen).catch(() => 0)] as const),
+    );
     console.log(
       `pack build with the checkout as tilt-live: ${(durationMs / 1000).toFixed(1)} s; pack tars ${mb(await tarBytes(repoRoot))} of it ` +
         `(${parts.map(([d, n]) => `${d} ${mb(n)}`).join(", ")})`,
@@ -101,7 +105,9 @@ describe("pack build with the checkout as the buildpacks, for development and pr
     const labels = await execa("docker", ["image", "inspect", "--format", "{{json .Config.Labels}}", image]);
     expect(labels.stdout).not.toContain("layers/tilt-live");
     expect(labels.stdout).not.toContain("tilt-live-supervise");
-    console.log(`production image ${image}: labels keep ${JSON.stringify(lifecycle.buildpacks?.filter((bp) => bp.key.startsWith("tilt-live")))}`);
+    console.log(
+      `production image ${image}: labels keep ${JSON.stringify(lifecycle.buildpacks?.filter((bp) => bp.key.startsWith("tilt-live")))}`,
+    );
     const app = await runContainer(suite.resources, { image, containerPort: 8080 });
     expect(await waitForHttp(app)).toBe("v1\n");
     const ps = await dockerExec(app.name, ["cat", "/proc/1/cmdline"]);

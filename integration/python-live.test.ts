@@ -27,7 +27,11 @@ describe.sequential("tilt-live on the Python sample", () => {
 
   it("builds with cpython and pip (stand-ins), pip-install, python-start and procfile inside tilt-live's group, offline", async () => {
     image = randomName("python-live");
-    const { log } = await packBuild(suite.platform, resources, { image, path: suite.app, args: liveBuildArgs(suite.platform, PYTHON_LIVE_GROUP) });
+    const { log } = await packBuild(suite.platform, resources, {
+      image,
+      path: suite.app,
+      args: liveBuildArgs(suite.platform, PYTHON_LIVE_GROUP),
+    });
     expect(log).toContain("Paketo Buildpack for CPython (tilt-live offline stand-in) 0.1.0");
     expect(log).toContain("--no-index --compile --user --disable-pip-version-check --requirement=requirements.txt");
     expect(log).toContain("Successfully installed greeting-1.0.0");
@@ -75,7 +79,9 @@ describe.sequential("tilt-live on the Python sample", () => {
     );
     const rebuild = await expectRebuild(container.name);
     expect(rebuild.stdout.split("\n")).toContain("  Change set: rebuild (requirements.txt is read by pip-install)");
-    expect(rebuild.stdout).toMatch(/Successfully installed greeting-1\.0\.0 shout-1\.0\.0|Successfully installed shout-1\.0\.0 greeting-1\.0\.0/);
+    expect(rebuild.stdout).toMatch(
+      /Successfully installed greeting-1\.0\.0 shout-1\.0\.0|Successfully installed shout-1\.0\.0 greeting-1\.0\.0/,
+    );
     expect(await fetchOnce(container)).toBe("V3\n");
     const site = await dockerExec(container.name, ["ls", SITE_PACKAGES]);
     expect(site.stdout.split("\n")).toEqual(expect.arrayContaining(["greeting.py", "shout.py"]));

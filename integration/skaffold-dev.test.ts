@@ -159,7 +159,10 @@ describe.sequential("skaffold dev with sync: auto on a tilt-live image (samples/
   it("an edit of main.go is synced by Skaffold, rebuilt in the container and served: no image build", async () => {
     const before = await deployed();
     const times: number[] = [];
-    for (const [from, to] of [["v1", "v2"], ["v2", "v3"]] as const) {
+    for (const [from, to] of [
+      ["v1", "v2"],
+      ["v2", "v3"],
+    ] as const) {
       const syncs = devLog.split("Syncing 1 files for").length;
       const editedAt = await edit("main.go", (text) => text.replace(`const message = "${from}"`, `const message = "${to}"`));
       times.push(await waitForAnswer(url, `${to}\n`, editedAt, 120_000, context));

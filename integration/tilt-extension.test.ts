@@ -31,7 +31,10 @@ describe("tilt_live extension: tiltfile-result", () => {
     await writeFile(path.join(app, "Tiltfile"), tiltfile);
     // From another directory: relative paths must resolve against the Tiltfile's directory.
     const result = await execa(tilt, ["alpha", "tiltfile-result", "-f", path.join(app, "Tiltfile")], {
-      cwd: dir, env: tiltEnv(), reject: false, all: true,
+      cwd: dir,
+      env: tiltEnv(),
+      reject: false,
+      all: true,
     });
     if (result.exitCode !== 0) throw new Error(`tiltfile-result failed:\n${result.all}`);
     const parsed = JSON.parse(result.stdout) as TiltfileResult;

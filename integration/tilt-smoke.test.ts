@@ -11,7 +11,6 @@ import { pinnedVersion } from "./harness/versions.js";
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const tiltScript = path.join(repoRoot, "scripts/platform/tilt.sh");
 
-
 const tiltEnv = { TILT_DISABLE_ANALYTICS: "1", CI: "true" };
 
 describe("tilt: offline build of the pinned version", () => {

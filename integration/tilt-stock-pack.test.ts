@@ -79,9 +79,15 @@ describe.sequential("tilt up with the stock tilt-extensions pack extension and t
   });
 
   it("the extension as published builds with BP_LIVE_RELOAD_ENABLED=true, without --trust-builder or --run-image", async () => {
-    const result = await execa(session.tilt, ["alpha", "tiltfile-result", "-f", path.join(app, "Tiltfile")], { cwd: app, env: session.env });
+    const result = await execa(session.tilt, ["alpha", "tiltfile-result", "-f", path.join(app, "Tiltfile")], {
+      cwd: app,
+      env: session.env,
+    });
     const manifests = (JSON.parse(result.stdout) as TiltfileResult).Manifests;
-    const command = manifests.flatMap((m) => m.ImageTargets).map((t) => t.BuildDetails.args.join(" ")).join("\n");
+    const command = manifests
+      .flatMap((m) => m.ImageTargets)
+      .map((t) => t.BuildDetails.args.join(" "))
+      .join("\n");
     expect(command).toContain("--env BP_LIVE_RELOAD_ENABLED=true");
     expect(command).toContain("--buildpack tilt-live/source");
     expect(command).not.toContain("--trust-builder");
@@ -108,7 +114,10 @@ describe.sequential("tilt up with the stock tilt-extensions pack extension and t
 
   it("live-updates edits of main.go in the running container", async () => {
     const times: number[] = [];
-    for (const [from, to] of [["v1", "v2"], ["v2", "v3"]] as const) {
+    for (const [from, to] of [
+      ["v1", "v2"],
+      ["v2", "v3"],
+    ] as const) {
       const editedAt = await edit((text) => text.replace(`"${from}"`, `"${to}"`));
       times.push(await session.waitForAnswer(url, `${to}\n`, editedAt, 120_000));
       const record = await session.nextBuild(baseline, 60_000);

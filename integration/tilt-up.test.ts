@@ -88,7 +88,11 @@ describe.sequential("tilt up with the tilt_live extension (Docker Compose, sampl
 
   it("live-updates an edit of main.go in the running container (spanID liveupdate:, same container)", async () => {
     const before = await containerId();
-    for (const [from, to] of [["v1", "v2"], ["v2", "v3"], ["v3", "v4"]] as const) {
+    for (const [from, to] of [
+      ["v1", "v2"],
+      ["v2", "v3"],
+      ["v3", "v4"],
+    ] as const) {
       const editedAt = await edit("main.go", (text) => text.replace(`"${from}"`, `"${to}"`));
       times.push(await session.waitForAnswer(url, `${to}\n`, editedAt, 120_000));
       const record = await session.nextBuild(baseline, 60_000);

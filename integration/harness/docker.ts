@@ -86,9 +86,16 @@ export async function runContainer(resources: Resources, options: RunOptions): P
   const name = resources.container(randomName("run"));
   const envArgs = Object.entries(options.env ?? {}).flatMap(([key, value]) => ["--env", `${key}=${value}`]);
   await docker([
-    "run", "--detach", "--name", name,
-    "--publish", `127.0.0.1::${options.containerPort}`,
-    ...envArgs, ...(options.args ?? []), options.image, ...(options.command ?? []),
+    "run",
+    "--detach",
+    "--name",
+    name,
+    "--publish",
+    `127.0.0.1::${options.containerPort}`,
+    ...envArgs,
+    ...(options.args ?? []),
+    options.image,
+    ...(options.command ?? []),
   ]);
   const mapping = await docker(["port", name, `${options.containerPort}/tcp`]);
   const match = /^127\.0\.0\.1:(\d+)$/m.exec(mapping);
@@ -109,11 +116,7 @@ async function isRunning(name: string): Promise<boolean> {
 }
 
 /** GETs the URL until it answers 2xx (returns the body); fails early, with the logs, if the container stops. */
-export async function waitForHttp(
-  container: RunningContainer,
-  urlPath = "/",
-  timeoutMs = 30_000,
-): Promise<string> {
+export async function waitForHttp(container: RunningContainer, urlPath = "/", timeoutMs = 30_000): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   let last = "no answer yet";
   while (Date.now() < deadline) {
@@ -131,8 +134,7 @@ export async function waitForHttp(
     await sleep(200);
   }
   throw new Error(
-    `no HTTP answer from ${container.url}${urlPath} in ${timeoutMs} ms (${last}); logs:\n` +
-      (await containerLogs(container.name)),
+    `no HTTP answer from ${container.url}${urlPath} in ${timeoutMs} ms (${last}); logs:\n${await containerLogs(container.name)}`,
   );
 }
 
@@ -165,7 +167,8 @@ export function dockerExecStreaming(name: string, argv: string[]): StreamingExec
     async waitFor(text, timeoutMs = 120_000) {
       const deadline = Date.now() + timeoutMs;
       while (!all.includes(text)) {
-        if (ended || Date.now() > deadline) throw new Error(`"${text}" did not appear in the output of docker exec ${argv.join(" ")}:\n${all}`);
+        if (ended || Date.now() > deadline)
+          throw new Error(`"${text}" did not appear in the output of docker exec ${argv.join(" ")}:\n${all}`);
         await sleep(50);
       }
     },

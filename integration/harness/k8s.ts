@@ -77,7 +77,10 @@ export function kubectl(cluster: Cluster, args: string[], input?: string) {
 /** Image references in the node's containerd (namespace k8s.io). */
 export async function nodeImages(cluster: Cluster): Promise<string[]> {
   const { stdout } = await execa("ctr", ["--address", cluster.containerd, "--namespace", "k8s.io", "images", "ls", "-q"]);
-  return stdout.split("\n").map((line) => line.trim()).filter((line) => line !== "");
+  return stdout
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line !== "");
 }
 
 export async function removeNodeImages(cluster: Cluster, refs: string[]): Promise<void> {

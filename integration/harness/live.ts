@@ -32,7 +32,12 @@ export const LIVE_GROUPS = {
  * Maven cache layer does not hold yet.
  */
 export function mavenBuildArgs(platform: Platform): string[] {
-  return ["--volume", `${platform.mavenBinding}:/platform/bindings/maven`, "--volume", `${platform.mavenMirror}:${platform.mavenMirrorMount}:ro`];
+  return [
+    "--volume",
+    `${platform.mavenBinding}:/platform/bindings/maven`,
+    "--volume",
+    `${platform.mavenMirror}:${platform.mavenMirrorMount}:ro`,
+  ];
 }
 export function mavenMirrorRunArgs(platform: Platform): string[] {
   return ["--volume", `${platform.mavenMirror}:${platform.mavenMirrorMount}:ro`];
@@ -64,10 +69,17 @@ export async function syncFile(container: string, appDir: string, file: string, 
   await writeFile(local, edit(before));
   // Tilt's tarball carries paths relative to "/" for the sync target.
   const transform = `s,^,${SYNC_TARGET.slice(1)}/,`;
-  await execa("tar", ["-C", appDir, "--transform", transform, "-cf", "-", file], { buffer: false, stdout: "pipe" }).pipe(
-    "docker",
-    ["exec", "-i", container, "tar", "-C", "/", "-x", "-f", "-"],
-  );
+  await execa("tar", ["-C", appDir, "--transform", transform, "-cf", "-", file], { buffer: false, stdout: "pipe" }).pipe("docker", [
+    "exec",
+    "-i",
+    container,
+    "tar",
+    "-C",
+    "/",
+    "-x",
+    "-f",
+    "-",
+  ]);
 }
 
 export async function deleteSyncedFile(container: string, appDir: string, file: string): Promise<void> {

@@ -31,18 +31,9 @@ export class PackBuildError extends Error {
   }
 }
 
-export async function packBuild(
-  platform: Platform,
-  resources: Resources,
-  options: PackBuildOptions,
-): Promise<PackBuildResult> {
+export async function packBuild(platform: Platform, resources: Resources, options: PackBuildOptions): Promise<PackBuildResult> {
   resources.image(options.image);
-  const argv = [
-    "build", options.image,
-    "--path", options.path,
-    "--builder", options.builder ?? platform.builder,
-    ...(options.args ?? []),
-  ];
+  const argv = ["build", options.image, "--path", options.path, "--builder", options.builder ?? platform.builder, ...(options.args ?? [])];
   const started = Date.now();
   const result = await execa(platform.pack, argv, {
     all: true,

@@ -43,9 +43,7 @@ export function ensurePlatform(): Promise<Platform> {
       const setup = path.join(repoRoot, "scripts/platform/setup.sh");
       const result = await execa("bash", [setup], { all: true, reject: false, cwd: repoRoot });
       if (result.exitCode !== 0) {
-        throw new Error(
-          `scripts/platform/setup.sh failed (exit ${result.exitCode}); its output:\n${result.all ?? ""}`,
-        );
+        throw new Error(`scripts/platform/setup.sh failed (exit ${result.exitCode}); its output:\n${result.all ?? ""}`);
       }
     }
     return readPlatform();

@@ -15,7 +15,10 @@ async function docker(args: string[]): Promise<string> {
 }
 
 function lines(text: string): string[] {
-  return text.split("\n").map((line) => line.trim()).filter((line) => line !== "");
+  return text
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line !== "");
 }
 
 export interface Leaks {
@@ -34,11 +37,17 @@ interface UnnamedImage {
 async function unnamedImages(): Promise<Map<string, UnnamedImage>> {
   const dangling = lines(await docker(["image", "ls", "--quiet", "--no-trunc", "--filter", "dangling=true"]));
   const ephemeral = lines(
-    await docker(["image", "ls", "--no-trunc", "--filter", "reference=pack.local/builder/*", "--format", "{{.ID}} {{.Repository}}:{{.Tag}}"]),
+    await docker([
+      "image",
+      "ls",
+      "--no-trunc",
+      "--filter",
+      "reference=pack.local/builder/*",
+      "--format",
+      "{{.ID}} {{.Repository}}:{{.Tag}}",
+    ]),
   );
-  const found = new Map<string, UnnamedImage>(
-    dangling.map((id) => [id, { label: `dangling ${id.slice(7, 19)}`, dangling: true }]),
-  );
+  const found = new Map<string, UnnamedImage>(dangling.map((id) => [id, { label: `dangling ${id.slice(7, 19)}`, dangling: true }]));
   for (const line of ephemeral) {
     const [id = "", ref = ""] = line.split(" ");
     found.set(id, { label: ref, dangling: false });
@@ -59,15 +68,9 @@ async function newUnnamedImages(): Promise<Map<string, UnnamedImage>> {
 
 /** This run's containers, images (repo:tag) and volumes (pack's cache volumes carry the image name). */
 export async function findLeftovers(prefix: string = runPrefix): Promise<Leaks> {
-  const containers = lines(
-    await docker(["ps", "--all", "--filter", `name=${prefix}`, "--format", "{{.Names}}"]),
-  );
-  const images = lines(await docker(["image", "ls", "--format", "{{.Repository}}:{{.Tag}}"])).filter((ref) =>
-    ref.startsWith(prefix),
-  );
-  const volumes = lines(await docker(["volume", "ls", "--format", "{{.Name}}"])).filter((name) =>
-    name.includes(prefix.replace(/-$/, "")),
-  );
+  const containers = lines(await docker(["ps", "--all", "--filter", `name=${prefix}`, "--format", "{{.Names}}"]));
+  const images = lines(await docker(["image", "ls", "--format", "{{.Repository}}:{{.Tag}}"])).filter((ref) => ref.startsWith(prefix));
+  const volumes = lines(await docker(["volume", "ls", "--format", "{{.Name}}"])).filter((name) => name.includes(prefix.replace(/-$/, "")));
   return { containers, images, volumes };
 }
 

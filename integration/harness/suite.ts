@@ -76,7 +76,16 @@ export async function buildThroughOrder(suite: LiveSuite, sample: string, name: 
   await packBuild(suite.platform, suite.resources, {
     image,
     path: await copySample(sample),
-    args: [...OFFLINE, "--run-image", suite.platform.buildImage, "--pre-buildpack", "tilt-live/source", "--post-buildpack", "tilt-live", ...extraArgs],
+    args: [
+      ...OFFLINE,
+      "--run-image",
+      suite.platform.buildImage,
+      "--pre-buildpack",
+      "tilt-live/source",
+      "--post-buildpack",
+      "tilt-live",
+      ...extraArgs,
+    ],
   });
   const keys = (await lifecycleMetadata(image)).buildpacks?.map((bp) => bp.key) ?? [];
   const run = await runContainer(suite.resources, { image, containerPort: 8080 });

@@ -19,7 +19,10 @@ export async function freePort(): Promise<number> {
 
 export async function dockerLines(argv: string[]): Promise<string[]> {
   const { stdout } = await execa("docker", argv);
-  return stdout.split("\n").map((line) => line.trim()).filter((line) => line !== "");
+  return stdout
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line !== "");
 }
 
 /** GET `url`, or the error as text. */
@@ -32,7 +35,13 @@ export async function getText(url: string): Promise<string> {
 }
 
 /** Polls GET `url` until it answers `body`; returns the time from `since`. */
-export async function waitForAnswer(url: string, body: string, since: number, timeoutMs: number, context = async () => ""): Promise<number> {
+export async function waitForAnswer(
+  url: string,
+  body: string,
+  since: number,
+  timeoutMs: number,
+  context = async () => "",
+): Promise<number> {
   let last = "";
   while (Date.now() - since < timeoutMs) {
     last = await getText(url);
@@ -56,7 +65,12 @@ export class TiltSession {
   ) {}
 
   start(): void {
-    this.up = execa(this.tilt, ["up", `--port=${this.port}`, "--web-mode=prod"], { cwd: this.dir, env: this.env, all: true, reject: false });
+    this.up = execa(this.tilt, ["up", `--port=${this.port}`, "--web-mode=prod"], {
+      cwd: this.dir,
+      env: this.env,
+      all: true,
+      reject: false,
+    });
     this.up.all?.on("data", (chunk: Buffer) => (this.upLog += chunk.toString()));
   }
 
@@ -84,8 +98,12 @@ export class TiltSession {
         const { status } = await this.uiResource();
         const newest = status.buildHistory?.[0];
         last = JSON.stringify(status);
-        if (newest?.finishTime && newest.startTime !== after?.startTime && status.updateStatus !== "in_progress" &&
-            status.updateStatus !== "pending") {
+        if (
+          newest?.finishTime &&
+          newest.startTime !== after?.startTime &&
+          status.updateStatus !== "in_progress" &&
+          status.updateStatus !== "pending"
+        ) {
           return newest;
         }
       } catch (error) {

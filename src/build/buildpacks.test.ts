@@ -31,8 +31,14 @@ describe("copyGroupBuildpacks", () => {
       expect((await readdir(join(dest, own, "1.0.0"))).sort()).toEqual(["bin", "buildpack.toml"]);
       expect((await readdir(join(dest, own, "1.0.0", "bin"))).sort()).toEqual(["detect", "tilt-live"]);
     }
-    expect((await readdir(join(dest, "example_lang", "1.0.0"))).sort()).toEqual(
-      [".git", "bin", "buildpack.toml", "dist", "node_modules", "package.json", "src"],
-    );
+    expect((await readdir(join(dest, "example_lang", "1.0.0"))).sort()).toEqual([
+      ".git",
+      "bin",
+      "buildpack.toml",
+      "dist",
+      "node_modules",
+      "package.json",
+      "src",
+    ]);
   });
 });

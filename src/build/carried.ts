@@ -26,7 +26,10 @@ export async function layerNames(bpLayersDir: string): Promise<string[]> {
   if (!(await exists(bpLayersDir))) return [];
   const entries = await readdir(bpLayersDir, { withFileTypes: true });
   const tomls = new Set(entries.filter((e) => e.isFile() && e.name.endsWith(".toml")).map((e) => e.name.slice(0, -5)));
-  return entries.filter((e) => e.isDirectory() && tomls.has(e.name)).map((e) => e.name).sort();
+  return entries
+    .filter((e) => e.isDirectory() && tomls.has(e.name))
+    .map((e) => e.name)
+    .sort();
 }
 
 export async function carryLayers(layersRoot: string, earlier: GroupEntry[], dest: string): Promise<CarriedLayer[]> {

@@ -48,7 +48,10 @@ describe("the tilt-live build on a Go group", () => {
   it("keeps the pristine source as the sync target even though go-build emptied the app dir", async () => {
     expect(await readFile(join(own(), "src", "main.go"), "utf8")).toContain('"v1"');
     expect(await readFile(join(own(), "src", "bin", "tool"), "utf8")).toBe("a bin dir of the app");
-    expect(await readToml(join(own(), "src.toml"), "src.toml")).toEqual({ types: { launch: true, build: false, cache: false }, metadata: {} });
+    expect(await readToml(join(own(), "src.toml"), "src.toml")).toEqual({
+      types: { launch: true, build: false, cache: false },
+      metadata: {},
+    });
   });
 
   it("adds nothing world-writable, even from an app dir that pack made 0777", async () => {
@@ -85,13 +88,27 @@ describe("the tilt-live build on a Go group", () => {
     expect(buildEnv).toMatchObject({ PATH: "/usr/bin:/bin", HOME: "/home/cnb" });
     expect(buildEnv).not.toHaveProperty("CNB_LAYERS_DIR");
     const ctx = JSON.parse(await readFile(join(meta, "context.json"), "utf8"));
-    expect(ctx).toMatchObject({ layersRoot: f.layersRoot, appDir: f.appDir, platformApi: "0.14", buildUid: 1000, watch: false, watchDebounceMs: 100 });
+    expect(ctx).toMatchObject({
+      layersRoot: f.layersRoot,
+      appDir: f.appDir,
+      platformApi: "0.14",
+      buildUid: 1000,
+      watch: false,
+      watchDebounceMs: 100,
+    });
   });
 
   it("copies every buildpack of the group and the lifecycle", async () => {
     const bps = join(own(), "buildpacks");
-    expect((await readdir(bps)).sort()).toEqual(["paketo-buildpacks_go-build", "paketo-buildpacks_go-dist", "tilt-live", "tilt-live_source"]);
-    expect(await readFile(join(bps, "paketo-buildpacks_go-dist", "2.6.0", "bin", "run"), "utf8")).toBe("binary of paketo-buildpacks/go-dist");
+    expect((await readdir(bps)).sort()).toEqual([
+      "paketo-buildpacks_go-build",
+      "paketo-buildpacks_go-dist",
+      "tilt-live",
+      "tilt-live_source",
+    ]);
+    expect(await readFile(join(bps, "paketo-buildpacks_go-dist", "2.6.0", "bin", "run"), "utf8")).toBe(
+      "binary of paketo-buildpacks/go-dist",
+    );
     expect(await readFile(join(own(), "lifecycle", "lifecycle"), "utf8")).toContain("fake lifecycle");
   });
 
@@ -115,7 +132,14 @@ describe("the tilt-live build on a Go group", () => {
     expect(Object.keys(launch)).toEqual(["processes"]);
     const processes = JSON.parse(await readFile(join(own(), "meta", "processes.json"), "utf8"));
     expect(processes).toEqual([
-      { type: "web", command: [join(f.layersRoot, "paketo-buildpacks_go-build", "targets", "bin", "app")], args: [], default: true, direct: true, buildpackId: "paketo-buildpacks/go-build" },
+      {
+        type: "web",
+        command: [join(f.layersRoot, "paketo-buildpacks_go-build", "targets", "bin", "app")],
+        args: [],
+        default: true,
+        direct: true,
+        buildpackId: "paketo-buildpacks/go-build",
+      },
     ]);
   });
 
@@ -136,7 +160,9 @@ describe("the tilt-live build on a Go group", () => {
     expect(new Set(rules.map((r) => r.dest))).toEqual(new Set([join(own, "src")]));
     expect(rules.map((r) => r.src)).toContain("**/[^p]*");
     expect(rules.map((r) => r.src)).not.toContain("**/project.toml");
-    expect(g.output.text).toContain(`Skaffold sync rules (GOOGLE_DEVMODE=1, sync: auto): the source to ${join(own, "src")}, except project.toml`);
+    expect(g.output.text).toContain(
+      `Skaffold sync rules (GOOGLE_DEVMODE=1, sync: auto): the source to ${join(own, "src")}, except project.toml`,
+    );
     // and the supervisor watches: Skaffold only copies files
     expect(JSON.parse(await readFile(join(own, "meta", "context.json"), "utf8")).watch).toBe(true);
   });
@@ -153,7 +179,6 @@ describe("the tilt-live build on a Go group", () => {
     expect(f.output.text.match(/\n {4}Completed in \d+(\.\d+)?s\n/g)?.length).toBeGreaterThanOrEqual(4);
     expect(f.output.text).toContain(`    web (default): ${join(f.layersRoot, "paketo-buildpacks_go-build", "targets", "bin", "app")}\n`);
   });
-
 });
 
 describe("the tilt-live build's errors", () => {
@@ -190,6 +215,4 @@ describe("the tilt-live build's errors", () => {
     await writeFile(bad, "[types\nbuild = true");
     await expect(runLive(f)).rejects.toMatchObject({ code: "malformed-toml", details: { path: bad } });
   });
-
-
 });

@@ -36,7 +36,6 @@ export interface LiveBuildOptions {
   gid: number;
 }
 
-
 export async function buildLive(input: BuildInput, options: LiveBuildOptions): Promise<void> {
   const { logger, layersRoot } = input;
   const paths = livePaths(layersRoot);
@@ -66,7 +65,8 @@ export async function buildLive(input: BuildInput, options: LiveBuildOptions): P
       const inputs = await recordImageInputs(paths.src, imageBuild, join(dir, "image-inputs.json"));
       logger.subprocess(`Image inputs as built (${imageBuild.join(", ")}): ${Object.keys(inputs).join(", ") || "none present"}`);
       const bindings = await recordBindings(input.platformDir, input.platformEnv, input.env, join(dir, "bindings"));
-      for (const b of bindings.recorded) logger.subprocess(`Binding ${b.name} (type ${b.type || "unknown"}): ${[...b.entries.keys()].join(", ")}`);
+      for (const b of bindings.recorded)
+        logger.subprocess(`Binding ${b.name} (type ${b.type || "unknown"}): ${[...b.entries.keys()].join(", ")}`);
       if (bindings.excluded.length > 0) logger.subprocess(`Left out (${ConfigVars.bindingsExclude}): ${bindings.excluded.join(", ")}`);
       const ctx: LiveContext = {
         version: options.version,
@@ -128,7 +128,9 @@ export async function buildLive(input: BuildInput, options: LiveBuildOptions): P
 /** Skaffold's `sync: auto` rules (src/build/skaffold-sync.ts), as the `[[bom]]` entry Skaffold looks for. */
 async function skaffoldSyncEntry(input: BuildInput, srcDir: string, imageBuild: string[]): Promise<BomEntry> {
   const plan = await skaffoldSyncRules(join(input.ownLayersDir, Layers.src), imageBuild, srcDir);
-  input.logger.process(`Skaffold sync rules (${SKAFFOLD_DEVMODE_VAR}=1, sync: auto): the source to ${srcDir}, except ${imageBuild.join(", ")}`);
+  input.logger.process(
+    `Skaffold sync rules (${SKAFFOLD_DEVMODE_VAR}=1, sync: auto): the source to ${srcDir}, except ${imageBuild.join(", ")}`,
+  );
   input.logger.subprocess(
     plan.kind === "names"
       ? `${plan.rules.length} rules: any file whose name is not one of those, new files included`

@@ -34,7 +34,11 @@ async function copyCheckedToml(source: string, dest: string, what: string, optio
 
 export async function exportLifecycleFiles(layersRoot: string, metaDir: string): Promise<string[]> {
   const copied: string[] = [];
-  for (const [name, optional] of [["group.toml", false], ["plan.toml", false], ["analyzed.toml", true]] as const) {
+  for (const [name, optional] of [
+    ["group.toml", false],
+    ["plan.toml", false],
+    ["analyzed.toml", true],
+  ] as const) {
     const what = `The lifecycle's ${name} is missing from the layers root (tilt-live needs a platform that keeps the lifecycle's default paths, as pack does)`;
     if (await copyCheckedToml(join(layersRoot, name), join(metaDir, name), what, optional)) copied.push(name);
   }

@@ -70,7 +70,7 @@ describe("skaffoldSyncRules on a source snapshot", () => {
     await mkdir(join(src, "config"), { recursive: true });
     await writeFile(join(src, "main.go"), "package main\n");
     await writeFile(join(src, "go.mod"), "module app\n");
-    await writeFile(join(src, "project.toml"), "[_]\nschema-version = \"0.2\"\n");
+    await writeFile(join(src, "project.toml"), '[_]\nschema-version = "0.2"\n');
     await writeFile(join(src, "cmd", "web", "web.go"), "package main\n");
     await writeFile(join(src, "config", "app.yaml"), "a: 1\n");
     await writeFile(join(src, "config", "log.yaml"), "b: 2\n");

@@ -64,7 +64,11 @@ export function complementOfNames(names: readonly string[]): string[] {
       return;
     }
     patterns.push(`${prefix}${negatedClass(next)}*`);
-    for (const c of [...next].sort()) walk(prefix + c, continuing.filter((n) => n.startsWith(prefix + c)));
+    for (const c of [...next].sort())
+      walk(
+        prefix + c,
+        continuing.filter((n) => n.startsWith(prefix + c)),
+      );
   };
   walk("", [...excluded]);
   return patterns;

@@ -18,15 +18,15 @@ export async function buildSource(input: BuildInput): Promise<void> {
   await checkWatchexecStandIn(input);
   logger.process("Snapshotting the pristine app source");
   await contributeLayer(input.ownLayersDir, Layers.snapshot, BUILD_ONLY, logger, async (dir) => {
-      // The tree sits one level down so that no top-level bin/ or lib/ of the app lands on the PATH of
-      // later buildpacks (the lifecycle adds a build layer's bin/ and lib/ to their environment).
-      await copyTree(input.appDir, join(dir, "tree"));
-      await dropWorldWrite(join(dir, "tree"));
-      const recorded = recordEnv(input.platformEnv, input.env);
-      await writeRecordedEnv(dir, recorded);
-      logger.subprocess(`Copied ${formatBytes(await treeSize(join(dir, "tree")))} from ${input.appDir}`);
-      logger.subprocess(`Recorded ${Object.keys(recorded.platformEnv).length} build-time platform variable(s)`);
-      if (recorded.excluded.length > 0) logger.subprocess(`Left out (BP_TILT_LIVE_ENV_EXCLUDE): ${recorded.excluded.join(", ")}`);
+    // The tree sits one level down so that no top-level bin/ or lib/ of the app lands on the PATH of
+    // later buildpacks (the lifecycle adds a build layer's bin/ and lib/ to their environment).
+    await copyTree(input.appDir, join(dir, "tree"));
+    await dropWorldWrite(join(dir, "tree"));
+    const recorded = recordEnv(input.platformEnv, input.env);
+    await writeRecordedEnv(dir, recorded);
+    logger.subprocess(`Copied ${formatBytes(await treeSize(join(dir, "tree")))} from ${input.appDir}`);
+    logger.subprocess(`Recorded ${Object.keys(recorded.platformEnv).length} build-time platform variable(s)`);
+    if (recorded.excluded.length > 0) logger.subprocess(`Left out (BP_TILT_LIVE_ENV_EXCLUDE): ${recorded.excluded.join(", ")}`);
   });
 }
 
@@ -39,6 +39,8 @@ async function checkWatchexecStandIn(input: BuildInput): Promise<void> {
   if (group.some((bp) => bp.id === TILT_LIVE_ID)) {
     input.logger.process(`${PAKETO_LIVE_RELOAD}=true: standing in for watchexec; tilt-live's supervisor restarts the app instead`);
   } else {
-    input.logger.warning(`${PAKETO_LIVE_RELOAD}=true and no tilt-live in the group: the reload processes call a watchexec that is not there; add tilt-live last`);
+    input.logger.warning(
+      `${PAKETO_LIVE_RELOAD}=true and no tilt-live in the group: the reload processes call a watchexec that is not there; add tilt-live last`,
+    );
   }
 }

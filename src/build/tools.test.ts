@@ -16,7 +16,9 @@ describe("the tools layer", () => {
 
     await writeFile(join(buildpackDir, "bin", "tilt-live-rebuild"), "");
     await installTools(join(root, "with"), toolPaths(paths, buildpackDir));
-    expect(await readlink(join(root, "with", "bin", "rebuild"))).toBe(join(paths.buildpacks, "tilt-live", "0.1.0", "bin", "tilt-live-rebuild"));
+    expect(await readlink(join(root, "with", "bin", "rebuild"))).toBe(
+      join(paths.buildpacks, "tilt-live", "0.1.0", "bin", "tilt-live-rebuild"),
+    );
     expect(await readlink(join(root, "with", "bin", "tilt-live-supervise"))).toBe("tilt-live");
   });
 });
