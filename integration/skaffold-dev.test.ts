@@ -63,6 +63,11 @@ portForward:
 `;
 }
 
+/** The image's ID, or "" when no image has that name. */
+async function imageId(ref: string): Promise<string> {
+  return (await dockerLines(["image", "ls", "--no-trunc", "--format", "{{.ID}}", ref]))[0] ?? "";
+}
+
 interface DevmodeBom {
   name?: string;
   metadata?: { "devmode.sync"?: { src: string; dest: string }[] };
@@ -77,6 +82,7 @@ describe.sequential("skaffold dev with sync: auto on a tilt-live image (samples/
   let dev: ResultPromise | undefined;
   let devLog = "";
   let networksBefore: string[] = [];
+  let buildImageId = "";
 
   const builds = () => devLog.split(`Building [${appImage}]...`).length - 1;
   const edit = async (file: string, change: (text: string) => string): Promise<number> => {
@@ -110,7 +116,14 @@ describe.sequential("skaffold dev with sync: auto on a tilt-live image (samples/
     const port = await freePort();
     url = `http://127.0.0.1:${port}/`;
     await mkdir(path.join(suite.app, "skaffold", "run-image"), { recursive: true });
-    await writeFile(path.join(suite.app, "skaffold", "run-image", "Dockerfile"), `FROM ${suite.platform.buildImage}\n`);
+    // The LABEL gives the artifact an image ID of its own. With FROM alone it is the build image itself, and
+    // Skaffold prunes the images it built by ID with force (pkg/skaffold/docker/image.go Prune): in a full suite
+    // run the build image's `latest` tag went with it, and every later pack build failed.
+    await writeFile(
+      path.join(suite.app, "skaffold", "run-image", "Dockerfile"),
+      `FROM ${suite.platform.buildImage}\nLABEL io.tilt-live.skaffold-run-image="true"\n`,
+    );
+    buildImageId = await imageId(suite.platform.buildImage);
     await writeFile(path.join(suite.app, "skaffold.yaml"), skaffoldYaml(appImage, runImage, port));
     networksBefore = await dockerLines(["network", "ls", "--quiet", "--filter", "name=skaffold-network"]);
   });
@@ -129,6 +142,8 @@ describe.sequential("skaffold dev with sync: auto on a tilt-live image (samples/
       // Skaffold's images (name:latest and name:<sha256>, both artifacts) and pack's cache volumes carry the run prefix.
       await suite.resources.cleanup();
       await suite.resources.assertNoLeaks();
+      // The platform's build image (the run-image artifact's base) outlives Skaffold's cleanup and ours.
+      expect(await imageId(suite.platform.buildImage)).toBe(buildImageId);
       await rm(path.dirname(suite.app), { recursive: true, force: true });
       if (home) await rm(home, { recursive: true, force: true });
     }
