@@ -1,5 +1,6 @@
 // The offline platform alone (no tilt-live): the Go sample builds with the builder, runs and answers.
 import path from "node:path";
+import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   dockerExec,
@@ -76,6 +77,19 @@ describe.sequential("platform: Go sample on the offline builder", () => {
     expect(log).toContain("Reusing cached layer /layers/paketo-buildpacks_go-dist/go");
     expect(log).not.toContain("Installing Go");
     expect(log).toContain(`Successfully built image '${image}'`);
+  });
+
+  it("keeps one image per platform repository: the current inputs' (tagged by their key) and latest", async () => {
+    // scripts/platform removes images made from earlier inputs (platform::remove_superseded): without that, every
+    // version bump left a stack image or builder of up to 1.5 GB in Docker's image store.
+    for (const repo of ["tilt-live/stack-build", "tilt-live/stack-run", "tilt-live/builder-go"]) {
+      const listed = (await execa("docker", ["image", "ls", "--format", "{{.Tag}} {{.ID}}", repo])).stdout.trim().split("\n");
+      const tags = listed.map((line) => line.split(" ")[0]).sort();
+      expect(tags, repo).toHaveLength(2);
+      expect(tags[1], repo).toBe("latest");
+      expect(tags[0], repo).toMatch(/^[0-9a-f]{12}$/);
+      expect(new Set(listed.map((line) => line.split(" ")[1])).size, `${repo}: key and latest are one image`).toBe(1);
+    }
   });
 
   it("removes every container, image and volume it made", async () => {

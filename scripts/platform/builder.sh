@@ -144,7 +144,7 @@ platform::builder::capped_lifecycle() {
 
 # platform::builder::ensure [skaffold]: the builder (or its Skaffold variant), made when its inputs changed.
 platform::builder::ensure() {
-  local extras=() dir expected toml key image inputs old
+  local extras=() dir expected toml key image inputs
   local repo="${BUILDER_REPO}" latest="${BUILDER_IMAGE}" lifecycle_tgz="${LIFECYCLE_TGZ}"
   if [[ "${1:-}" == skaffold ]]; then
     repo="${SKAFFOLD_BUILDER_REPO}" latest="${SKAFFOLD_BUILDER_IMAGE}"
@@ -195,15 +195,9 @@ platform::builder::ensure() {
   fi
   docker tag "$image" "${latest}"
   [[ "$repo" == "${BUILDER_REPO}" ]] && printf '%s\n' "$image" >"${BUILDER_CACHE}/current"
-  # Builders of earlier inputs: remove them (a container still using one keeps it; say so, do not fail).
-  for old in $(docker image ls --format '{{.Repository}}:{{.Tag}}' "${repo}"); do
-    [[ "$old" == "$image" || "$old" == "${latest}" ]] && continue
-    if docker image rm "$old" >/dev/null 2>&1; then
-      rm -f "${BUILDER_CACHE}/builder-${old##*:}.toml"
-      util::print::info "Removed old builder ${old}"
-    else
-      util::print::info "Could not remove old builder ${old} (in use?)"
-    fi
+  local removed
+  for removed in $(platform::remove_superseded "$repo" "$image" builder); do
+    rm -f "${BUILDER_CACHE}/builder-${removed}.toml"
   done
 }
 

@@ -75,6 +75,22 @@ platform::stack_key() {
     platform::hash
 }
 
+# platform::remove_superseded REPO KEEP WHAT: removes the images of REPO other than KEEP and REPO:latest (made
+# from earlier inputs: they would pile up in Docker's image store with every version bump) and prints the tag of
+# each one removed. One still in use (a container, or an image built on it) stays, with a note; never fails.
+platform::remove_superseded() {
+  local repo="$1" keep="$2" what="$3" old
+  for old in $(docker image ls --format '{{.Repository}}:{{.Tag}}' "$repo"); do
+    [[ "$old" == "$keep" || "$old" == "${repo}:latest" ]] && continue
+    if docker image rm "$old" >/dev/null 2>&1; then
+      util::print::info "Removed old ${what} ${old}"
+      printf '%s\n' "${old##*:}"
+    else
+      util::print::info "Could not remove old ${what} ${old} (in use?)"
+    fi
+  done
+}
+
 platform::stack_image() { printf 'tilt-live/stack-%s:%s' "$1" "$(platform::stack_key "$1")"; }
 
 # platform::apt_install PKG...: installs the missing ones; runs apt-get update at most once per process.

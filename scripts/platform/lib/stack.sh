@@ -49,6 +49,10 @@ platform::stack::image() {
     util::print::info "Made image ${image}"
   fi
   docker tag "$image" "tilt-live/stack-${kind}:latest"
+  local removed
+  for removed in $(platform::remove_superseded "tilt-live/stack-${kind}" "$image" "stack image"); do
+    rm -f "${STACK_CACHE}/rootfs-${kind}-${removed}.tar"
+  done
 }
 
 platform::stack::ensure() {
