@@ -5,6 +5,7 @@ import { serveControl } from "./runtime/control.js";
 import { captureIo } from "./testing/io.js";
 import { tempDir } from "./testing/temp-dir.js";
 import { runTool } from "./tools.js";
+import { supervisorStatus } from "./testing/supervisor-status.js";
 
 /** A layers root with nothing in it, and a runtime dir of its own (no supervisor unless the test starts one). */
 async function container() {
@@ -20,15 +21,7 @@ describe("rebuild", () => {
         onLog(`restart=${request.restart}\n`);
         return { ok: false, exitCode: 3, timings: {} };
       },
-      status: () => ({
-        processType: "web",
-        appPid: 1,
-        appRunning: true,
-        building: false,
-        builds: 0,
-        watching: false,
-        memoryKb: { rss: 0, heapUsed: 0, heapTotal: 0, external: 0 },
-      }),
+      status: () => supervisorStatus({ appPid: 1, appRunning: true }),
     });
     try {
       const io = captureIo(c.env);

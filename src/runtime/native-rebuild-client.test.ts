@@ -12,6 +12,7 @@ import { buildRebuildClient, hasGcc } from "../testing/init-binary.js";
 import { tempDir } from "../testing/temp-dir.js";
 import { BuildQueue } from "./build-queue.js";
 import { serveControl } from "./control.js";
+import { supervisorStatus } from "../testing/supervisor-status.js";
 
 async function run(client: string, args: string[] = []): Promise<{ stdout: string; stderr: string; code: number }> {
   try {
@@ -47,15 +48,7 @@ describe.skipIf(!hasGcc())("the native rebuild client (skipped: gcc is not insta
     });
     const server = await serveControl(socket, {
       rebuild: (request, onLog) => queue.request({ restart: request.restart, onOutput: onLog }),
-      status: () => ({
-        processType: "web",
-        appPid: null,
-        appRunning: false,
-        building: false,
-        builds: 0,
-        watching: false,
-        memoryKb: { rss: 0, heapUsed: 0, heapTotal: 0, external: 0 },
-      }),
+      status: () => supervisorStatus(),
     });
     try {
       const good = await run(client);

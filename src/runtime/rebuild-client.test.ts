@@ -5,6 +5,7 @@ import { tempDir } from "../testing/temp-dir.js";
 import { BuildQueue } from "./build-queue.js";
 import { serveControl } from "./control.js";
 import { runRebuildClient } from "./rebuild-client.js";
+import { supervisorStatus } from "../testing/supervisor-status.js";
 
 let root: string;
 let socketPath: string;
@@ -38,15 +39,7 @@ describe("runRebuildClient", () => {
     });
     const server = await serveControl(socketPath, {
       rebuild: (request, onLog) => queue.request({ restart: request.restart, onOutput: onLog }),
-      status: () => ({
-        processType: "web",
-        appPid: null,
-        appRunning: false,
-        building: false,
-        builds: 0,
-        watching: false,
-        memoryKb: { rss: 0, heapUsed: 0, heapTotal: 0, external: 0 },
-      }),
+      status: () => supervisorStatus(),
     });
     try {
       const out = sink();
