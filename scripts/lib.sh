@@ -14,6 +14,20 @@ util::print::info() { printf '    %s\n' "$*" >&2; }
 util::print::error() { printf '\033[31mERROR: %s\033[0m\n' "$*" >&2; }
 util::die() { util::print::error "$*"; exit 1; }
 
+# util::cached_or_lock WHAT WHERE LOCKFILE CHECK...: true, having said so, when CHECK passes (already built);
+# otherwise takes LOCKFILE for the rest of the script (one build at a time: parallel runs share the work dir) and
+# checks again, so that a build finished meanwhile serves this caller too. False: the caller builds now.
+util::cached_or_lock() {
+  local what="$1" where="$2" lock="$3" fd
+  shift 3
+  if "$@"; then util::print::step "${what}: cached at ${where}" && return 0; fi
+  mkdir -p "$(dirname "$lock")"
+  exec {fd}>"$lock"
+  flock "$fd"
+  if "$@"; then util::print::step "${what}: built meanwhile at ${where}" && return 0; fi
+  return 1
+}
+
 # util::timed LABEL CMD...: runs CMD, then prints "LABEL: Completed in 1.234s".
 util::timed() {
   local label="$1"; shift

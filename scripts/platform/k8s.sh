@@ -82,17 +82,8 @@ k8s::binaries_ok() {
 }
 
 k8s::build() {
-  if k8s::binaries_ok; then
-    util::print::step "Kubernetes ${K8S_VERSION}: cached at ${K8S_BIN}"
-    return 0
-  fi
-  mkdir -p "${K8S_BUILD_LOGS}" "${K8S_HOME}"
-  exec 7>"${K8S_HOME}/build.lock"
-  flock 7
-  if k8s::binaries_ok; then
-    util::print::step "Kubernetes ${K8S_VERSION}: built meanwhile at ${K8S_BIN}"
-    return 0
-  fi
+  util::cached_or_lock "Kubernetes ${K8S_VERSION}" "${K8S_BIN}" "${K8S_HOME}/build.lock" k8s::binaries_ok && return 0
+  mkdir -p "${K8S_BUILD_LOGS}"
   command -v go >/dev/null || util::die "step build: go is not on PATH (building Kubernetes needs Go)"
   util::print::title "Building Kubernetes ${K8S_VERSION} from its Go module (${K8S_COMPONENTS[*]}; CGO_ENABLED=0, nice -n 10)"
   local src work="${K8S_HOME}/work/v${K8S_VERSION}" tmp="${K8S_BIN}.tmp"

@@ -46,17 +46,8 @@ skaffold::compile() {
 }
 
 build_skaffold() {
-  if [[ -x "${SKAFFOLD_BIN}" ]]; then
-    util::print::step "Skaffold ${SKAFFOLD_VERSION}: cached at ${SKAFFOLD_BIN}"
-    return 0
-  fi
-  mkdir -p "${SKAFFOLD_LOGS}" "${SKAFFOLD_DIR}"
-  exec 7>"${SKAFFOLD_DIR}/.lock"
-  flock 7
-  if [[ -x "${SKAFFOLD_BIN}" ]]; then
-    util::print::step "Skaffold ${SKAFFOLD_VERSION}: built meanwhile at ${SKAFFOLD_BIN}"
-    return 0
-  fi
+  util::cached_or_lock "Skaffold ${SKAFFOLD_VERSION}" "${SKAFFOLD_BIN}" "${SKAFFOLD_DIR}/.lock" test -x "${SKAFFOLD_BIN}" && return 0
+  mkdir -p "${SKAFFOLD_LOGS}"
   command -v go >/dev/null || util::die "step build: go is not on PATH (building Skaffold needs Go)"
   util::print::title "Building Skaffold ${SKAFFOLD_VERSION} from its Go module (${SKAFFOLD_GO_TOOLCHAIN}, CGO_ENABLED=0, nice -n 10)"
   local src

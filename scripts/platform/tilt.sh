@@ -94,18 +94,8 @@ tilt::compile() {
 }
 
 build_tilt() {
-  if [[ -x "${TILT_BIN}" ]]; then
-    util::print::step "Tilt ${TILT_VERSION}: cached at ${TILT_BIN}"
-    return 0
-  fi
-  mkdir -p "${TILT_LOGS}" "${TILT_DIR}"
-  # One build at a time (parallel test runs share the work dir); the winner's binary serves the others.
-  exec 9>"${TILT_DIR}/.lock"
-  flock 9
-  if [[ -x "${TILT_BIN}" ]]; then
-    util::print::step "Tilt ${TILT_VERSION}: built meanwhile at ${TILT_BIN}"
-    return 0
-  fi
+  util::cached_or_lock "Tilt ${TILT_VERSION}" "${TILT_BIN}" "${TILT_DIR}/.lock" test -x "${TILT_BIN}" && return 0
+  mkdir -p "${TILT_LOGS}"
   util::print::title "Building Tilt ${TILT_VERSION} from its Go module (cgo, nice -n 10)"
   tilt::check_toolchain
   local src work="${TILT_LIVE_CACHE}/tilt/work/${TILT_VERSION}"
@@ -165,18 +155,10 @@ COMPOSE_V2_CONFIG="${TILT_LIVE_CACHE}/compose/${COMPOSE_V2_VERSION}/docker-confi
 COMPOSE_V2_BIN="${COMPOSE_V2_CONFIG}/cli-plugins/docker-compose"
 
 build_compose_v2() {
-  if [[ -x "${COMPOSE_V2_BIN}" ]]; then
-    util::print::step "Docker Compose ${COMPOSE_V2_VERSION}: cached at ${COMPOSE_V2_BIN}"
-    return 0
-  fi
+  util::cached_or_lock "Docker Compose ${COMPOSE_V2_VERSION}" "${COMPOSE_V2_BIN}" "${COMPOSE_V2_CONFIG}/.lock" \
+    test -x "${COMPOSE_V2_BIN}" && return 0
   command -v go >/dev/null || util::die "go is not on PATH (building Docker Compose v2 needs Go)"
   mkdir -p "${TILT_LOGS}" "$(dirname "${COMPOSE_V2_BIN}")"
-  exec 7>"${COMPOSE_V2_CONFIG}/.lock"
-  flock 7
-  if [[ -x "${COMPOSE_V2_BIN}" ]]; then
-    util::print::step "Docker Compose ${COMPOSE_V2_VERSION}: built meanwhile at ${COMPOSE_V2_BIN}"
-    return 0
-  fi
   util::print::title "Building Docker Compose ${COMPOSE_V2_VERSION} from its Go module (nice -n 10)"
   local out src
   out=$(cd /tmp && go mod download -json "${COMPOSE_V2_MODULE}@v${COMPOSE_V2_VERSION}" 2>&1) || {
