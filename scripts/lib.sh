@@ -60,6 +60,11 @@ util::go_module() {
   sed -n 's/^\s*"Dir": "\(.*\)",\?$/\1/p' <<<"$out"
 }
 
+# util::go_module_or_die MODULE@VERSION LOG: util::go_module, or stop with what the proxy refused and where its answer is.
+util::go_module_or_die() {
+  util::go_module "$1" "$2" || util::die "step download: the Go module proxy did not serve $1 (log: $2)"
+}
+
 # util::writable_copy SRC DEST: a writable copy (DEST replaced) of a read-only directory such as a Go module's.
 util::writable_copy() {
   rm -rf "$2"

@@ -35,12 +35,6 @@ K8S_CNI_BIN_DIR=/usr/lib/cni
 
 # ---- build ------------------------------------------------------------------------------------------------
 
-# k8s::download: puts k8s.io/kubernetes into the module cache and prints its (read-only) directory.
-k8s::download() {
-  util::go_module "${K8S_MODULE}@v${K8S_VERSION}" "${K8S_BUILD_LOGS}/download.log" ||
-    util::die "step download: the Go module proxy did not serve ${K8S_MODULE}@v${K8S_VERSION} (log: ${K8S_BUILD_LOGS}/download.log)"
-}
-
 # k8s::prepare SRC WORK: a writable copy of the module that builds on its own. The module zip has no staging/
 # tree, so its `k8s.io/X => ./staging/src/k8s.io/X` replaces point at the published k8s.io/X v${K8S_STAGING_VERSION}
 # instead; its go.work (which lists the missing staging dirs) and vendor/ (only modules.txt) go.
@@ -87,7 +81,7 @@ k8s::build() {
   command -v go >/dev/null || util::die "step build: go is not on PATH (building Kubernetes needs Go)"
   util::print::title "Building Kubernetes ${K8S_VERSION} from its Go module (${K8S_COMPONENTS[*]}; CGO_ENABLED=0, nice -n 10)"
   local src work="${K8S_HOME}/work/v${K8S_VERSION}" tmp="${K8S_BIN}.tmp"
-  src=$(util::timed "Downloading ${K8S_MODULE}@v${K8S_VERSION}" k8s::download)
+  src=$(util::timed "Downloading ${K8S_MODULE}@v${K8S_VERSION}" util::go_module_or_die "${K8S_MODULE}@v${K8S_VERSION}" "${K8S_BUILD_LOGS}/download.log")
   [[ -d "$src" ]] || util::die "step download: no module directory for ${K8S_MODULE}@v${K8S_VERSION} (log: ${K8S_BUILD_LOGS}/download.log)"
   util::timed "Preparing a writable copy in ${work}" k8s::prepare "$src" "$work"
   rm -rf "$tmp"

@@ -26,11 +26,6 @@ SKAFFOLD_LOGS="${TILT_LIVE_CACHE}/skaffold/logs"
 # The release build's tags (its Makefile, linux), without cgo: a static binary that needs no C toolchain.
 SKAFFOLD_TAGS="timetzdata osusergo netgo release"
 
-skaffold::download() {
-  util::go_module "${SKAFFOLD_MODULE}@v${SKAFFOLD_VERSION}" "${SKAFFOLD_LOGS}/download.log" ||
-    util::die "step download: the Go module proxy did not serve ${SKAFFOLD_MODULE}@v${SKAFFOLD_VERSION} (log: ${SKAFFOLD_LOGS}/download.log)"
-}
-
 # skaffold::compile SRC OUT: in the module's own (read-only) directory: it has no replace directives and a
 # complete go.sum; vendor/ holds only modules.txt, hence -mod=mod. The version ldflags make `skaffold version`
 # report the pinned version (the Makefile takes it from git, which a module zip lacks).
@@ -51,7 +46,7 @@ build_skaffold() {
   command -v go >/dev/null || util::die "step build: go is not on PATH (building Skaffold needs Go)"
   util::print::title "Building Skaffold ${SKAFFOLD_VERSION} from its Go module (${SKAFFOLD_GO_TOOLCHAIN}, CGO_ENABLED=0, nice -n 10)"
   local src
-  src=$(util::timed "Downloading ${SKAFFOLD_MODULE}@v${SKAFFOLD_VERSION}" skaffold::download)
+  src=$(util::timed "Downloading ${SKAFFOLD_MODULE}@v${SKAFFOLD_VERSION}" util::go_module_or_die "${SKAFFOLD_MODULE}@v${SKAFFOLD_VERSION}" "${SKAFFOLD_LOGS}/download.log")
   [[ -d "$src" ]] || util::die "step download: no module directory for ${SKAFFOLD_MODULE}@v${SKAFFOLD_VERSION} (log: ${SKAFFOLD_LOGS}/download.log)"
   rm -f "${SKAFFOLD_BIN}.tmp"
   util::timed "Compiling skaffold (log: ${SKAFFOLD_LOGS}/build.log)" \

@@ -52,12 +52,6 @@ tilt::check_toolchain() {
   fi
 }
 
-# tilt::download: puts the module into the module cache and prints its (read-only) directory.
-tilt::download() {
-  util::go_module "${TILT_MODULE}@v${TILT_VERSION}" "${TILT_LOGS}/download.log" ||
-    util::die "the Go module proxy did not serve ${TILT_MODULE}@v${TILT_VERSION} (log: ${TILT_LOGS}/download.log)"
-}
-
 # tilt::prepare SRC WORK: a writable copy of the module, made buildable:
 # - no vendor/ (the module zip may keep vendor/modules.txt without the code; we build with -mod=mod anyway);
 # - a stub web UI (pkg/assets/build/index.html), or prod web mode refuses to start (no JS build offline).
@@ -99,7 +93,7 @@ build_tilt() {
   util::print::title "Building Tilt ${TILT_VERSION} from its Go module (cgo, nice -n 10)"
   tilt::check_toolchain
   local src work="${TILT_LIVE_CACHE}/tilt/work/${TILT_VERSION}"
-  src=$(util::timed "Downloading ${TILT_MODULE}@v${TILT_VERSION}" tilt::download)
+  src=$(util::timed "Downloading ${TILT_MODULE}@v${TILT_VERSION}" util::go_module_or_die "${TILT_MODULE}@v${TILT_VERSION}" "${TILT_LOGS}/download.log")
   [[ -d "$src" ]] || util::die "no module directory for ${TILT_MODULE}@v${TILT_VERSION} (log: ${TILT_LOGS}/download.log)"
   local want_go
   want_go=$(sed -n 's/^go \([0-9.]*\)$/\1/p' "$src/go.mod")

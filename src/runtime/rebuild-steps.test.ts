@@ -21,6 +21,36 @@ async function exportAsImage(f: LifecycleFixture) {
   }
 }
 
+/**
+ * The image build of tilt-live's part: tilt-live/source snapshots the app, `between` runs where the group's
+ * language buildpacks would, tilt-live builds its layer, then the export drops what an image does not hold.
+ */
+async function buildImage(
+  f: LifecycleFixture,
+  { between = async () => {}, buildEnv = {} }: { between?: () => Promise<void>; buildEnv?: NodeJS.ProcessEnv } = {},
+) {
+  const src = { ...f.env("tilt-live/source", "0.1.0"), ...buildEnv };
+  await mkdir(src.CNB_LAYERS_DIR!, { recursive: true });
+  await buildSource(await readBuildInput(src, f.appDir, f.logger));
+  await between();
+  const live = f.env("tilt-live", "0.1.0");
+  await mkdir(live.CNB_LAYERS_DIR!, { recursive: true });
+  await buildLive(await readBuildInput(live, f.appDir, f.logger), {
+    lifecyclePath: f.lifecyclePath,
+    version: "0.1.0",
+    uid: 1000,
+    gid: 1000,
+  });
+  await exportAsImage(f);
+}
+
+/** Puts `script` where the rebuild finds the lifecycle carried in the image. */
+async function replaceLifecycle(f: LifecycleFixture, script: string) {
+  const lifecycle = join(f.layersRoot, "tilt-live", "lifecycle", "lifecycle");
+  await writeFile(lifecycle, script);
+  await chmod(lifecycle, 0o755);
+}
+
 /** A lifecycle stand-in for unit tests: records what it was given, then behaves as told by $FAKE_EXIT. */
 async function fakeLifecycle(f: LifecycleFixture, exitCode: number) {
   const script = `#!/bin/sh
@@ -37,9 +67,7 @@ echo "compiling..."
 echo "main.go:3: syntax error" >&2
 exit ${exitCode}
 `;
-  const lifecycle = join(f.layersRoot, "tilt-live", "lifecycle", "lifecycle");
-  await writeFile(lifecycle, script);
-  await chmod(lifecycle, 0o755);
+  await replaceLifecycle(f, script);
 }
 
 describe("a rebuild in the running container", () => {
@@ -53,20 +81,13 @@ describe("a rebuild in the running container", () => {
     f = await lifecycleFixture();
     await writeFile(join(f.appDir, "main.go"), 'const message = "v1"');
     await writeFile(join(f.platformDir, "env", "BP_GO_TARGETS"), "./cmd/web");
-    const src = f.env("tilt-live/source", "0.1.0");
-    await mkdir(src.CNB_LAYERS_DIR!, { recursive: true });
-    await buildSource(await readBuildInput(src, f.appDir, f.logger));
-    await goBuildpackLayers(f);
-    for (const name of await readdir(f.appDir)) await rm(join(f.appDir, name), { recursive: true });
-    const live = f.env("tilt-live", "0.1.0");
-    await mkdir(live.CNB_LAYERS_DIR!, { recursive: true });
-    await buildLive(await readBuildInput(live, f.appDir, f.logger), {
-      lifecyclePath: f.lifecyclePath,
-      version: "0.1.0",
-      uid: 1000,
-      gid: 1000,
+    await buildImage(f, {
+      between: async () => {
+        await goBuildpackLayers(f);
+        // go-build deletes the source; tilt-live's layer must hold it all the same.
+        for (const name of await readdir(f.appDir)) await rm(join(f.appDir, name), { recursive: true });
+      },
     });
-    await exportAsImage(f);
     // Tilt syncs an edit into the snapshot.
     await writeFile(join(f.layersRoot, "tilt-live", "src", "main.go"), 'const message = "v2"');
   });
@@ -112,25 +133,11 @@ describe("a rebuild in the running container", () => {
     await writeFile(join(g.platformDir, "env", "ODD"), odd);
     await writeFile(join(g.platformDir, "env", "SECRET_TOKEN"), "hunter2");
     await writeFile(join(g.platformDir, "env", "BP_TILT_LIVE_ENV_EXCLUDE"), "SECRET_TOKEN,API_KEY");
-    const src: NodeJS.ProcessEnv = { ...g.env("tilt-live/source", "0.1.0"), ODD_BUILD: odd, API_KEY: "k3y" };
-    await mkdir(src.CNB_LAYERS_DIR!, { recursive: true });
-    await buildSource(await readBuildInput(src, g.appDir, g.logger));
-    await goBuildpackLayers(g);
-    const live = g.env("tilt-live", "0.1.0");
-    await mkdir(live.CNB_LAYERS_DIR!, { recursive: true });
-    await buildLive(await readBuildInput(live, g.appDir, g.logger), {
-      lifecyclePath: g.lifecyclePath,
-      version: "0.1.0",
-      uid: 1000,
-      gid: 1000,
-    });
-    await exportAsImage(g);
-    const lifecycle = join(g.layersRoot, "tilt-live", "lifecycle", "lifecycle");
-    await writeFile(
-      lifecycle,
+    await buildImage(g, { buildEnv: { ODD_BUILD: odd, API_KEY: "k3y" }, between: () => goBuildpackLayers(g) });
+    await replaceLifecycle(
+      g,
       `#!/bin/sh\ncp -r "$CNB_PLATFORM_DIR/env" "${g.root}/seen-env"\nprintf '%s' "$ODD_BUILD" > "${g.root}/seen-odd-build"\nenv > "${g.root}/seen-process-env"\n`,
     );
-    await chmod(lifecycle, 0o755);
     await writeFile(join(g.layersRoot, "tilt-live", "src", "main.go"), "package main // v2");
     const result = await createRebuild({ layersRoot: g.layersRoot, env: {}, tmpDir: g.root, uid: 1000 })(collect);
     expect(result.ok, output).toBe(true);
@@ -148,21 +155,8 @@ describe("a rebuild in the running container", () => {
     await mkdir(join(g.platformDir, "bindings", "maven"), { recursive: true });
     await writeFile(join(g.platformDir, "bindings", "maven", "type"), "maven");
     await writeFile(join(g.platformDir, "bindings", "maven", "settings.xml"), "<settings/>");
-    const src = g.env("tilt-live/source", "0.1.0");
-    await mkdir(src.CNB_LAYERS_DIR!, { recursive: true });
-    await buildSource(await readBuildInput(src, g.appDir, g.logger));
-    const live = g.env("tilt-live", "0.1.0");
-    await mkdir(live.CNB_LAYERS_DIR!, { recursive: true });
-    await buildLive(await readBuildInput(live, g.appDir, g.logger), {
-      lifecyclePath: g.lifecyclePath,
-      version: "0.1.0",
-      uid: 1000,
-      gid: 1000,
-    });
-    await exportAsImage(g);
-    const lifecycle = join(g.layersRoot, "tilt-live", "lifecycle", "lifecycle");
-    await writeFile(lifecycle, `#!/bin/sh\ncp -r "$CNB_PLATFORM_DIR/bindings" "${g.root}/seen-bindings"\n`);
-    await chmod(lifecycle, 0o755);
+    await buildImage(g);
+    await replaceLifecycle(g, `#!/bin/sh\ncp -r "$CNB_PLATFORM_DIR/bindings" "${g.root}/seen-bindings"\n`);
     // A change go-build reads: without one, the rebuild only restarts and runs no build phase.
     await writeFile(join(g.layersRoot, "tilt-live", "src", "main.go"), "package main // v2");
     const result = await createRebuild({ layersRoot: g.layersRoot, env: {}, tmpDir: g.root, uid: 1000 })(collect);
@@ -232,9 +226,7 @@ describe("a rebuild in the running container", () => {
   });
 
   it("says the builder was killed (not that the source is wrong) when a signal ended it", async () => {
-    const lifecycle = join(f.layersRoot, "tilt-live", "lifecycle", "lifecycle");
-    await writeFile(lifecycle, "#!/bin/sh\necho compiling...\nkill -KILL $$\n");
-    await chmod(lifecycle, 0o755);
+    await replaceLifecycle(f, "#!/bin/sh\necho compiling...\nkill -KILL $$\n");
     const result = await rebuild()(collect);
     expect(result.ok).toBe(false);
     expect(output).toContain("ERROR: Rebuild failed: the lifecycle builder was killed by SIGKILL");
