@@ -2,7 +2,6 @@
 import os
 import signal
 import sys
-import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from greeting import greet
@@ -24,20 +23,30 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
 
+class Stop(Exception):
+    """Raised by the signal handler to leave serve_forever at once."""
+
+
 def main():
     port = int(os.environ.get("PORT", "8080"))
     server = ThreadingHTTPServer(("", port), Handler)
 
+    # serve_forever() checks for shutdown() only between polls of 0.5 s, so a restart would wait up to half a
+    # second for the old app to go; raising in the main thread (where Python runs signal handlers) ends it now.
     def shutdown(signum, _frame):
         name = "SIGTERM" if signum == signal.SIGTERM else signal.Signals(signum).name
         print(f"received {name}, shutting down", flush=True)
-        threading.Thread(target=server.shutdown, daemon=True).start()
+        raise Stop
 
     signal.signal(signal.SIGTERM, shutdown)
     signal.signal(signal.SIGINT, shutdown)
     print(f"{greet('python sample')}: listening on :{port}, message {message!r}", flush=True)
-    server.serve_forever()
-    server.server_close()
+    try:
+        server.serve_forever()
+    except Stop:
+        pass
+    finally:
+        server.server_close()
     sys.exit(0)
 
 
