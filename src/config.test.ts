@@ -11,6 +11,8 @@ import {
   parsePositiveInt,
   readBuildSettings,
   readChangeSettings,
+  readDebugLogging,
+  readLifecyclePath,
   readWatchSettings,
 } from "./config.js";
 import { formatError, TiltLiveError } from "./errors.js";
@@ -89,6 +91,20 @@ describe("configuration parsing", () => {
     expect(formatError(thrown(() => readBuildSettings({ BP_TILT_LIVE_CHANGE_AWARE: "sometimes" }, {})))).toContain(
       "Fix: Set BP_TILT_LIVE_CHANGE_AWARE to true or false",
     );
+  });
+
+  it("reads BP_LOG_LEVEL from the platform env before the process env; DEBUG in any case turns debug lines on", () => {
+    expect(readDebugLogging({}, {})).toBe(false);
+    expect(readDebugLogging({ BP_LOG_LEVEL: "debug\n" }, {})).toBe(true);
+    expect(readDebugLogging({}, { BP_LOG_LEVEL: "DEBUG" })).toBe(true);
+    expect(readDebugLogging({ BP_LOG_LEVEL: "INFO" }, { BP_LOG_LEVEL: "DEBUG" })).toBe(false);
+  });
+
+  it("takes the builder's lifecycle binary unless TILT_LIVE_LIFECYCLE_PATH names another", () => {
+    expect(Defaults.lifecyclePath).toBe("/cnb/lifecycle/lifecycle");
+    expect(readLifecyclePath({})).toBe(Defaults.lifecyclePath);
+    expect(readLifecyclePath({ TILT_LIVE_LIFECYCLE_PATH: "" })).toBe(Defaults.lifecyclePath);
+    expect(readLifecyclePath({ TILT_LIVE_LIFECYCLE_PATH: "/tmp/lifecycle" })).toBe("/tmp/lifecycle");
   });
 
   it("reads the user's change rules, with project.toml always needing an image", () => {

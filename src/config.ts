@@ -40,6 +40,12 @@ export const RuntimeVars = {
   watchDebounceMs: "TILT_LIVE_WATCH_DEBOUNCE_MS",
 } as const;
 
+/**
+ * Set in bin/build's process env by the unit tests only (no platform sets it): the lifecycle binary that the
+ * `lifecycle` layer copies, instead of the builder's.
+ */
+export const LIFECYCLE_PATH_VAR = "TILT_LIVE_LIFECYCLE_PATH";
+
 /** The defaults of the settings that have one. */
 export const Defaults = {
   watch: false,
@@ -49,6 +55,8 @@ export const Defaults = {
   /** project.toml changes the group, its buildpacks or the build env: only the image build reads it. */
   imageBuild: ["project.toml"],
   readyTimeoutSeconds: 30,
+  /** Where builders keep the lifecycle (platform spec, "Build image"). */
+  lifecyclePath: "/cnb/lifecycle/lifecycle",
 } as const;
 
 /** The default each build-time variable is documented with (buildpack.toml, README); undefined: none. */
@@ -104,6 +112,21 @@ export function parsePositiveInt(value: string | undefined, name: string, fallba
 /** The variable as the build sees it: the platform env file wins over the process env. */
 export function lookup(platformEnv: Record<string, string>, env: NodeJS.ProcessEnv, name: string): string | undefined {
   return platformEnv[name] ?? env[name];
+}
+
+/**
+ * Whether to print debug lines: BP_LOG_LEVEL=DEBUG, as Paketo's buildpacks read it (any other value, or none,
+ * is their default level). Looked up in the platform env first: tilt-live/source is clear-env, so a user's
+ * `--env BP_LOG_LEVEL=DEBUG` reaches it only as the file <platform>/env/BP_LOG_LEVEL.
+ */
+export function readDebugLogging(platformEnv: Record<string, string>, env: NodeJS.ProcessEnv): boolean {
+  return (lookup(platformEnv, env, ConfigVars.logLevel) ?? "").trim().toUpperCase() === "DEBUG";
+}
+
+/** The lifecycle binary bin/build copies into the image: the builder's, unless a test names another. */
+export function readLifecyclePath(env: NodeJS.ProcessEnv): string {
+  const value = env[LIFECYCLE_PATH_VAR];
+  return value === undefined || value === "" ? Defaults.lifecyclePath : value;
 }
 
 /** What a rebuild does with a change set (src/runtime/change-rules.ts); the user's part of the rules. */

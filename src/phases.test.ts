@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runBuild, runDetect } from "./phases.js";
@@ -19,6 +19,12 @@ describe("runDetect", () => {
     const debug = captureIo({ ...env, BP_LOG_LEVEL: "DEBUG" }, f.appDir);
     expect(await runDetect(debug)).toBe(0);
     expect(debug.out()).toContain("tilt-live: pass: found a Tiltfile");
+    // As a user sets it (`pack build --env`): a file in <platform>/env, the only way it reaches tilt-live/source.
+    await writeFile(join(f.platformDir, "env", "BP_LOG_LEVEL"), "debug");
+    const platformDebug = captureIo(env, f.appDir);
+    expect(await runDetect(platformDebug)).toBe(0);
+    expect(platformDebug.out()).toContain("tilt-live: pass: found a Tiltfile");
+    await rm(join(f.platformDir, "env", "BP_LOG_LEVEL"));
     await writeFile(join(f.platformDir, "env", "BP_TILT_LIVE_ENABLED"), "maybe");
     const bad = captureIo(env, f.appDir);
     expect(await runDetect(bad)).toBe(1);
@@ -43,6 +49,23 @@ describe("runBuild", () => {
     expect(io.out()).toMatch(/\n {2}Completed in [\d.]+s\n/);
     expect(io.err()).toBe("");
   });
+
+  // tilt-live/source is clear-env: BP_LOG_LEVEL reaches either buildpack only as <platform>/env/BP_LOG_LEVEL.
+  for (const id of ["tilt-live/source", "tilt-live"]) {
+    it(`${id} prints its debug lines when <platform>/env sets BP_LOG_LEVEL=DEBUG, and only then`, async () => {
+      const f = await lifecycleFixture();
+      await writeFile(join(f.appDir, "main.go"), "package main");
+      const env = { ...f.env(id, "0.1.0"), TILT_LIVE_LIFECYCLE_PATH: f.lifecyclePath };
+      await mkdir(env.CNB_LAYERS_DIR!, { recursive: true });
+      const quiet = captureIo(env, f.appDir);
+      expect(await runBuild(quiet, "0.1.0"), quiet.err()).toBe(0);
+      expect(quiet.out()).not.toContain("[debug]");
+      await writeFile(join(f.platformDir, "env", "BP_LOG_LEVEL"), "DEBUG");
+      const debug = captureIo(env, f.appDir);
+      expect(await runBuild(debug, "0.1.0"), debug.err()).toBe(0);
+      expect(debug.out()).toMatch(/\n {4}\[debug\] layer \w+: \{/);
+    });
+  }
 
   it("exits 1 with the variable and its allowed values when a setting does not parse", async () => {
     const f = await lifecycleFixture();

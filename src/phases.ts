@@ -1,14 +1,14 @@
 /** bin/detect and bin/build of both tilt-live buildpacks, as the lifecycle runs them. */
 import { writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import { detect, DETECT_FAIL, DETECT_PASS } from "./detect.js";
 import { formatError } from "./errors.js";
-import { Logger, isDebug } from "./log/logger.js";
-import { readBuildInput, readBuildpackDescriptor } from "./build/inputs.js";
+import { Logger } from "./log/logger.js";
+import { readBuildpackDescriptor, readLifecycleInput } from "./build/inputs.js";
+import { readPlatformEnv } from "./cnb/platform.js";
 import { buildSource } from "./build/source.js";
 import { buildLive } from "./build/live.js";
 import { SOURCE_BUILDPACK_ID } from "./context.js";
-import { ConfigVars, lookup, parseBoolean } from "./config.js";
+import { ConfigVars, lookup, parseBoolean, readDebugLogging, readLifecyclePath } from "./config.js";
 
 export interface PhaseIo {
   env: NodeJS.ProcessEnv;
@@ -20,11 +20,13 @@ export interface PhaseIo {
 export async function runDetect(io: PhaseIo): Promise<number> {
   const start = performance.now();
   try {
-    const result = await detect(io.cwd, io.env.CNB_PLATFORM_DIR ?? "/platform", io.env, {
+    const platformDir = io.env.CNB_PLATFORM_DIR ?? "/platform";
+    const result = await detect(io.cwd, platformDir, io.env, {
       ...(io.env.CNB_BUILDPACK_DIR ? { buildpackDir: io.env.CNB_BUILDPACK_DIR } : {}),
     });
     if (result.plan !== undefined && io.env.CNB_BUILD_PLAN_PATH) await writeFile(io.env.CNB_BUILD_PLAN_PATH, result.plan);
-    if (isDebug(io.env) || !result.pass) {
+    // A pass is quiet unless BP_LOG_LEVEL=DEBUG (detect runs on every `pack build`), which <platform>/env may set.
+    if (!result.pass || readDebugLogging(await readPlatformEnv(platformDir), io.env)) {
       io.stdout.write(`tilt-live: ${result.pass ? "pass" : "skip"}: ${result.reason} (${(performance.now() - start).toFixed(1)} ms)\n`);
     }
     return result.pass ? DETECT_PASS : DETECT_FAIL;
@@ -39,9 +41,10 @@ function disabled(platformEnv: Record<string, string>, env: NodeJS.ProcessEnv): 
 }
 
 export async function runBuild(io: PhaseIo, version: string): Promise<number> {
-  const logger = new Logger(io.stdout, { debug: isDebug(io.env) });
   try {
-    const input = await readBuildInput(io.env, io.cwd, logger);
+    const lifecycleInput = await readLifecycleInput(io.env, io.cwd);
+    const logger = new Logger(io.stdout, { debug: readDebugLogging(lifecycleInput.platformEnv, io.env) });
+    const input = { ...lifecycleInput, logger };
     const descriptor = await readBuildpackDescriptor(input.buildpackDir);
     logger.title(descriptor.name, descriptor.version);
     const start = logger.clock.now();
@@ -55,7 +58,7 @@ export async function runBuild(io: PhaseIo, version: string): Promise<number> {
       await buildSource(input);
     } else {
       await buildLive(input, {
-        lifecyclePath: io.env.TILT_LIVE_LIFECYCLE_PATH ?? join("/cnb", "lifecycle", "lifecycle"),
+        lifecyclePath: readLifecyclePath(io.env),
         version,
         uid: process.getuid?.() ?? 0,
         gid: process.getgid?.() ?? 0,

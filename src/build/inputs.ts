@@ -39,7 +39,8 @@ function required(env: NodeJS.ProcessEnv, name: keyof typeof LIFECYCLE_VARS): st
   return value;
 }
 
-export async function readBuildInput(env: NodeJS.ProcessEnv, cwd: string, logger: Logger): Promise<BuildInput> {
+/** Everything bin/build receives, but the logger: its level depends on the platform env read here. */
+export async function readLifecycleInput(env: NodeJS.ProcessEnv, cwd: string): Promise<Omit<BuildInput, "logger">> {
   const ownLayersDir = required(env, "CNB_LAYERS_DIR");
   const platformDir = required(env, "CNB_PLATFORM_DIR");
   return {
@@ -51,8 +52,11 @@ export async function readBuildInput(env: NodeJS.ProcessEnv, cwd: string, logger
     planPath: required(env, "CNB_BP_PLAN_PATH"),
     env,
     platformEnv: await readPlatformEnv(platformDir),
-    logger,
   };
+}
+
+export async function readBuildInput(env: NodeJS.ProcessEnv, cwd: string, logger: Logger): Promise<BuildInput> {
+  return { ...(await readLifecycleInput(env, cwd)), logger };
 }
 
 export interface BuildpackDescriptor {
