@@ -55,7 +55,7 @@ describe("runBuild", () => {
     it(`${id} prints its debug lines when <platform>/env sets BP_LOG_LEVEL=DEBUG, and only then`, async () => {
       const f = await lifecycleFixture();
       await writeFile(join(f.appDir, "main.go"), "package main");
-      const env = { ...f.env(id, "0.1.0"), TILT_LIVE_LIFECYCLE_PATH: f.lifecyclePath };
+      const env: NodeJS.ProcessEnv = { ...f.env(id, "0.1.0"), TILT_LIVE_LIFECYCLE_PATH: f.lifecyclePath };
       await mkdir(env.CNB_LAYERS_DIR!, { recursive: true });
       const quiet = captureIo(env, f.appDir);
       expect(await runBuild(quiet, "0.1.0"), quiet.err()).toBe(0);
