@@ -46,6 +46,10 @@ describe("docker compose watch with sync+exec on a tilt-live image (samples/go)"
     return ids[0]!;
   }
 
+  const rebuildsStarted = (logs: string) => (logs.match(/\[tilt-live\] rebuild #\d+ started/g) ?? []).length;
+  // Ended: succeeded or failed (a restart-only one says so first), or built but the app did not start.
+  const buildsRunning = (logs: string) =>
+    rebuildsStarted(logs) - (logs.match(/\[tilt-live\] rebuild #\d+( \(restart only\))? (succeeded|failed|built in)/g) ?? []).length;
   const rebuildsDone = async (): Promise<number> =>
     ((await containerLogs(await container())).match(/\[tilt-live\] rebuild #\d+ (succeeded|failed)/g) ?? []).length;
 
@@ -128,6 +132,8 @@ describe("docker compose watch with sync+exec on a tilt-live image (samples/go)"
 
   it("one save of several files (one exec per path, in parallel) is served by the supervisor's queue without an error", async () => {
     const doneBefore = await rebuildsDone();
+    const startedBefore = rebuildsStarted(await containerLogs(await container()));
+    const buildsSince = (logs: string) => rebuildsStarted(logs) - startedBefore;
     const editedAt = Date.now();
     await Promise.all([
       edit("main.go", (text) => text.replace('"v3"', '"v4"')),
@@ -135,8 +141,13 @@ describe("docker compose watch with sync+exec on a tilt-live image (samples/go)"
       edit("notes/b.txt", () => "b\n"),
     ]);
     await waitForAnswer(url, "v4\n", editedAt, 120_000, async () => watchLog);
-    await sleep(3_000); // let the calls that joined the queue finish
-    const logs = await containerLogs(await container());
+    // The calls that joined the queue finish: a build has started since the edit, and every started one has ended.
+    const deadline = Date.now() + 120_000;
+    let logs = await containerLogs(await container());
+    while (!(buildsSince(logs) > 0 && buildsRunning(logs) === 0) && Date.now() < deadline) {
+      await sleep(200);
+      logs = await containerLogs(await container());
+    }
     const done = (logs.match(/\[tilt-live\] rebuild #\d+ (succeeded|failed)/g) ?? []).slice(doneBefore);
     expect(done.length).toBeGreaterThanOrEqual(1);
     expect(done.filter((line) => line.endsWith("failed"))).toEqual([]);

@@ -3,7 +3,8 @@ import { BuildQueue, type BuildRun } from "./build-queue.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function recordingBuild(ms = 30, ok = true) {
+/** A build that takes `ms`; build 1 also waits for `holdFirst`, so a test can queue requests while it runs. */
+function recordingBuild(ms = 30, ok = true, holdFirst: Promise<void> = Promise.resolve()) {
   let running = 0;
   let maxRunning = 0;
   const runs: Array<BuildRun & { startedAt: number }> = [];
@@ -12,6 +13,7 @@ function recordingBuild(ms = 30, ok = true) {
     maxRunning = Math.max(maxRunning, running);
     runs.push({ ...run, startedAt: performance.now() });
     onOutput(`build ${run.sequence} serving ${run.requests}\n`);
+    if (run.sequence === 1) await holdFirst;
     await sleep(ms);
     running -= 1;
     return { ok, exitCode: ok ? 0 : 1, timings: { build: ms, sequence: run.sequence } };
@@ -35,10 +37,12 @@ describe("BuildQueue", () => {
   });
 
   it("coalesces a burst of 10 during a build into exactly one following build, which starts after all of them", async () => {
-    const b = recordingBuild(50);
+    // Build 1 lasts until the burst is queued: how slow the machine is does not matter.
+    let finishFirst!: () => void;
+    const b = recordingBuild(50, true, new Promise<void>((r) => (finishFirst = r)));
     const q = new BuildQueue(b.build);
     const first = q.request();
-    await sleep(5);
+    expect(q.busy).toBe(true);
     const burst: Array<Promise<unknown>> = [];
     const requestedAt: number[] = [];
     const outputs: string[][] = [];
@@ -50,6 +54,7 @@ describe("BuildQueue", () => {
       await sleep(1);
     }
     expect(q.waiting).toBe(10);
+    finishFirst();
     const results = (await Promise.all([first, ...burst])) as Array<{ timings: Record<string, number> }>;
     expect(b.runs.length).toBe(2);
     expect(b.maxRunning()).toBe(1);

@@ -8,9 +8,8 @@ import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tempDir } from "../testing/temp-dir.js";
-import { buildInit, hasGcc } from "../testing/init-binary.js";
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { buildInit } from "../testing/init-binary.js";
+import { waitFor } from "../testing/wait-for.js";
 
 /** pid -> [state, ppid] for every process, from /proc/<pid>/stat. */
 function processTable(): Map<number, { state: string; ppid: number }> {
@@ -28,7 +27,7 @@ function processTable(): Map<number, { state: string; ppid: number }> {
   return table;
 }
 
-describe.skipIf(!hasGcc())("tilt-live-init (skipped: gcc is not installed)", () => {
+describe("tilt-live-init", () => {
   let dir: string;
   let init: string;
   beforeAll(async () => {
@@ -49,18 +48,21 @@ describe.skipIf(!hasGcc())("tilt-live-init (skipped: gcc is not installed)", () 
   it("adopts and reaps an orphaned grandchild, so no zombie stays under it", async () => {
     // sh starts a subshell that starts `sleep 0.5` and exits at once: the sleep is orphaned.
     const { child, exited } = run(["sh", "-c", "(sleep 0.5 & echo $! > orphan); exec sleep 30"]);
-    let orphan = 0;
-    for (let i = 0; i < 40 && !orphan; i += 1) {
-      await sleep(25);
-      orphan = Number((await readFile(join(dir, "orphan"), "utf8").catch(() => "")).trim());
-    }
-    expect(orphan).toBeGreaterThan(0);
-    await sleep(100);
-    expect(processTable().get(orphan)?.ppid).toBe(child.pid); // adopted by the subreaper
-    await sleep(800); // the orphan has exited by now
+    const orphan = await waitFor(async () => Number((await readFile(join(dir, "orphan"), "utf8")).trim()) || undefined, {
+      what: "the subshell to write the orphan's pid",
+    });
+    // Adopted by the subreaper once the subshell has exited (the kernel reparents it then).
+    await waitFor(() => processTable().get(orphan)?.ppid === child.pid, {
+      what: `the orphan ${orphan} to be adopted by the init (pid ${child.pid})`,
+      context: () => `orphan: ${JSON.stringify(processTable().get(orphan))}`,
+    });
+    // Its 0.5 s are up and the init has reaped it: a zombie would keep its /proc entry.
+    await waitFor(() => !existsSync(`/proc/${orphan}`), {
+      what: `the orphan ${orphan} to exit and be reaped`,
+      context: () => `orphan: ${JSON.stringify(processTable().get(orphan))}`,
+    });
     const zombies = [...processTable()].filter(([, p]) => p.ppid === child.pid && p.state === "Z");
     expect(zombies).toEqual([]);
-    expect(existsSync(`/proc/${orphan}`)).toBe(false);
     child.kill("SIGTERM");
     expect(await exited).toBe(128 + 15); // the main child died of the forwarded SIGTERM
   });
@@ -69,7 +71,7 @@ describe.skipIf(!hasGcc())("tilt-live-init (skipped: gcc is not installed)", () 
     const script = `process.on("SIGTERM", () => { require("fs").writeFileSync("term", "yes"); process.exit(42); });
       require("fs").writeFileSync("ready", "1"); setInterval(() => {}, 1000);`;
     const { child, exited } = run([process.execPath, "-e", script]);
-    for (let i = 0; i < 100 && !existsSync(join(dir, "ready")); i += 1) await sleep(25);
+    await waitFor(() => existsSync(join(dir, "ready")), { what: "the app to install its SIGTERM handler" });
     child.kill("SIGTERM");
     expect(await exited).toBe(42);
     expect(await readFile(join(dir, "term"), "utf8")).toBe("yes");

@@ -8,7 +8,7 @@ import { chmod, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
-import { buildRebuildClient, hasGcc } from "../testing/init-binary.js";
+import { buildRebuildClient } from "../testing/init-binary.js";
 import { tempDir } from "../testing/temp-dir.js";
 import { BuildQueue } from "./build-queue.js";
 import { serveControl } from "./control.js";
@@ -24,7 +24,7 @@ async function run(client: string, args: string[] = []): Promise<{ stdout: strin
   }
 }
 
-describe.skipIf(!hasGcc())("the native rebuild client (skipped: gcc is not installed)", () => {
+describe("the native rebuild client", () => {
   let dir: string;
   let client: string;
   let socket: string;

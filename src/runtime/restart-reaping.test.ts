@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tempDir } from "../testing/temp-dir.js";
-import { buildInit, hasGcc } from "../testing/init-binary.js";
+import { buildInit } from "../testing/init-binary.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -78,7 +78,7 @@ writeFileSync("done", String(app.current.pid));
 setInterval(() => {}, 1000);
 `;
 
-describe.skipIf(!hasGcc())("20 restarts of a forking app under tilt-live-init (skipped: no gcc)", () => {
+describe("20 restarts of a forking app under tilt-live-init", () => {
   let dir: string;
   let init: string;
   let driver: string;

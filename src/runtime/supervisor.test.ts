@@ -5,6 +5,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { tempDir } from "../testing/temp-dir.js";
+import { waitFor } from "../testing/wait-for.js";
 import { sendControl } from "./control.js";
 import { applyEnvMods } from "./env-mods.js";
 import { computeLaunchEnv } from "./launch-env.js";
@@ -94,14 +95,9 @@ async function start(extra: Partial<SupervisorOptions> = {}): Promise<void> {
   });
 }
 
-async function waitFor<T>(probe: () => Promise<T | undefined>, ms = 8000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error(`timed out; log:\n${stderr.join("")}`);
-    await sleep(50);
-  }
+/** Polls `probe` (src/testing/wait-for.ts); a timeout shows the supervisor's log. */
+function until<T>(probe: () => Promise<T | undefined | false>, what: string): Promise<T> {
+  return waitFor(probe, { what, timeoutMs: 8000, intervalMs: 50, context: () => `log:\n${stderr.join("")}` });
 }
 
 function fetchApp(): Promise<{ pid: number; greeting: string | null; version: string }> {
@@ -150,7 +146,7 @@ describe("runSupervisor", () => {
     // Buildpack API < 0.9 processes are command lines; the args follow as "$@".
     await setUp([{ ...web, command: ["cd . && exec node"], args: ["server.js"], direct: false }]);
     await start();
-    expect(await waitFor(fetchApp)).toMatchObject({ greeting: "hello", version: "v1" });
+    expect(await until(fetchApp, "the app to answer")).toMatchObject({ greeting: "hello", version: "v1" });
   });
 
   it("restarts the app with the new code and refreshed launch env after a good build; keeps it after a failed one", async () => {
@@ -165,7 +161,7 @@ describe("runSupervisor", () => {
         return { ok: true, exitCode: 0, timings: { build: 5 } };
       },
     });
-    const first = await waitFor(fetchApp);
+    const first = await until(fetchApp, "the app to answer");
     expect(first).toMatchObject({ greeting: "hello", version: "v1" });
     const socket = join(root, "tilt-live", "control.sock");
 
@@ -210,7 +206,7 @@ describe("runSupervisor", () => {
         return { ok: true, exitCode: 0, timings: { build: 5 } };
       },
     });
-    await waitFor(fetchApp);
+    await until(fetchApp, "the app to answer");
     const logs: string[] = [];
     const result = await sendControl(
       join(root, "tilt-live", "control.sock"),
@@ -232,20 +228,24 @@ describe("runSupervisor", () => {
       setInterval(() => {}, 1000);`;
     await setUp([{ ...web, args: ["-e", script] }]);
     await start();
-    const [pid, grandchild] = (await waitFor(async () => (await readFile(join(app, "pids"), "utf8")) || undefined)).split(" ").map(Number);
+    const [pid, grandchild] = (
+      await until(async () => (await readFile(join(app, "pids"), "utf8")) || undefined, "the app to write its pids")
+    )
+      .split(" ")
+      .map(Number);
     signals.emit("SIGTERM", "SIGTERM");
     expect(await running).toBe(3);
     running = undefined;
     expect(pidAlive(pid!)).toBe(false);
-    await sleep(100);
-    expect(pidAlive(grandchild!)).toBe(false);
+    // The group's SIGTERM reached the grandchild too; the kernel ends it asynchronously.
+    await until(async () => !pidAlive(grandchild!), `the grandchild ${grandchild} to die of the group's SIGTERM`);
   });
 
   it("sends SIGKILL to an app that ignores SIGTERM after stopTimeoutSeconds", async () => {
     const script = `process.on("SIGTERM", () => {}); require("fs").writeFileSync("up", "1"); setInterval(() => {}, 1000);`;
     await setUp([{ ...web, args: ["-e", script] }], { stopTimeoutSeconds: 0.5 });
     await start();
-    await waitFor(async () => readFile(join(app, "up"), "utf8"));
+    await until(async () => readFile(join(app, "up"), "utf8"), "the app to install its SIGTERM handler");
     const t0 = Date.now();
     signals.emit("SIGTERM", "SIGTERM");
     expect(await running).toBe(137);
@@ -265,11 +265,11 @@ describe("runSupervisor", () => {
         return { ok: true, exitCode: 0, timings: {} };
       },
     });
-    await waitFor(async () => ((await readFile(join(app, "runs"), "utf8")).length >= 3 ? true : undefined));
+    await until(async () => (await readFile(join(app, "runs"), "utf8")).length >= 3, "3 runs of the app");
     // Not a tight loop: 3 runs take the two backoff delays (0.2 s + 0.4 s), and 1 s more adds at most 3 runs.
     expect(Date.now() - t0).toBeGreaterThanOrEqual(550);
     const runsSoFar = (await readFile(join(app, "runs"), "utf8")).length;
-    await sleep(1000);
+    await sleep(1000); // not a wait for an event: the window in which the restarts are counted
     expect((await readFile(join(app, "runs"), "utf8")).length - runsSoFar).toBeLessThanOrEqual(3);
     const log = stderr.join("");
     expect(log).toContain("app exited with status 4");
@@ -302,10 +302,10 @@ describe("runSupervisor", () => {
         return { ok: true, exitCode: 0, timings: {} };
       },
     });
-    await waitFor(fetchApp);
-    await waitFor(async () => (stderr.join("").includes("watching") ? true : undefined));
+    await until(fetchApp, "the app to answer");
+    await until(async () => stderr.join("").includes("watching"), "the watcher to start");
     await writeFile(join(layers, "tilt-live", "src", "main.go"), "package main");
-    await waitFor(async () => (builds === 1 ? true : undefined));
+    await until(async () => builds === 1, "the watcher's build");
     expect(stderr.join("")).toContain("changed: main.go; rebuilding");
     // Nobody requested this build: its output goes to the container log.
     expect(stderr.join("")).toContain("compiled by the watcher's build\n");

@@ -4,19 +4,16 @@ import { appendFile, mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { tempDir } from "../testing/temp-dir.js";
+import { waitFor } from "../testing/wait-for.js";
 import { BuildQueue } from "./build-queue.js";
 import { startWatcher, type Watcher } from "./watcher.js";
 
 const execFileP = promisify(execFile);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Waits until `probe` holds (polling), so a slow, loaded machine only makes the test slower, not red. */
-async function until(probe: () => boolean, what: string, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!probe()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; triggers: ${JSON.stringify(triggers)}`);
-    await sleep(20);
-  }
+/** Polls `probe` (src/testing/wait-for.ts); a timeout shows the triggers seen. */
+async function until(probe: () => boolean, what: string): Promise<void> {
+  await waitFor(probe, { what, context: () => `triggers: ${JSON.stringify(triggers)}` });
 }
 
 let root: string;
@@ -61,6 +58,7 @@ describe("startWatcher", () => {
     const { stdout } = await execFileP(process.execPath, ["-e", writer]);
     const run = JSON.parse(stdout) as { ms: number; pauses: number };
     await until(() => new Set(triggers.flat()).size === 20, "every written file to be reported");
+    // Not a wait for an event: the quiet time in which a trailing trigger too many would show up.
     await sleep(debounceMs * 3);
     // One trigger per maxWait of writing, one per pause, and one for the tail; 1,000 writes never make more.
     const allowed = Math.floor(run.ms / maxWaitMs) + run.pauses + 1;
@@ -92,8 +90,7 @@ describe("startWatcher", () => {
     ]) {
       await writeFile(join(root, name), "x");
     }
-    await sleep(200);
-    expect(triggers).toEqual([]);
+    // Events arrive in order: once main.go's trigger is in, a trigger for any file above would be too.
     await writeFile(join(root, "main.go"), "x");
     await until(() => triggers.length > 0, "the trigger for main.go");
     expect(triggers).toEqual([["main.go"]]);
@@ -147,6 +144,7 @@ describe("startWatcher", () => {
     }
     finishFirst();
     await queue.idle();
+    // Not a wait for an event: the time in which a late trigger from those writes would queue a third build.
     await sleep(100);
     await queue.idle();
     expect(builds).toEqual([1, 2]);
