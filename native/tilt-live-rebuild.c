@@ -23,7 +23,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-/* runtimePaths().socket in src/context.ts; the unit test builds with its own. */
+/* runtimePaths().socket in src/contract/context.ts; the unit test builds with its own. */
 #ifndef TILT_LIVE_SOCKET
 #define TILT_LIVE_SOCKET "/tmp/tilt-live/control.sock"
 #endif

@@ -1,5 +1,5 @@
 /** The single executable's entry point (scripts/build.sh bundles from here): main() on the real process. */
-import { main } from "./main.js";
+import { main } from "./cli/main.js";
 
 declare const TILT_LIVE_VERSION: string | undefined;
 const VERSION = typeof TILT_LIVE_VERSION === "string" ? TILT_LIVE_VERSION : "0.0.0-dev";

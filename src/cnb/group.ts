@@ -1,7 +1,7 @@
 /** group.toml: the ordered buildpacks the detector chose (platform spec, "group.toml"). */
 import { buildpackId, type BuildpackId } from "./names.js";
 import { expectString, optionalBoolean, optionalTableArray, readToml } from "./toml.js";
-import { TiltLiveError } from "../errors.js";
+import { TiltLiveError } from "../core/errors.js";
 
 export interface GroupEntry {
   id: BuildpackId;

@@ -1,6 +1,6 @@
 /** launch.toml: the processes a buildpack declares (buildpack spec, "launch.toml", API >= 0.9). */
 import { expectString, optionalBoolean, optionalTableArray, readOptionalToml, writeToml, type TomlTable } from "./toml.js";
-import { TiltLiveError } from "../errors.js";
+import { TiltLiveError } from "../core/errors.js";
 
 export interface Process {
   type: string;

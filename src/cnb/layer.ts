@@ -2,7 +2,7 @@
 import { join } from "node:path";
 import type { LayerName } from "./names.js";
 import { optionalBoolean, optionalTable, readOptionalToml, writeToml, type TomlTable } from "./toml.js";
-import { TiltLiveError } from "../errors.js";
+import { TiltLiveError } from "../core/errors.js";
 
 export interface LayerTypes {
   launch: boolean;

@@ -1,5 +1,5 @@
 /** Buildpack ids and layer names, validated where they enter, as the CNB buildpack spec defines them. */
-import { TiltLiveError } from "../errors.js";
+import { TiltLiveError } from "../core/errors.js";
 
 declare const buildpackIdBrand: unique symbol;
 export type BuildpackId = string & { readonly [buildpackIdBrand]: true };

@@ -1,7 +1,7 @@
 /** <platform>/env: user-provided build-time variables, one file per variable, value verbatim. */
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { unlessMissing } from "../fsutil/errno.js";
+import { unlessMissing } from "../core/errno.js";
 
 export async function readPlatformEnv(platformDir: string): Promise<Record<string, string>> {
   const dir = join(platformDir, "env");

@@ -4,8 +4,8 @@
  */
 import TOML from "@iarna/toml";
 import { readFile, writeFile } from "node:fs/promises";
-import { TiltLiveError } from "../errors.js";
-import { unlessMissing } from "../fsutil/errno.js";
+import { TiltLiveError } from "../core/errors.js";
+import { unlessMissing } from "../core/errno.js";
 import { readRequiredFile } from "../fsutil/read.js";
 
 export type TomlTable = Record<string, unknown>;

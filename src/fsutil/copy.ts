@@ -2,7 +2,7 @@
 import { chmod, copyFile, cp, link, lstat, mkdir, readdir, readlink, rename, rm, symlink, utimes } from "node:fs/promises";
 import type { Stats } from "node:fs";
 import { dirname, join } from "node:path";
-import { errnoCode, unlessMissing } from "./errno.js";
+import { errnoCode, unlessMissing } from "../core/errno.js";
 
 export async function copyTree(source: string, dest: string): Promise<void> {
   await mkdir(dirname(dest), { recursive: true });

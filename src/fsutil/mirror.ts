@@ -14,7 +14,7 @@ import { chmod, lstat, mkdir, readdir, readFile, readlink, rm, symlink } from "n
 import type { Stats } from "node:fs";
 import { join } from "node:path";
 import { copyWithMode } from "./copy.js";
-import { unlessMissing } from "./errno.js";
+import { unlessMissing } from "../core/errno.js";
 
 /** Source signature per relative path, from the previous mirror. */
 export type MirrorIndex = Map<string, string>;

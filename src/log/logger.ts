@@ -1,7 +1,7 @@
 /**
  * Scribe-style output, as Paketo buildpacks print it: a title with name and version, indented steps and
  * sub-steps, and `Completed in 1.234s` after timed work (child output is streamed as the child prints it).
- * Debug lines appear only when the caller asks for them (config.ts readDebugLogging: BP_LOG_LEVEL=DEBUG).
+ * Debug lines appear only when the caller asks for them (src/contract/config.ts readDebugLogging: BP_LOG_LEVEL=DEBUG).
  */
 import type { Writable } from "node:stream";
 

@@ -1,7 +1,7 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { describe as describeError, formatError } from "../errors.js";
+import { describe as describeError, formatError } from "../core/errors.js";
 import { buildFailure, readOomKills } from "./build-failure.js";
 import { tempDir } from "../testing/temp-dir.js";
 

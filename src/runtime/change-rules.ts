@@ -11,13 +11,13 @@
  */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { SOURCE_BUILDPACK_ID, TILT_LIVE_ID } from "../context.js";
+import { SOURCE_BUILDPACK_ID, TILT_LIVE_ID } from "../contract/context.js";
 
 /** The build-time variables a rule may depend on (recorded at image build). */
 export type BuildVars = (name: string) => string | undefined;
 
 export interface BuildpackRule {
-  /** Globs (src/runtime/glob.ts syntax) of what the build reads; "everything" for a compiler. */
+  /** Globs (src/core/glob.ts syntax) of what the build reads; "everything" for a compiler. */
   reads: string[] | "everything";
   /** Files whose presence decides detection: deleting one would take the buildpack out of the group. */
   detects?: string[];

@@ -17,7 +17,7 @@ import { join } from "node:path";
 import { readLayerToml } from "../cnb/layer.js";
 import { escapeBuildpackId } from "../cnb/names.js";
 import { readdirIfExists } from "../fsutil/copy.js";
-import { unlessMissing } from "../fsutil/errno.js";
+import { unlessMissing } from "../core/errno.js";
 import type { EnvMod } from "./env-mods.js";
 
 export interface LaunchBuildpack {

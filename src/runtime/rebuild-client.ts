@@ -4,8 +4,8 @@
  * Without a supervisor it throws TiltLiveError("no-supervisor"); the caller decides whether to build in-process.
  */
 import type { Writable } from "node:stream";
-import { runtimePaths } from "../context.js";
-import { TiltLiveError } from "../errors.js";
+import { runtimePaths } from "../contract/context.js";
+import { TiltLiveError } from "../core/errors.js";
 import { sendControl } from "./control.js";
 
 export const REBUILD_CLIENT_USAGE = `Usage: rebuild [--no-restart] [--help]

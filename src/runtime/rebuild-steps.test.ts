@@ -1,9 +1,9 @@
 import { chmod, mkdir, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
-import { readBuildInput } from "../build/inputs.js";
-import { buildLive } from "../build/live.js";
-import { buildSource } from "../build/source.js";
+import { readBuildInput } from "../buildpack/inputs.js";
+import { buildLive } from "../buildpack/live.js";
+import { buildSource } from "../buildpack/source.js";
 import { exists } from "../fsutil/copy.js";
 import { goBuildpackLayers, lifecycleFixture, type LifecycleFixture } from "../testing/lifecycle-fixture.js";
 import { createRebuild, IMAGE_BUILD_NEEDED_EXIT } from "./rebuild-steps.js";

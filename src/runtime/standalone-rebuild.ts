@@ -4,8 +4,8 @@
  * calls queue instead of interleaving. The app is not restarted.
  */
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
-import { runtimePaths } from "../context.js";
-import { errnoCode } from "../fsutil/errno.js";
+import { runtimePaths } from "../contract/context.js";
+import { errnoCode } from "../core/errno.js";
 import type { BuildResult } from "./build-queue.js";
 
 export interface LockOptions {

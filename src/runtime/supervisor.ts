@@ -16,9 +16,9 @@ import {
   type LiveContext,
   type LivePaths,
   type RecordedProcess,
-} from "../context.js";
-import { readWatchSettings } from "../config.js";
-import { TiltLiveError, formatError } from "../errors.js";
+} from "../contract/context.js";
+import { readWatchSettings } from "../contract/config.js";
+import { TiltLiveError, formatError } from "../core/errors.js";
 import { readGroup } from "../cnb/group.js";
 import { exitStatus, type AppProcess, type AppSpec } from "./app-process.js";
 import { AppController, describeStop, type BackoffOptions, type StoppedApp } from "./app-controller.js";

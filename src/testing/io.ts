@@ -1,5 +1,5 @@
 /** Test helper: a PhaseIo whose stdout and stderr are captured as strings. */
-import type { PhaseIo } from "../phases.js";
+import type { PhaseIo } from "../cli/phases.js";
 
 export interface CapturedIo extends PhaseIo {
   out: () => string;
