@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runtimePaths } from "../contract/context.js";
-import { serveControl } from "../runtime/control.js";
+import { serveControl } from "../runtime/supervise/control.js";
 import { captureIo } from "../testing/io.js";
 import { tempDir } from "../testing/temp-dir.js";
 import { runTool } from "./tools.js";

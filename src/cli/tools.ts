@@ -3,9 +3,9 @@ import { layersRoot, runtimePaths, TOOL_NAMES } from "../contract/context.js";
 import { TiltLiveError, formatError } from "../core/errors.js";
 import type { PhaseIo } from "./phases.js";
 import { parseRebuildArgs, runRebuildClient } from "../runtime/rebuild-client.js";
-import { createRebuild } from "../runtime/rebuild-steps.js";
+import { createRebuild } from "../runtime/rebuild/rebuild-steps.js";
 import { rebuildInProcess } from "../runtime/standalone-rebuild.js";
-import { runSupervisor } from "../runtime/supervisor.js";
+import { runSupervisor } from "../runtime/supervise/supervisor.js";
 
 export interface ToolOptions {
   /** Parent of the runtime dir (control socket, rebuild lock); default /tmp. Tests point it elsewhere. */

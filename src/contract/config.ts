@@ -129,7 +129,7 @@ export function readLifecyclePath(env: NodeJS.ProcessEnv): string {
   return value === undefined || value === "" ? Defaults.lifecyclePath : value;
 }
 
-/** What a rebuild does with a change set (src/runtime/change-rules.ts); the user's part of the rules. */
+/** What a rebuild does with a change set (src/runtime/rebuild/change-rules.ts); the user's part of the rules. */
 export interface ChangeSettings {
   /** false: every change set runs the build phase (no restart-only path, no image-build answer). */
   changeAware: boolean;

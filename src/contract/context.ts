@@ -33,7 +33,7 @@ export type ToolName = (typeof TOOL_NAMES)[number];
 export const INIT = "tilt-live-init";
 /**
  * The small static `rebuild` client (native/tilt-live-rebuild.c) next to the executable; `rebuild` links to
- * it where it was built. It speaks the control protocol (src/runtime/control.ts) and hands the rest to EXECUTABLE.
+ * it where it was built. It speaks the control protocol (src/runtime/supervise/control.ts) and hands the rest to EXECUTABLE.
  */
 export const REBUILD_CLIENT = "tilt-live-rebuild";
 

@@ -10,8 +10,8 @@ import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
 import { buildRebuildClient } from "../testing/init-binary.js";
 import { tempDir } from "../testing/temp-dir.js";
-import { BuildQueue } from "./build-queue.js";
-import { serveControl } from "./control.js";
+import { BuildQueue } from "./rebuild/build-queue.js";
+import { serveControl } from "./supervise/control.js";
 import { supervisorStatus } from "../testing/supervisor-status.js";
 
 async function run(client: string, args: string[] = []): Promise<{ stdout: string; stderr: string; code: number }> {

@@ -2,8 +2,8 @@ import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { tempDir } from "../testing/temp-dir.js";
-import { BuildQueue } from "./build-queue.js";
-import { serveControl } from "./control.js";
+import { BuildQueue } from "./rebuild/build-queue.js";
+import { serveControl } from "./supervise/control.js";
 import { runRebuildClient } from "./rebuild-client.js";
 import { supervisorStatus } from "../testing/supervisor-status.js";
 

@@ -6,7 +6,7 @@
 import type { Writable } from "node:stream";
 import { runtimePaths } from "../contract/context.js";
 import { TiltLiveError } from "../core/errors.js";
-import { sendControl } from "./control.js";
+import { sendControl } from "./supervise/control.js";
 
 export const REBUILD_CLIENT_USAGE = `Usage: rebuild [--no-restart] [--help]
 Asks the tilt-live supervisor in this container to re-run the buildpacks' build on the synced source and,

@@ -6,7 +6,7 @@
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { runtimePaths } from "../contract/context.js";
 import { errnoCode } from "../core/errno.js";
-import type { BuildResult } from "./build-queue.js";
+import type { BuildResult } from "./rebuild/build-queue.js";
 
 export interface LockOptions {
   tmpDir?: string;

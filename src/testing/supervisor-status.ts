@@ -1,4 +1,4 @@
-import type { SupervisorStatus } from "../runtime/control.js";
+import type { SupervisorStatus } from "../runtime/supervise/control.js";
 
 /** A supervisor's `status` answer for control-channel tests: an idle "web" process, with `overrides` on top. */
 export function supervisorStatus(overrides: Partial<SupervisorStatus> = {}): SupervisorStatus {

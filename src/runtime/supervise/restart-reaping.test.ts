@@ -10,8 +10,8 @@ import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { tempDir } from "../testing/temp-dir.js";
-import { buildInit } from "../testing/init-binary.js";
+import { tempDir } from "../../testing/temp-dir.js";
+import { buildInit } from "../../testing/init-binary.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -7,9 +7,9 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { tempDir } from "../testing/temp-dir.js";
-import { buildInit } from "../testing/init-binary.js";
-import { waitFor } from "../testing/wait-for.js";
+import { tempDir } from "../../testing/temp-dir.js";
+import { buildInit } from "../../testing/init-binary.js";
+import { waitFor } from "../../testing/wait-for.js";
 
 /** pid -> [state, ppid] for every process, from /proc/<pid>/stat. */
 function processTable(): Map<number, { state: string; ppid: number }> {

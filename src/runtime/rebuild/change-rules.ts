@@ -1,6 +1,6 @@
 /**
  * Which files each known buildpack reads from the app dir during its build, as typed data. A rebuild uses
- * it to pick the cheapest correct action for a change set (src/runtime/change-plan.ts): a file no member of
+ * it to pick the cheapest correct action for a change set (src/runtime/rebuild/change-plan.ts): a file no member of
  * the group reads only needs the app restarted. A buildpack without an entry here may read anything.
  *
  * Sources: each buildpack's build and detect code at the versions the builder carries (npm-install 1.6.9
@@ -11,7 +11,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { SOURCE_BUILDPACK_ID, TILT_LIVE_ID } from "../contract/context.js";
+import { SOURCE_BUILDPACK_ID, TILT_LIVE_ID } from "../../contract/context.js";
 
 /** The build-time variables a rule may depend on (recorded at image build). */
 export type BuildVars = (name: string) => string | undefined;

@@ -7,7 +7,7 @@
  * A CommonJS file is first compiled in this process (the supervisor is Node: no process start, which costs
  * 0.05-0.3 s on a busy machine); only a file that does not compile here, or an ES module, goes to the app's
  * own `node --check`, so the app's Node has the last word on every rejection. Under the supervisor, Python
- * files go to a python3 kept running (src/runtime/resident-parser.ts).
+ * files go to a python3 kept running (src/runtime/rebuild/resident-parser.ts).
  */
 import { readFile } from "node:fs/promises";
 import { extname, join } from "node:path";

@@ -6,7 +6,7 @@
  */
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { createInterface } from "node:readline";
-import { resolveCommand } from "./app-process.js";
+import { resolveCommand } from "../../fsutil/which.js";
 
 export interface ParseResult {
   ok: boolean;

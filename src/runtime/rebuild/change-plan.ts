@@ -8,10 +8,10 @@
  * The user's globs (config.ts: BP_TILT_LIVE_IMAGE_BUILD, _REBUILD, _RESTART_ONLY) come before the
  * buildpacks' rules, in that order. When in doubt the answer is rebuild: a wrong restart serves stale code.
  */
-import { type ChangeSettings, Defaults } from "../contract/config.js";
-import type { MirrorChange } from "../fsutil/mirror.js";
-import { compileGlobs, type GlobMatcher } from "../core/glob.js";
-import { OWN_BUILDPACK_IDS } from "../contract/context.js";
+import { type ChangeSettings, Defaults } from "../../contract/config.js";
+import type { MirrorChange } from "../../fsutil/mirror.js";
+import { compileGlobs, type GlobMatcher } from "../../core/glob.js";
+import { OWN_BUILDPACK_IDS } from "../../contract/context.js";
 import { knownRules, type BuildpackRule, type BuildVars } from "./change-rules.js";
 
 export type ChangeAction = "restart" | "rebuild" | "image";

@@ -1,11 +1,11 @@
 import { chmod, mkdir, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
-import { readBuildInput } from "../buildpack/inputs.js";
-import { buildLive } from "../buildpack/live.js";
-import { buildSource } from "../buildpack/source.js";
-import { exists } from "../fsutil/copy.js";
-import { goBuildpackLayers, lifecycleFixture, type LifecycleFixture } from "../testing/lifecycle-fixture.js";
+import { readBuildInput } from "../../buildpack/inputs.js";
+import { buildLive } from "../../buildpack/live.js";
+import { buildSource } from "../../buildpack/source.js";
+import { exists } from "../../fsutil/copy.js";
+import { goBuildpackLayers, lifecycleFixture, type LifecycleFixture } from "../../testing/lifecycle-fixture.js";
 import { createRebuild, IMAGE_BUILD_NEEDED_EXIT } from "./rebuild-steps.js";
 
 /** What the exporter leaves in the image: launch layers only, no .toml files, no build-only layers. */

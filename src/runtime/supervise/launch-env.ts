@@ -14,10 +14,10 @@
  */
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { readLayerToml } from "../cnb/layer.js";
-import { escapeBuildpackId } from "../cnb/names.js";
-import { readdirIfExists } from "../fsutil/copy.js";
-import { unlessMissing } from "../core/errno.js";
+import { readLayerToml } from "../../cnb/layer.js";
+import { escapeBuildpackId } from "../../cnb/names.js";
+import { readdirIfExists } from "../../fsutil/copy.js";
+import { unlessMissing } from "../../core/errno.js";
 import type { EnvMod } from "./env-mods.js";
 
 export interface LaunchBuildpack {

@@ -7,24 +7,24 @@
 import { access, constants, mkdir, readdir, rm, symlink, copyFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
-import { readGroup } from "../cnb/group.js";
-import { parseLayerToml } from "../cnb/layer.js";
-import { readToml } from "../cnb/toml.js";
-import { livePaths, readBuildEnv, readContext, runtimePaths, type LiveContext, type LivePaths } from "../contract/context.js";
-import { TiltLiveError, formatError, toTiltLiveError } from "../core/errors.js";
-import { exists, readdirIfExists } from "../fsutil/copy.js";
-import { unlessMissing } from "../core/errno.js";
-import { mirrorTree, type MirrorChange, type MirrorIndex } from "../fsutil/mirror.js";
-import { formatSeconds } from "../log/logger.js";
-import { readChangeSettings } from "../contract/config.js";
+import { readGroup } from "../../cnb/group.js";
+import { parseLayerToml } from "../../cnb/layer.js";
+import { readToml } from "../../cnb/toml.js";
+import { livePaths, readBuildEnv, readContext, runtimePaths, type LiveContext, type LivePaths } from "../../contract/context.js";
+import { TiltLiveError, formatError, toTiltLiveError } from "../../core/errors.js";
+import { exists, readdirIfExists } from "../../fsutil/copy.js";
+import { unlessMissing } from "../../core/errno.js";
+import { mirrorTree, type MirrorChange, type MirrorIndex } from "../../fsutil/mirror.js";
+import { formatSeconds } from "../../log/logger.js";
+import { readChangeSettings } from "../../contract/config.js";
 import { buildFailure, readOomKills, type BuilderExit } from "./build-failure.js";
 import type { BuildResult } from "./build-queue.js";
-import { CGO_REBUILD_WARNING, hasCCompiler } from "../contract/go-cgo.js";
-import { restoreBindings } from "../contract/recorded-bindings.js";
+import { CGO_REBUILD_WARNING, hasCCompiler } from "../../contract/go-cgo.js";
+import { restoreBindings } from "../../contract/recorded-bindings.js";
 import { type ChangePlan, compileRules, formatPlan, planChanges } from "./change-plan.js";
 import { keepingLaunchMetadata, recordProcesses, writeRebuildGroup } from "./rebuild-group.js";
-import { readRecordedVars } from "../contract/recorded-vars.js";
-import { readImageInputs, withoutImageInputsAsBuilt } from "../contract/image-inputs.js";
+import { readRecordedVars } from "../../contract/recorded-vars.js";
+import { readImageInputs, withoutImageInputsAsBuilt } from "../../contract/image-inputs.js";
 import { checkSyntax, closeResidentParsers } from "./syntax-check.js";
 
 /** rebuild's exit status when only a new image can take the change (documented in the README). */

@@ -1,7 +1,7 @@
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { tempDir } from "../testing/temp-dir.js";
+import { tempDir } from "../../testing/temp-dir.js";
 import { applyEnvMods, refreshEnv, undoEnvMods } from "./env-mods.js";
 import { computeLaunchEnv } from "./launch-env.js";
 

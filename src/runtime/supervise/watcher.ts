@@ -16,8 +16,8 @@
 import { watch, type Dirent, type FSWatcher } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
-import { isMissing } from "../core/errno.js";
-import { compileGlobs } from "../core/glob.js";
+import { isMissing } from "../../core/errno.js";
+import { compileGlobs } from "../../core/glob.js";
 
 export const DEFAULT_WATCH_IGNORE = [
   ".git",

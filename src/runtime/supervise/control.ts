@@ -12,9 +12,9 @@
 import { chmod, lstat, mkdir, unlink } from "node:fs/promises";
 import { createConnection, createServer, type Server, type Socket } from "node:net";
 import { dirname } from "node:path";
-import { TiltLiveError } from "../core/errors.js";
-import { formatSeconds } from "../log/logger.js";
-import type { BuildResult } from "./build-queue.js";
+import { TiltLiveError } from "../../core/errors.js";
+import { formatSeconds } from "../../log/logger.js";
+import type { BuildResult } from "../rebuild/build-queue.js";
 
 export type ControlRequest = { op: "rebuild"; restart: boolean } | { op: "status" };
 

@@ -1,9 +1,9 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { describe as describeError, formatError } from "../core/errors.js";
+import { describe as describeError, formatError } from "../../core/errors.js";
 import { buildFailure, readOomKills } from "./build-failure.js";
-import { tempDir } from "../testing/temp-dir.js";
+import { tempDir } from "../../testing/temp-dir.js";
 
 describe("a failed build phase's message", () => {
   it("blames the source for a plain non-zero exit", () => {

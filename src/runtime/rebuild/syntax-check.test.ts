@@ -1,7 +1,7 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { tempDir } from "../testing/temp-dir.js";
+import { tempDir } from "../../testing/temp-dir.js";
 import { checkSyntax, closeResidentParsers } from "./syntax-check.js";
 
 describe("checkSyntax", () => {
@@ -19,7 +19,7 @@ describe("checkSyntax", () => {
   it("passes CommonJS in process and leaves ES modules and every rejection to the app's node --check", async () => {
     const dir = await tempDir("tilt-live-syntax-");
     await writeFile(join(dir, "cli.js"), "#!/usr/bin/env node\nif (require.main === module) return;\n");
-    await writeFile(join(dir, "esm.mjs"), 'import { x } from "./x.mjs";\nexport const y = x;\n');
+    await writeFile(join(dir, "esm.mjs"), 'import { x } from "../x.mjs";\nexport const y = x;\n');
     await writeFile(join(dir, "bad.mjs"), "export const = 1;\n");
     // No node on the PATH: only what compiles in process is checked, the rest is skipped, never failed.
     expect(await checkSyntax(dir, ["cli.js", "esm.mjs"], { PATH: "/nonexistent" })).toEqual({ checked: 1, problems: [] });

@@ -1,6 +1,6 @@
 /** The supervisor's own log lines: `[tilt-live] ...` on stderr, so they interleave with the app's output. */
 import type { Writable } from "node:stream";
-import { formatSeconds } from "../log/logger.js";
+import { formatSeconds } from "../../log/logger.js";
 
 export interface RuntimeLog {
   info(text: string): void;

@@ -3,10 +3,9 @@
  * reach everything the app started, and a stop that escalates from SIGTERM to SIGKILL for the whole group.
  */
 import { spawn, type ChildProcess, type StdioOptions } from "node:child_process";
-import { accessSync, constants as fsConstants, statSync } from "node:fs";
 import { constants as osConstants } from "node:os";
-import { delimiter, isAbsolute, join, resolve } from "node:path";
 import type { Writable } from "node:stream";
+import { resolveCommand } from "../../fsutil/which.js";
 
 export interface AppSpec {
   command: string[];
@@ -29,22 +28,6 @@ export function exitStatus(code: number | null, signal: NodeJS.Signals | null): 
   if (code !== null) return code;
   const number = signal ? osConstants.signals[signal] : undefined;
   return number !== undefined ? 128 + number : 1;
-}
-
-/** Resolves a bare command name against the child's PATH, as execvp would with the child's env. */
-export function resolveCommand(command: string, env: Record<string, string>, cwd: string): string {
-  if (command.includes("/")) return isAbsolute(command) ? command : resolve(cwd, command);
-  for (const dir of (env.PATH ?? "").split(delimiter)) {
-    if (dir === "") continue;
-    const candidate = join(dir, command);
-    try {
-      accessSync(candidate, fsConstants.X_OK);
-      if (statSync(candidate).isFile()) return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return command;
 }
 
 /** Where a piped app's output goes besides its tail (the supervisor's own stdout and stderr). */

@@ -5,7 +5,7 @@
  * tells whether the kernel's OOM killer did it.
  */
 import { readFile } from "node:fs/promises";
-import { TiltLiveError } from "../core/errors.js";
+import { TiltLiveError } from "../../core/errors.js";
 
 /** cgroup v2 (a container's own namespace), then cgroup v1's memory controller. */
 export const OOM_COUNTERS = ["/sys/fs/cgroup/memory.events", "/sys/fs/cgroup/memory/memory.oom_control"];

@@ -2,8 +2,8 @@ import { spawn } from "node:child_process";
 import { mkdir, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { tempDir } from "../testing/temp-dir.js";
-import { TiltLiveError } from "../core/errors.js";
+import { tempDir } from "../../testing/temp-dir.js";
+import { TiltLiveError } from "../../core/errors.js";
 import { parseRequest, sendControl, serveControl, type ControlHandlers, type ControlMessage } from "./control.js";
 
 let root: string;

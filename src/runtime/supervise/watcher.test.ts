@@ -3,9 +3,9 @@ import { promisify } from "node:util";
 import { appendFile, mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { tempDir } from "../testing/temp-dir.js";
-import { waitFor } from "../testing/wait-for.js";
-import { BuildQueue } from "./build-queue.js";
+import { tempDir } from "../../testing/temp-dir.js";
+import { waitFor } from "../../testing/wait-for.js";
+import { BuildQueue } from "../rebuild/build-queue.js";
 import { startWatcher, type Watcher } from "./watcher.js";
 
 const execFileP = promisify(execFile);

@@ -16,14 +16,14 @@ import {
   type LiveContext,
   type LivePaths,
   type RecordedProcess,
-} from "../contract/context.js";
-import { readWatchSettings } from "../contract/config.js";
-import { TiltLiveError, formatError } from "../core/errors.js";
-import { readGroup } from "../cnb/group.js";
+} from "../../contract/context.js";
+import { readWatchSettings } from "../../contract/config.js";
+import { TiltLiveError, formatError } from "../../core/errors.js";
+import { readGroup } from "../../cnb/group.js";
 import { exitStatus, type AppProcess, type AppSpec } from "./app-process.js";
 import { AppController, describeStop, type BackoffOptions, type StoppedApp } from "./app-controller.js";
-import { BuildQueue, type BuildResult } from "./build-queue.js";
-import { closeResidentParsers } from "./syntax-check.js";
+import { BuildQueue, type BuildResult } from "../rebuild/build-queue.js";
+import { closeResidentParsers } from "../rebuild/syntax-check.js";
 import { serveControl, type ControlServer, type SupervisorStatus } from "./control.js";
 import { refreshEnv, changedNames, type EnvMod } from "./env-mods.js";
 import { computeLaunchEnv } from "./launch-env.js";

@@ -1,10 +1,10 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { readChangeSettings } from "../contract/config.js";
-import type { MirrorChange } from "../fsutil/mirror.js";
+import { readChangeSettings } from "../../contract/config.js";
+import type { MirrorChange } from "../../fsutil/mirror.js";
 import { compileRules, formatPlan, planChanges } from "./change-plan.js";
-import { tempDir } from "../testing/temp-dir.js";
+import { tempDir } from "../../testing/temp-dir.js";
 
 const NODE = [
   "tilt-live/source",

@@ -10,10 +10,10 @@
  */
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { readGroup, type GroupEntry } from "../cnb/group.js";
-import { readToml, stringifyToml } from "../cnb/toml.js";
-import { OWN_BUILDPACK_IDS, writeJson, type LivePaths } from "../contract/context.js";
-import { collectProcesses } from "../contract/recorded-processes.js";
+import { readGroup, type GroupEntry } from "../../cnb/group.js";
+import { readToml, stringifyToml } from "../../cnb/toml.js";
+import { OWN_BUILDPACK_IDS, writeJson, type LivePaths } from "../../contract/context.js";
+import { collectProcesses } from "../../contract/recorded-processes.js";
 
 /** Writes the group without tilt-live's buildpacks to `dest`; returns its members. */
 export async function writeRebuildGroup(groupPath: string, dest: string): Promise<GroupEntry[]> {
