@@ -106,7 +106,8 @@ export function createRebuild(options: RebuildOptions): Rebuild {
         await readImageInputs(paths.imageInputs),
       );
       unbuilt = changes;
-      const left = stats.leftAlone > 0 ? `, ${stats.leftAlone} not from the source left alone` : "";
+      const notFromSource = stats.leftAlone + stats.kept.length;
+      const left = notFromSource > 0 ? `, ${notFromSource} not from the source left alone` : "";
       onOutput(`    ${stats.copied} copied, ${stats.deleted} deleted, ${stats.unchanged} unchanged${left}\n`);
       const syntax = await step("check", "Checked the syntax of changed files", () =>
         checkSyntax(ctx.appDir, stats.changedFiles, options.env, { resident: options.resident }),
