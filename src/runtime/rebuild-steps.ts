@@ -15,7 +15,7 @@ import { TiltLiveError, formatError, toTiltLiveError } from "../errors.js";
 import { exists, readdirIfExists } from "../fsutil/copy.js";
 import { unlessMissing } from "../fsutil/errno.js";
 import { mirrorTree, type MirrorChange, type MirrorIndex } from "../fsutil/mirror.js";
-import { readMirrorIndex, writeMirrorIndex } from "../fsutil/mirror-index.js";
+import { indexTree, readMirrorIndex, writeMirrorIndex } from "../fsutil/mirror-index.js";
 import { formatSeconds } from "../log/logger.js";
 import { readChangeSettings } from "../config.js";
 import { buildFailure, readOomKills, type BuilderExit } from "./build-failure.js";
@@ -84,13 +84,21 @@ export function createRebuild(options: RebuildOptions): Rebuild {
       const clean = request.clean === true;
       const { stats } = await step("mirror", clean ? "Mirrored the source, --clean" : "Mirrored the source", async () => {
         const previous = known ?? (await loadMirrorIndex(paths, options.tmpDir));
-        const mirrored = await mirrorTree(paths.src, ctx.appDir, previous.index, { keep: rules.outputs, clean }).catch((error: unknown) => {
-          // The index still describes what the source had: deletions done stay done, and a half-written
-          // file no longer matches its recorded size and mtime, so the next mirror redoes the rest.
-          mirrorIncomplete = true;
-          known = previous;
-          throw error;
-        });
+        const mirrored = await mirrorTree(paths.src, ctx.appDir, previous.index, { keep: rules.outputs, clean }).catch(
+          async (error: unknown) => {
+            // Whatever the source holds now may have been written, whole or in part: the next mirror must own it (a
+            // half-written file is compared again, one the user then deletes is deleted), and what the previous
+            // source had and lost is still the user's to delete.
+            mirrorIncomplete = true;
+            known = { index: new Map([...(await indexTree(paths.src)), ...previous.index]), saved: false };
+            // For the next standalone `rebuild` too; best effort, as the disk that stopped the mirror may be /tmp's.
+            known.saved = await saveMirrorIndex(known.index, options.tmpDir).then(
+              () => true,
+              () => false,
+            );
+            throw error;
+          },
+        );
         const changed = mirrored.stats.changes.length > 0 || mirrored.index.size !== previous.index.size;
         known = { index: mirrored.index, saved: previous.saved && !changed };
         if (!known.saved) {
