@@ -85,7 +85,7 @@ export const node: LanguageProfile = {
     ["ln -s /layers/paketo-buildpacks_npm-install/launch-modules/node_modules /tmp/floor/src/node_modules"],
     "/layers/paketo-buildpacks_node-engine/node/bin/node server.js",
   ),
-  // npm-install sums package.json: a new description makes it run `npm ci` again.
+  // npm-install reads package.json: any edit runs `npm install` again (the sample has no lockfile).
   dependencyChange: {
     file: "package.json",
     edit: (text, n) => `${JSON.stringify({ ...JSON.parse(text), description: `bench dependency change ${n}` }, null, 2)}\n`,

@@ -13,11 +13,19 @@ import {
   waitForHttp,
   type RunningContainer,
 } from "./harness/index.js";
-import { fetchOnce, liveBuildArgs, LIVE_GROUPS, REBUILD, syncFile, waitForBody } from "./harness/live.js";
+import { deleteSyncedFile, fetchOnce, liveBuildArgs, LIVE_GROUPS, REBUILD, syncFile, waitForBody } from "./harness/live.js";
 import { buildThroughOrder, expectGracefulStop, expectRebuild, liveSuite } from "./harness/suite.js";
 
 const PYTHON_LIVE_GROUP = LIVE_GROUPS.python;
 const SITE_PACKAGES = "/layers/paketo-buildpacks_pip-install/packages/lib/python3.11/site-packages";
+
+/** What the app wrote into its working dir at run time: a database, an upload, and Python's bytecode cache. */
+const APP_WRITTEN = ["/workspace/app.db", "/workspace/uploads/a.png", "/workspace/banner/__pycache__"];
+
+async function expectAppWrittenFilesKept(container: string): Promise<void> {
+  const kept = await dockerExec(container, ["sh", "-c", `ls -d ${APP_WRITTEN.join(" ")} && cat /workspace/app.db`]);
+  expect(kept.stdout.split("\n"), kept.stderr).toEqual([...APP_WRITTEN, "rows", ""]);
+}
 
 describe.sequential("tilt-live on the Python sample", () => {
   const suite = liveSuite("samples/python");
@@ -55,7 +63,16 @@ describe.sequential("tilt-live on the Python sample", () => {
     expect(await waitForHttp(container)).toBe("v1\n");
     const logs = await containerLogs(container.name);
     expect(logs).toContain("[tilt-live] started python app.py");
-    expect(logs).toContain("hello from python sample");
+    expect(logs).toContain("hello from python sample: listening on :8080, message 'v1'");
+    // The app's own package: importing it made Python write banner/__pycache__/ into the app dir.
+    await expect.poll(async () => (await dockerExec(container.name, ["ls", "/workspace/banner"])).stdout).toContain("__pycache__");
+    // An app that keeps its data beside its code (Flask's and Django's default SQLite file, uploads).
+    const wrote = await dockerExec(container.name, [
+      "sh",
+      "-c",
+      "echo rows > /workspace/app.db && mkdir /workspace/uploads && echo png > /workspace/uploads/a.png",
+    ]);
+    expect(wrote.exitCode, wrote.stderr).toBe(0);
   });
 
   it("live-updates a changed app.py by a restart only (no build step reads it), serving when rebuild returns", async () => {
@@ -66,8 +83,10 @@ describe.sequential("tilt-live on the Python sample", () => {
       "  Change set: restart only (app.py is read by no build step of cpython, pip, pip-install, python-start, procfile)",
     );
     expect(rebuild.stdout).not.toContain("Ran the build phase");
+    expect(rebuild.stdout.split("\n")).toContain("    1 copied, 0 deleted, 10 unchanged, 3 not from the source left alone");
     expect(rebuild.stderr).toMatch(/^\[tilt-live\] rebuild succeeded \(exit 0\): .*restart [\d.]+s, ready [\d.]+s/m);
     expect(await fetchOnce(container)).toBe("v2\n");
+    await expectAppWrittenFilesKept(container.name);
   });
 
   it("installs a dependency added to requirements.txt (offline, from vendor/) and the app uses it", async () => {
@@ -85,6 +104,7 @@ describe.sequential("tilt-live on the Python sample", () => {
     expect(await fetchOnce(container)).toBe("V3\n");
     const site = await dockerExec(container.name, ["ls", SITE_PACKAGES]);
     expect(site.stdout.split("\n")).toEqual(expect.arrayContaining(["greeting.py", "shout.py"]));
+    await expectAppWrittenFilesKept(container.name);
   });
 
   it("keeps serving the last good app when app.py has a syntax error (python3 ast.parse on the supervisor's PATH)", async () => {
@@ -94,10 +114,40 @@ describe.sequential("tilt-live on the Python sample", () => {
     expect(failed.stdout).toContain("SyntaxError");
     expect(failed.stdout + failed.stderr).toContain("syntax error in app.py");
     expect(await waitForHttp(container)).toBe("V3\n");
+    await expectAppWrittenFilesKept(container.name);
 
     await syncFile(container.name, suite.app, "app.py", (text) => text.replace('shout("v4"', 'shout("v4")'));
     await expectRebuild(container.name);
     await waitForBody(container, "V4\n");
+  });
+
+  it("keeps serving, and keeps what the app wrote, when the build phase fails (a requirement not in vendor/)", async () => {
+    await syncFile(container.name, suite.app, "requirements.txt", (text) => `${text}missing-package==9.9.9\n`);
+    const failed = await dockerExec(container.name, [REBUILD]);
+    expect(failed.exitCode).not.toBe(0);
+    expect(failed.stdout).toContain("Change set: rebuild (requirements.txt is read by pip-install)");
+    expect(failed.stdout).toContain("No matching distribution found for missing-package==9.9.9");
+    expect(await fetchOnce(container)).toBe("V4\n");
+    await expectAppWrittenFilesKept(container.name);
+
+    await syncFile(container.name, suite.app, "requirements.txt", (text) => text.replace("missing-package==9.9.9\n", ""));
+    await expectRebuild(container.name);
+    expect(await fetchOnce(container)).toBe("V4\n");
+    await expectAppWrittenFilesKept(container.name);
+  });
+
+  it("deletes from the app dir what was deleted from the source, and only that", async () => {
+    await syncFile(container.name, suite.app, "banner/extra.py", () => "EXTRA = 1\n");
+    expect((await expectRebuild(container.name)).stdout).toContain("Change set: restart only (banner/extra.py is read by no build step");
+    expect((await dockerExec(container.name, ["cat", "/workspace/banner/extra.py"])).stdout).toBe("EXTRA = 1\n");
+
+    await deleteSyncedFile(container.name, suite.app, "banner/extra.py");
+    const rebuild = await expectRebuild(container.name);
+    expect(rebuild.stdout).toContain("Change set: restart only (banner/extra.py (deleted) is read by no build step");
+    expect(rebuild.stdout).toMatch(/^ {4}0 copied, 1 deleted, \d+ unchanged, 3 not from the source left alone$/m);
+    expect((await dockerExec(container.name, ["test", "-e", "/workspace/banner/extra.py"])).exitCode).toBe(1);
+    expect(await fetchOnce(container)).toBe("V4\n");
+    await expectAppWrittenFilesKept(container.name);
   });
 
   it("stops within its grace period and the app saw SIGTERM", async () => {

@@ -4,6 +4,7 @@ import signal
 import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from banner import startup_line
 from greeting import greet
 
 # message is what GET / answers; tests edit this line.
@@ -40,7 +41,7 @@ def main():
 
     signal.signal(signal.SIGTERM, shutdown)
     signal.signal(signal.SIGINT, shutdown)
-    print(f"{greet('python sample')}: listening on :{port}, message {message!r}", flush=True)
+    print(startup_line(greet("python sample"), port, message), flush=True)
     try:
         server.serve_forever()
     except Stop:

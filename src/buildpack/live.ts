@@ -22,6 +22,7 @@ import {
 import { TiltLiveError } from "../core/errors.js";
 import { copyTree, dropWorldWrite, exists, formatBytes, moveTree, treeSize } from "../fsutil/copy.js";
 import { copyFile } from "node:fs/promises";
+import { indexTree, writeMirrorIndex } from "../fsutil/mirror-index.js";
 import { copyGroupBuildpacks } from "./buildpacks.js";
 import { carryLayers } from "./carried.js";
 import type { BuildInput } from "./inputs.js";
@@ -70,6 +71,11 @@ export async function buildLive(input: BuildInput, options: LiveBuildOptions): P
       const files = await exportLifecycleFiles(layersRoot, dir);
       const count = await exportBuildpackFiles(layersRoot, others, dir);
       await recordBuildEnv(input, dir);
+      const sourceEntries = await indexTree(paths.src);
+      await writeMirrorIndex(join(dir, "source-index.json"), sourceEntries);
+      logger.subprocess(
+        `Source index: ${sourceEntries.size} entries (a rebuild deletes from the app dir only what the user deletes of them)`,
+      );
       const inputs = await recordImageInputs(paths.src, imageBuild, join(dir, "image-inputs.json"));
       logger.subprocess(`Image inputs as built (${imageBuild.join(", ")}): ${Object.keys(inputs).join(", ") || "none present"}`);
       const bindings = await recordBindings(input.platformDir, input.platformEnv, input.env, join(dir, "bindings"));

@@ -50,7 +50,7 @@ describe("rebuild", () => {
     const c = await container();
     const help = captureIo(c.env);
     expect(await runTool("rebuild", ["--help"], help, { tmpDir: c.tmpDir })).toBe(0);
-    expect(help.out()).toContain("Usage: rebuild [--no-restart] [--help]");
+    expect(help.out()).toContain("Usage: rebuild [--no-restart] [--clean] [--help]");
     const bad = captureIo(c.env);
     expect(await runTool("rebuild", ["--force"], bad, { tmpDir: c.tmpDir })).toBe(1);
     expect(bad.err()).toContain('ERROR: rebuild: unknown argument "--force"');

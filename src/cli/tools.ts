@@ -14,7 +14,7 @@ export interface ToolOptions {
 
 /** Through the supervisor when one serves the control socket; otherwise in this process, without a restart. */
 async function rebuild(args: string[], io: PhaseIo, root: string, options: ToolOptions): Promise<number> {
-  const { restart } = parseRebuildArgs(args);
+  const { restart, clean } = parseRebuildArgs(args);
   try {
     const socketPath = runtimePaths(options.tmpDir).socket;
     return await runRebuildClient({ argv: args, stdout: io.stdout, stderr: io.stderr, socketPath });
@@ -23,7 +23,7 @@ async function rebuild(args: string[], io: PhaseIo, root: string, options: ToolO
     if (restart) io.stderr.write("[tilt-live] no supervisor in this container: building here; the app is not restarted\n");
   }
   const build = createRebuild({ layersRoot: root, env: io.env, tmpDir: options.tmpDir });
-  return (await rebuildInProcess(build, io.stdout, { tmpDir: options.tmpDir })).exitCode;
+  return (await rebuildInProcess((onOutput) => build(onOutput, { clean }), io.stdout, { tmpDir: options.tmpDir })).exitCode;
 }
 
 export async function runTool(name: string, args: string[], io: PhaseIo, options: ToolOptions = {}): Promise<number> {

@@ -88,6 +88,8 @@ export function livePaths(layersRoot: string) {
     bindings: join(meta, "bindings"),
     buildEnv: join(meta, "build-env.json"),
     imageInputs: join(meta, "image-inputs.json"),
+    /** The entries of the source the image was built from (src/fsutil/mirror-index.ts). */
+    sourceIndex: join(meta, "source-index.json"),
     buildpackMeta: join(meta, "buildpacks"),
     buildpacks: join(own, Layers.buildpacks),
     lifecycle: join(own, Layers.lifecycle, "lifecycle"),
@@ -101,7 +103,14 @@ export type LivePaths = ReturnType<typeof livePaths>;
 /** The in-container runtime directory: control socket, build platform dir, logs. */
 export function runtimePaths(tmpDir = "/tmp") {
   const root = join(tmpDir, "tilt-live");
-  return { root, socket: join(root, "control.sock"), platform: join(root, "platform"), lock: join(root, "rebuild.lock") };
+  return {
+    root,
+    socket: join(root, "control.sock"),
+    platform: join(root, "platform"),
+    lock: join(root, "rebuild.lock"),
+    /** The source as of the last mirror into the app dir (src/fsutil/mirror-index.ts). */
+    mirrorIndex: join(root, "mirror-index.json"),
+  };
 }
 
 async function readJson<T>(path: string, what: string): Promise<T> {

@@ -2,7 +2,10 @@ import { lstat, mkdir, readFile, readlink, readdir, rename, rm, symlink, writeFi
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { tempDir } from "../testing/temp-dir.js";
+import { formatError } from "../core/errors.js";
+import { exists } from "./copy.js";
 import { mirrorTree } from "./mirror.js";
+import { indexTree, readMirrorIndex, writeMirrorIndex } from "./mirror-index.js";
 
 async function tree(root: string, prefix = ""): Promise<string[]> {
   const out: string[] = [];
@@ -97,13 +100,134 @@ describe("mirrorTree", () => {
     await rm(join(src, "lib"), { recursive: true });
     await writeFile(join(src, "new.js"), "n");
     const { stats } = await mirrorTree(src, dst, first.index, { keep: (path) => path === "node_modules" });
+    // A deleted dir is the deletion of the files the source had in it.
     expect(stats.changes).toEqual([
-      { path: "lib", kind: "deleted", type: "dir" },
+      { path: "lib/a.js", kind: "deleted", type: "file" },
       { path: "new.js", kind: "added", type: "file" },
       { path: "old.js", kind: "deleted", type: "file" },
     ]);
+    expect(await exists(join(dst, "lib"))).toBe(false);
     expect(await readlink(join(dst, "node_modules"))).toBe("/layers/npm/node_modules");
     expect(stats.kept).toEqual(["node_modules"]);
+  });
+
+  it("leaves what the app or a build wrote alone; deletes only what the source had and lost", async () => {
+    const { src, dst } = await dirs();
+    await mkdir(join(src, "pkg"));
+    await writeFile(join(src, "pkg", "__init__.py"), "");
+    await writeFile(join(src, "app.py"), "v1");
+    await writeFile(join(src, "notes.md"), "n");
+    const first = await mirrorTree(src, dst);
+    // Written at run time by the app and by Python, and at build time by a buildpack.
+    await writeFile(join(dst, "app.db"), "rows");
+    await mkdir(join(dst, "uploads"));
+    await writeFile(join(dst, "uploads", "a.png"), "png");
+    await mkdir(join(dst, "pkg", "__pycache__"));
+    await writeFile(join(dst, "pkg", "__pycache__", "__init__.cpython-311.pyc"), "pyc");
+    await writeFile(join(dst, "package-lock.json"), "{}");
+
+    await writeFile(join(src, "app.py"), "v2!");
+    await rm(join(src, "notes.md"));
+    const { stats } = await mirrorTree(src, dst, first.index);
+    expect(stats.changes).toEqual([
+      { path: "app.py", kind: "modified", type: "file" },
+      { path: "notes.md", kind: "deleted", type: "file" },
+    ]);
+    expect(stats).toMatchObject({ copied: 1, deleted: 1, leftAlone: 4, kept: [] });
+    expect(await tree(dst)).toEqual([
+      "F app.db 644 rows",
+      "F app.py 644 v2!",
+      "F package-lock.json 644 {}",
+      "D pkg 755",
+      "F pkg/__init__.py 644 ",
+      "D pkg/__pycache__ 755",
+      "F pkg/__pycache__/__init__.cpython-311.pyc 644 pyc",
+      "D uploads 755",
+      "F uploads/a.png 644 png",
+    ]);
+  });
+
+  it("deletes a source dir the user deleted whole, with what the app wrote into it", async () => {
+    const { src, dst } = await dirs();
+    await mkdir(join(src, "pkg", "sub"), { recursive: true });
+    await writeFile(join(src, "pkg", "a.py"), "a");
+    await writeFile(join(src, "pkg", "sub", "b.py"), "b");
+    await mkdir(join(src, "empty"));
+    const first = await mirrorTree(src, dst);
+    await mkdir(join(dst, "pkg", "__pycache__"));
+    await writeFile(join(dst, "pkg", "__pycache__", "a.pyc"), "pyc");
+    await rm(join(src, "pkg"), { recursive: true });
+    await rm(join(src, "empty"), { recursive: true });
+    const { stats } = await mirrorTree(src, dst, first.index);
+    expect(stats.changes).toEqual([
+      { path: "empty", kind: "deleted", type: "dir" },
+      { path: "pkg/a.py", kind: "deleted", type: "file" },
+      { path: "pkg/sub/b.py", kind: "deleted", type: "file" },
+    ]);
+    expect(await readdir(dst)).toEqual([]);
+  });
+
+  it("starts from the build's index: deletions since the image build reach the app dir, build outputs stay", async () => {
+    const { root, src, dst } = await dirs();
+    await writeFile(join(src, "server.js"), "v1");
+    await writeFile(join(src, "old.js"), "old");
+    // The image: the app dir as the buildpacks left it, and the index the build recorded of the source.
+    await mkdir(dst);
+    await writeFile(join(dst, "server.js"), "v1");
+    await writeFile(join(dst, "old.js"), "old");
+    await writeFile(join(dst, "package-lock.json"), "{}");
+    await symlink("/layers/npm-install/launch-modules/node_modules", join(dst, "node_modules"));
+    const built = join(root, "source-index.json");
+    await writeMirrorIndex(built, await indexTree(src));
+    await rm(join(src, "old.js"));
+
+    const keep = (path: string) => path === "node_modules" || path === "package-lock.json";
+    const { stats } = await mirrorTree(src, dst, await readMirrorIndex(built), { keep });
+    expect(stats.changes).toEqual([{ path: "old.js", kind: "deleted", type: "file" }]);
+    expect(stats).toMatchObject({ unchanged: 1, kept: ["node_modules", "package-lock.json"], leftAlone: 0 });
+    expect((await readdir(dst)).sort()).toEqual(["node_modules", "package-lock.json", "server.js"]);
+  });
+
+  it("makes an exact copy with `clean`, but for what `keep` names", async () => {
+    const { src, dst } = await dirs();
+    await writeFile(join(src, "app.py"), "v1");
+    const first = await mirrorTree(src, dst);
+    await writeFile(join(dst, "app.db"), "rows");
+    await mkdir(join(dst, "uploads"));
+    await symlink("/layers/x/node_modules", join(dst, "node_modules"));
+    const { stats } = await mirrorTree(src, dst, first.index, { clean: true, keep: (path) => path === "node_modules" });
+    expect(stats.changes).toEqual([
+      { path: "app.db", kind: "deleted", type: "file" },
+      { path: "uploads", kind: "deleted", type: "dir" },
+    ]);
+    expect((await readdir(dst)).sort()).toEqual(["app.py", "node_modules"]);
+  });
+
+  it("round-trips its index through a file and names a damaged one", async () => {
+    const { root, src, dst } = await dirs();
+    await mkdir(join(src, "d"));
+    await writeFile(join(src, "d", "f"), "f");
+    await symlink("d/f", join(src, "l"));
+    const { index } = await mirrorTree(src, dst);
+    const path = join(root, "index.json");
+    await writeMirrorIndex(path, index);
+    expect(await readMirrorIndex(path)).toEqual(index);
+    expect([...(await indexTree(src))].sort()).toEqual([
+      ["d", { type: "dir" }],
+      ["d/f", { type: "file" }],
+      ["l", { type: "link" }],
+    ]);
+    expect(await readMirrorIndex(join(root, "none.json"))).toBeUndefined();
+    for (const [text, detail] of [
+      ["{", "not valid JSON"],
+      ['{"version":2,"entries":[]}', "version 2, expected 1"],
+      ['{"version":1,"entries":[["a","socket"]]}', 'bad entry ["a","socket"]'],
+    ]) {
+      await writeFile(path, text!);
+      const error = await readMirrorIndex(path).catch((e: unknown) => e);
+      expect(formatError(error)).toContain(path);
+      expect(formatError(error)).toContain(detail);
+    }
   });
 
   it("leaves the mode of the destination root (the app dir: a tmpfs or volume of the platform's) alone", async () => {

@@ -8,10 +8,12 @@ import { runtimePaths } from "../contract/context.js";
 import { TiltLiveError } from "../core/errors.js";
 import { sendControl } from "./supervise/control.js";
 
-export const REBUILD_CLIENT_USAGE = `Usage: rebuild [--no-restart] [--help]
+export const REBUILD_CLIENT_USAGE = `Usage: rebuild [--no-restart] [--clean] [--help]
 Asks the tilt-live supervisor in this container to re-run the buildpacks' build on the synced source and,
 when it succeeds, to restart the app. A failed build leaves the running app as it was.
   --no-restart  build only; keep the running app
+  --clean       also delete from the app dir what the source lacks (files the app or a build wrote there),
+                then run the build phase; without it a rebuild deletes only what was deleted from the source
   --help        show this help
 A change set no build step reads only restarts the app; the output says which in one line.
 Exit status: 0 the app serves the change; 3 only a new image can take the change (project.toml,
@@ -29,13 +31,15 @@ export interface RebuildClientOptions {
 export interface RebuildArgs {
   help: boolean;
   restart: boolean;
+  clean: boolean;
 }
 
 export function parseRebuildArgs(argv: string[]): RebuildArgs {
-  const args: RebuildArgs = { help: false, restart: true };
+  const args: RebuildArgs = { help: false, restart: true, clean: false };
   for (const arg of argv) {
     if (arg === "--help" || arg === "-h") args.help = true;
     else if (arg === "--no-restart") args.restart = false;
+    else if (arg === "--clean") args.clean = true;
     else throw new TiltLiveError("bad-usage", `rebuild: unknown argument "${arg}"`, { detail: REBUILD_CLIENT_USAGE.trimEnd() });
   }
   return args;
@@ -49,7 +53,7 @@ export async function runRebuildClient(options: RebuildClientOptions): Promise<n
     return 0;
   }
   const socketPath = options.socketPath ?? runtimePaths().socket;
-  const final = await sendControl(socketPath, { op: "rebuild", restart: args.restart }, (message) => {
+  const final = await sendControl(socketPath, { op: "rebuild", restart: args.restart, clean: args.clean }, (message) => {
     if (message.type === "log") options.stdout.write(message.text);
   });
   if (final.type === "result") {

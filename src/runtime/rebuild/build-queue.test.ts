@@ -61,9 +61,20 @@ describe("BuildQueue", () => {
     expect(results.slice(1).every((r) => r.timings.sequence === 2)).toBe(true);
     expect(b.runs[1]?.requests).toBe(10);
     expect(b.runs[1]?.restart).toBe(true);
+    expect(b.runs.map((r) => r.clean)).toEqual([false, false]);
     expect(b.runs[1]!.startedAt).toBeGreaterThanOrEqual(Math.max(...requestedAt));
     for (const out of outputs) expect(out).toEqual(["build 2 serving 10\n"]);
     expect(q.busy).toBe(false);
+  });
+
+  it("makes a coalesced build clean when one of its requests asked for --clean", async () => {
+    const b = recordingBuild(20);
+    const q = new BuildQueue(b.build);
+    await Promise.all([q.request(), q.request({ clean: true }), q.request()]);
+    expect(b.runs.map((r) => [r.requests, r.clean])).toEqual([
+      [1, false],
+      [2, true],
+    ]);
   });
 
   it("serves 10 requests made at once from idle with 2 builds", async () => {

@@ -16,15 +16,27 @@ export interface BuildResult {
   action?: ChangeAction;
 }
 
+/** What one run asks of a rebuild beyond the build itself. */
+export interface RebuildRequest {
+  /** rebuild --clean: delete from the app dir everything the source lacks (what the app wrote too), then build. */
+  clean?: boolean;
+}
+
+/** One rebuild (rebuild-steps.ts createRebuild): mirror, plan, build; restarting the app is the caller's. */
+export type Rebuild = (onOutput: (text: string) => void, request?: RebuildRequest) => Promise<BuildResult>;
+
 export interface BuildRequest {
   /** Receives the build's output as it is produced. */
   onOutput?: (text: string) => void;
   /** Restart the app after a good build; a coalesced build restarts when any of its requests asked to. */
   restart?: boolean;
+  /** rebuild --clean; a coalesced build is clean when any of its requests asked for it. */
+  clean?: boolean;
 }
 
 export interface BuildRun {
   restart: boolean;
+  clean: boolean;
   /** 1-based count of builds this queue started. */
   sequence: number;
   /** How many requests this build serves. */
@@ -82,6 +94,7 @@ export class BuildQueue {
     this.started += 1;
     const run: BuildRun = {
       restart: batch.some((w) => w.request.restart === true),
+      clean: batch.some((w) => w.request.clean === true),
       sequence: this.started,
       requests: batch.length,
     };

@@ -77,7 +77,9 @@ export function knownRules(vars: BuildVars): Record<string, BuildpackRule> {
     "paketo-buildpacks/npm-install": {
       reads: underProject(vars, ["package.json", "package-lock.json", "npm-shrinkwrap.json", ".npmrc", "vendor", "node_modules"]),
       detects: underProject(vars, ["package.json"]),
-      outputs: underProject(vars, ["node_modules"]),
+      // Without a lockfile in the source, `npm install` writes one into the app dir: a rebuild removes it with
+      // node_modules, so that npm-install picks `npm install` again, as the image build did, not `npm ci`.
+      outputs: underProject(vars, ["node_modules", "package-lock.json"]),
       readsAllWhen: npmScripts,
     },
     "paketo-buildpacks/node-start": {

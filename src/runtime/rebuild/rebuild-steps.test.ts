@@ -59,7 +59,7 @@ env | sort > "${f.root}/builder-env"
 echo "$0" > "${f.root}/builder-argv0"
 ls "$CNB_PLATFORM_DIR/env" > "${f.root}/builder-platform-env"
 ls "$CNB_LAYERS_DIR/paketo-buildpacks_go-dist" > "${f.root}/builder-go-dist"
-cp "$CNB_APP_DIR/main.go" "${f.root}/builder-saw-main.go"
+cp "$CNB_APP_DIR/main.go" "${f.root}/builder-saw-main.go" 2>/dev/null || true
 cp "$CNB_GROUP_PATH" "${f.root}/builder-group.toml"
 mkdir -p "$CNB_LAYERS_DIR/config" && echo "processes of the group it ran" > "$CNB_LAYERS_DIR/config/metadata.toml"
 printf '[[processes]]\\ntype = "web"\\ncommand = ["/layers/go-build/targets/bin/web-v2"]\\ndefault = true\\n' > "$CNB_LAYERS_DIR/paketo-buildpacks_go-build/launch.toml"
@@ -198,6 +198,84 @@ describe("a rebuild in the running container", () => {
     expect(output).toContain("  Change set: restart only (README.md is read by no build step of go-dist, go-build)\n");
     expect(await readFile(join(f.appDir, "README.md"), "utf8")).toBe("docs");
     expect(await exists(join(f.root, "builder-env"))).toBe(false);
+  });
+
+  it("keeps what the app wrote into the app dir through a restart, a rebuild and a failed one; --clean removes it", async () => {
+    await fakeLifecycle(f, 0);
+    await writeFile(join(f.layersRoot, "tilt-live", "meta", "platform-env", "BP_TILT_LIVE_RESTART_ONLY"), "*.md");
+    const src = join(f.layersRoot, "tilt-live", "src");
+    const build = rebuild();
+    expect(await build(collect)).toMatchObject({ ok: true, action: "rebuild" });
+    // The running app writes a database and uploads into its working dir.
+    await writeFile(join(f.appDir, "app.db"), "rows");
+    await mkdir(join(f.appDir, "uploads"));
+    await writeFile(join(f.appDir, "uploads", "a.png"), "png");
+    const appWritten = async () => [
+      await readFile(join(f.appDir, "app.db"), "utf8"),
+      await readFile(join(f.appDir, "uploads", "a.png"), "utf8"),
+    ];
+
+    output = "";
+    await writeFile(join(src, "README.md"), "docs");
+    expect(await build(collect)).toMatchObject({ ok: true, action: "restart" });
+    expect(output).toContain("  Change set: restart only (README.md is read by no build step of go-dist, go-build)\n");
+    expect(output).toContain("    1 copied, 0 deleted, 1 unchanged, 2 not from the source left alone\n");
+    expect(await appWritten()).toEqual(["rows", "png"]);
+
+    await writeFile(join(src, "main.go"), 'const message = "v3"');
+    expect(await build(collect)).toMatchObject({ ok: true, action: "rebuild" });
+    expect(await appWritten()).toEqual(["rows", "png"]);
+
+    await fakeLifecycle(f, 1);
+    await writeFile(join(src, "main.go"), 'const message = "v4"');
+    expect(await build(collect)).toMatchObject({ ok: false, action: "rebuild" });
+    expect(await appWritten()).toEqual(["rows", "png"]);
+
+    // A deletion in the source still reaches the app dir, and is the change set.
+    await fakeLifecycle(f, 0);
+    await rm(join(src, "README.md"));
+    output = "";
+    expect(await build(collect)).toMatchObject({ ok: true, action: "rebuild" });
+    expect(await exists(join(f.appDir, "README.md"))).toBe(false);
+    expect(output).toContain("    0 copied, 1 deleted, 1 unchanged, 2 not from the source left alone\n");
+
+    output = "";
+    expect(await build(collect, { clean: true })).toMatchObject({ ok: true, action: "rebuild" });
+    expect(output).toContain("  Change set: rebuild (--clean: the app dir is now an exact copy of the source)\n");
+    expect((await readdir(f.appDir)).sort()).toEqual(["main.go"]);
+  });
+
+  it("tells the user's deletions from generated files in a new process and in a new container", async () => {
+    await fakeLifecycle(f, 0);
+    const src = join(f.layersRoot, "tilt-live", "src");
+    // The first rebuild of a container starts from the build's index: main.go was in the image's source.
+    await rm(join(src, "main.go"));
+    await writeFile(join(src, "server.go"), "package main");
+    await writeFile(join(f.appDir, "main.go"), "as the image had it");
+    await writeFile(join(f.appDir, "generated.txt"), "written by a buildpack");
+    output = "";
+    expect(await rebuild()(collect)).toMatchObject({ ok: true });
+    expect((await readdir(f.appDir)).sort()).toEqual(["generated.txt", "server.go"]);
+    expect(output).toContain("    1 copied, 1 deleted, 0 unchanged, 1 not from the source left alone\n");
+
+    // A standalone `rebuild` is a new process each time: it goes on from the index the last mirror left.
+    await writeFile(join(src, "notes.txt"), "added after the image build");
+    expect(await rebuild()(collect)).toMatchObject({ ok: true });
+    expect(await exists(join(f.appDir, "notes.txt"))).toBe(true);
+    await rm(join(src, "notes.txt"));
+    expect(await rebuild()(collect)).toMatchObject({ ok: true });
+    expect((await readdir(f.appDir)).sort()).toEqual(["generated.txt", "server.go"]);
+  });
+
+  it("names a missing source index instead of guessing what to delete", async () => {
+    await fakeLifecycle(f, 0);
+    const path = join(f.layersRoot, "tilt-live", "meta", "source-index.json");
+    await rm(path);
+    const result = await rebuild()(collect);
+    expect(result.ok).toBe(false);
+    expect(output).toContain("ERROR: The image holds no index of the source it was built from");
+    expect(output).toContain(path);
+    expect(await readdir(f.appDir)).toEqual([]);
   });
 
   it("exits with status 3 for a change only a new image can take, and says so again on the next call", async () => {

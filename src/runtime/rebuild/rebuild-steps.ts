@@ -15,10 +15,11 @@ import { TiltLiveError, formatError, toTiltLiveError } from "../../core/errors.j
 import { exists, readdirIfExists } from "../../fsutil/copy.js";
 import { unlessMissing } from "../../core/errno.js";
 import { mirrorTree, type MirrorChange, type MirrorIndex } from "../../fsutil/mirror.js";
+import { indexTree, readMirrorIndex, writeMirrorIndex } from "../../fsutil/mirror-index.js";
 import { formatSeconds } from "../../log/logger.js";
 import { readChangeSettings } from "../../contract/config.js";
 import { buildFailure, readOomKills, type BuilderExit } from "./build-failure.js";
-import type { BuildResult } from "./build-queue.js";
+import type { Rebuild } from "./build-queue.js";
 import { CGO_REBUILD_WARNING, hasCCompiler } from "../../contract/go-cgo.js";
 import { restoreBindings } from "../../contract/recorded-bindings.js";
 import { type ChangePlan, compileRules, formatPlan, planChanges } from "./change-plan.js";
@@ -52,14 +53,15 @@ const FALLBACK_PLATFORM_API = "0.13";
 /** Files a buildpack writes afresh on every build; a stale one would be read as new by the lifecycle. */
 const PER_BUILD_FILES = ["launch.toml", "build.toml", "store.toml"];
 
-export function createRebuild(options: RebuildOptions): (onOutput: (text: string) => void) => Promise<BuildResult> {
-  let index: MirrorIndex = new Map();
+export function createRebuild(options: RebuildOptions): Rebuild {
+  // The source as of the last mirror: which app-dir entries are the user's to delete (src/fsutil/mirror.ts).
+  let known: KnownIndex | undefined;
   // Changes mirrored since the last good build or restart: a failed or refused one leaves them to the next.
   let unbuilt: MirrorChange[] = [];
   // A mirror that stopped half way (a full disk) wrote some files without reporting them: until a good build,
   // the change set is unknown and only a rebuild is safe.
   let mirrorIncomplete = false;
-  return async (onOutput) => {
+  return async (onOutput, request = {}) => {
     const timings: Record<string, number> = {};
     const step = async <T>(name: string, label: string, work: () => Promise<T>): Promise<T> => {
       const start = performance.now();
@@ -79,14 +81,32 @@ export function createRebuild(options: RebuildOptions): (onOutput: (text: string
       const group = (await readGroup(paths.group)).map((bp) => bp.id);
       const settings = readChangeSettings(vars);
       const rules = await compileRules(group, settings, paths.src, vars);
-      const { stats, index: next } = await step("mirror", "Mirrored the source", () =>
-        mirrorTree(paths.src, ctx.appDir, index, { keep: rules.outputs }).catch((error: unknown) => {
-          mirrorIncomplete = true;
-          index = new Map();
-          throw error;
-        }),
-      );
-      index = next;
+      const clean = request.clean === true;
+      const { stats } = await step("mirror", clean ? "Mirrored the source, --clean" : "Mirrored the source", async () => {
+        const previous = known ?? (await loadMirrorIndex(paths, options.tmpDir));
+        const mirrored = await mirrorTree(paths.src, ctx.appDir, previous.index, { keep: rules.outputs, clean }).catch(
+          async (error: unknown) => {
+            // Whatever the source holds now may have been written, whole or in part: the next mirror must own it (a
+            // half-written file is compared again, one the user then deletes is deleted), and what the previous
+            // source had and lost is still the user's to delete.
+            mirrorIncomplete = true;
+            known = { index: new Map([...(await indexTree(paths.src)), ...previous.index]), saved: false };
+            // For the next standalone `rebuild` too; best effort, as the disk that stopped the mirror may be /tmp's.
+            known.saved = await saveMirrorIndex(known.index, options.tmpDir).then(
+              () => true,
+              () => false,
+            );
+            throw error;
+          },
+        );
+        const changed = mirrored.stats.changes.length > 0 || mirrored.index.size !== previous.index.size;
+        known = { index: mirrored.index, saved: previous.saved && !changed };
+        if (!known.saved) {
+          await saveMirrorIndex(mirrored.index, options.tmpDir);
+          known.saved = true;
+        }
+        return mirrored;
+      });
       const changes = await withoutImageInputsAsBuilt(
         mergeChanges(unbuilt, stats.changes),
         paths.src,
@@ -94,7 +114,9 @@ export function createRebuild(options: RebuildOptions): (onOutput: (text: string
         await readImageInputs(paths.imageInputs),
       );
       unbuilt = changes;
-      onOutput(`    ${stats.copied} copied, ${stats.deleted} deleted, ${stats.unchanged} unchanged\n`);
+      const notFromSource = stats.leftAlone + stats.kept.length;
+      const left = notFromSource > 0 ? `, ${notFromSource} not from the source left alone` : "";
+      onOutput(`    ${stats.copied} copied, ${stats.deleted} deleted, ${stats.unchanged} unchanged${left}\n`);
       const syntax = await step("check", "Checked the syntax of changed files", () =>
         checkSyntax(ctx.appDir, stats.changedFiles, options.env, { resident: options.resident }),
       );
@@ -105,9 +127,11 @@ export function createRebuild(options: RebuildOptions): (onOutput: (text: string
           detail: "The language's own parser rejected the file; the build phase was not run.",
         });
       }
-      const plan: ChangePlan = mirrorIncomplete
-        ? { action: "rebuild", reason: "an earlier mirror stopped half way, so what it changed is not known" }
-        : planChanges(changes, rules);
+      const plan: ChangePlan = clean
+        ? { action: "rebuild", reason: "--clean: the app dir is now an exact copy of the source" }
+        : mirrorIncomplete
+          ? { action: "rebuild", reason: "an earlier mirror stopped half way, so what it changed is not known" }
+          : planChanges(changes, rules);
       onOutput(`  ${formatPlan(plan)}\n`);
       if (plan.action === "image") {
         onOutput(`${formatError(new TiltLiveError("image-build-needed", plan.reason))}\n`);
@@ -155,6 +179,35 @@ function mergeChanges(earlier: MirrorChange[], newer: MirrorChange[]): MirrorCha
     byPath.set(c.path, added ? { ...c, kind: "added" } : c);
   }
   return [...byPath.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/** A mirror index, and whether the runtime dir holds it as it is. */
+interface KnownIndex {
+  index: MirrorIndex;
+  saved: boolean;
+}
+
+/**
+ * The index the last mirror in this container left, else the one the build recorded of the source it built.
+ * A standalone `rebuild` and a restarted supervisor start from the first.
+ */
+async function loadMirrorIndex(paths: LivePaths, tmpDir: string | undefined): Promise<KnownIndex> {
+  const latest = await readMirrorIndex(runtimePaths(tmpDir).mirrorIndex);
+  if (latest) return { index: latest, saved: true };
+  const built = await readMirrorIndex(paths.sourceIndex);
+  if (!built) {
+    throw new TiltLiveError("missing-file", "The image holds no index of the source it was built from", {
+      path: paths.sourceIndex,
+      detail: "Without it a rebuild cannot tell the user's deletions from files the app wrote; rebuild the image with this tilt-live.",
+    });
+  }
+  return { index: built, saved: false };
+}
+
+async function saveMirrorIndex(index: MirrorIndex, tmpDir: string | undefined): Promise<void> {
+  const { root, mirrorIndex } = runtimePaths(tmpDir);
+  await mkdir(root, { recursive: true, mode: 0o700 });
+  await writeMirrorIndex(mirrorIndex, index);
 }
 
 /** Reads every metadata file the build depends on before anything is changed, so a bad one names itself. */

@@ -72,10 +72,20 @@ describe("control channel", () => {
   });
 
   it("parses only well-formed requests", () => {
-    expect(parseRequest('{"op":"rebuild"}')).toEqual({ op: "rebuild", restart: true });
-    expect(parseRequest('{"op":"rebuild","restart":false}')).toEqual({ op: "rebuild", restart: false });
+    expect(parseRequest('{"op":"rebuild"}')).toEqual({ op: "rebuild", restart: true, clean: false });
+    expect(parseRequest('{"op":"rebuild","restart":false}')).toEqual({ op: "rebuild", restart: false, clean: false });
+    expect(parseRequest('{"op":"rebuild","clean":true}')).toEqual({ op: "rebuild", restart: true, clean: true });
     expect(parseRequest('{"op":"status"}')).toEqual({ op: "status" });
-    for (const line of ["hello", "null", "42", '"rebuild"', '{"op":"build"}', '{"op":"rebuild","restart":"no"}', "{"]) {
+    for (const line of [
+      "hello",
+      "null",
+      "42",
+      '"rebuild"',
+      '{"op":"build"}',
+      '{"op":"rebuild","restart":"no"}',
+      '{"op":"rebuild","clean":1}',
+      "{",
+    ]) {
       expect(parseRequest(line), line).toBeUndefined();
     }
   });

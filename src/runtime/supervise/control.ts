@@ -3,7 +3,7 @@
  * speaking newline-delimited JSON. A client sends one request line; the server answers with zero or more
  * `log` lines and one final line (`result`, `status` or `error`), then closes the connection.
  *
- *   {"op":"rebuild","restart":true} -> {"type":"log","text":"..."}* {"type":"result","ok":true,"exitCode":0,"timings":{...},"summary":"..."}
+ *   {"op":"rebuild","restart":true,"clean":false} -> {"type":"log","text":"..."}* {"type":"result","ok":true,"exitCode":0,"timings":{...},"summary":"..."}
  *   {"op":"status"}                 -> {"type":"status", ...}
  *
  * The summary is the line a client prints last; native/tilt-live-rebuild.c, the small client, relies on this
@@ -16,7 +16,7 @@ import { TiltLiveError } from "../../core/errors.js";
 import { formatSeconds } from "../../log/logger.js";
 import type { BuildResult } from "../rebuild/build-queue.js";
 
-export type ControlRequest = { op: "rebuild"; restart: boolean } | { op: "status" };
+export type ControlRequest = { op: "rebuild"; restart: boolean; clean?: boolean } | { op: "status" };
 
 export interface SupervisorStatus {
   processType: string;
@@ -36,7 +36,7 @@ export type ControlMessage =
   | { type: "error"; message: string };
 
 export interface ControlHandlers {
-  rebuild(request: { restart: boolean }, onLog: (text: string) => void): Promise<BuildResult>;
+  rebuild(request: { restart: boolean; clean?: boolean }, onLog: (text: string) => void): Promise<BuildResult>;
   status(): SupervisorStatus;
 }
 
@@ -52,7 +52,7 @@ export function rebuildSummary(result: BuildResult): string {
   return `[tilt-live] rebuild ${result.ok ? "succeeded" : "failed"} (exit ${result.exitCode})${steps ? `: ${steps}` : ""}`;
 }
 
-/** A request line, or undefined for anything else (not JSON, not an object, an unknown op, a non-boolean restart). */
+/** A request line, or undefined for anything else (not JSON, not an object, an unknown op, a non-boolean flag). */
 export function parseRequest(line: string): ControlRequest | undefined {
   let value: unknown;
   try {
@@ -61,9 +61,10 @@ export function parseRequest(line: string): ControlRequest | undefined {
     return undefined;
   }
   if (typeof value !== "object" || value === null) return undefined;
-  const { op, restart } = value as { op?: unknown; restart?: unknown };
+  const { op, restart, clean } = value as { op?: unknown; restart?: unknown; clean?: unknown };
+  const flag = (v: unknown) => v === undefined || typeof v === "boolean";
   if (op === "status") return { op: "status" };
-  if (op === "rebuild" && (restart === undefined || typeof restart === "boolean")) return { op: "rebuild", restart: restart !== false };
+  if (op === "rebuild" && flag(restart) && flag(clean)) return { op: "rebuild", restart: restart !== false, clean: clean === true };
   return undefined;
 }
 
@@ -103,7 +104,9 @@ async function handle(socket: Socket, line: string, handlers: ControlHandlers): 
   } else if (request.op === "status") {
     send(socket, { type: "status", ...handlers.status() });
   } else {
-    const result = await handlers.rebuild({ restart: request.restart }, (text) => send(socket, { type: "log", text }));
+    const result = await handlers.rebuild({ restart: request.restart, clean: request.clean }, (text) =>
+      send(socket, { type: "log", text }),
+    );
     send(socket, { type: "result", ...result, summary: rebuildSummary(result) });
   }
   socket.end();

@@ -22,7 +22,7 @@ import { TiltLiveError, formatError } from "../../core/errors.js";
 import { readGroup } from "../../cnb/group.js";
 import { exitStatus, type AppProcess, type AppSpec } from "./app-process.js";
 import { AppController, describeStop, type BackoffOptions, type StoppedApp } from "./app-controller.js";
-import { BuildQueue, type BuildResult } from "../rebuild/build-queue.js";
+import { BuildQueue, type Rebuild } from "../rebuild/build-queue.js";
 import { closeResidentParsers } from "../rebuild/syntax-check.js";
 import { serveControl, type ControlServer, type SupervisorStatus } from "./control.js";
 import { refreshEnv, changedNames, type EnvMod } from "./env-mods.js";
@@ -43,7 +43,7 @@ export interface SupervisorOptions {
   env: NodeJS.ProcessEnv;
   stderr: Pick<Writable, "write">;
   /** The rebuild (createRebuild); its output goes to the rebuild command that asked, or to stderr for a watcher build. */
-  build: (onOutput: (text: string) => void) => Promise<BuildResult>;
+  build: Rebuild;
   signals?: SignalSource;
   /** Parent of the runtime dir holding the control socket; default /tmp. */
   tmpDir?: string;
@@ -187,7 +187,7 @@ function createBuildQueue(s: Supervised, build: SupervisorOptions["build"], rest
   return new BuildQueue(async (onOutput, run) => {
     const t0 = performance.now();
     s.log.info(`rebuild #${run.sequence} started${run.requests > 1 ? ` for ${run.requests} requests` : ""}`);
-    const result = await build(onOutput);
+    const result = await build(onOutput, { clean: run.clean });
     const buildMs = performance.now() - t0;
     if (!result.ok) {
       const pid = s.app.current?.running ? `pid ${s.app.current.pid}` : "not running";
@@ -279,8 +279,8 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
   // A requester (the rebuild command) shows the output itself, so the container log gets only the summary
   // lines; under Tilt both land in one pane, and each line would show twice. The watcher's builds have
   // no requester: their output goes to the container log.
-  const requestBuild = (restart: boolean, onOutput?: (text: string) => void) =>
-    queue.request({ restart, onOutput: onOutput ?? ((text) => s.log.raw(text)) });
+  const requestBuild = (request: { restart: boolean; clean?: boolean }, onOutput?: (text: string) => void) =>
+    queue.request({ ...request, onOutput: onOutput ?? ((text) => s.log.raw(text)) });
 
   s.app.start(restarter.initial);
 
@@ -295,7 +295,7 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
   });
   try {
     control = await serveControl(runtimePaths(options.tmpDir).socket, {
-      rebuild: (request, onLog) => requestBuild(request.restart, onLog),
+      rebuild: (request, onLog) => requestBuild(request, onLog),
       status: () => ({
         processType: s.processType,
         appPid: s.app.current?.pid ?? null,
@@ -319,7 +319,7 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
       onTrigger: (changes) => {
         const shown = changes.slice(0, 3).join(", ") + (changes.length > 3 ? ` and ${changes.length - 3} more` : "");
         s.log.info(`changed: ${shown}; rebuilding${queue.busy ? " after the current build" : ""}`);
-        void requestBuild(true);
+        void requestBuild({ restart: true });
       },
       onError: (error) => s.log.info(`watcher: ${error.message}`),
     });

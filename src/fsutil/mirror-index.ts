@@ -1,0 +1,75 @@
+/**
+ * The mirror's index on disk: which entries the source had, so that a later mirror tells the user's deletions
+ * from what the app or a buildpack wrote (mirror.ts). The build records one of the source it built (no file
+ * signatures: an export gives every file a new inode); each rebuild keeps the latest in its runtime dir, so a
+ * `rebuild` without a supervisor, or a restarted supervisor, carries on from the last mirror.
+ *
+ * Format: `{"version": 1, "entries": [[path, type, signature?], ...]}`, paths relative to the source root.
+ */
+import { readdir, readFile, rename, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { TiltLiveError } from "../core/errors.js";
+import { unlessMissing } from "../core/errno.js";
+import type { IndexedEntry, MirrorIndex } from "./mirror.js";
+
+const FORMAT_VERSION = 1;
+
+type Row = [string, IndexedEntry["type"], string?];
+
+const TYPES: ReadonlySet<string> = new Set(["file", "dir", "link"]);
+
+/** Every file, dir and link under `root` (sockets and the like are not mirrored either), without signatures. */
+export async function indexTree(root: string): Promise<MirrorIndex> {
+  const index: MirrorIndex = new Map();
+  const walk = async (rel: string): Promise<void> => {
+    const entries = await readdir(join(root, rel), { withFileTypes: true });
+    await Promise.all(
+      entries.map(async (entry) => {
+        const path = join(rel, entry.name);
+        if (entry.isSymbolicLink()) index.set(path, { type: "link" });
+        else if (entry.isFile()) index.set(path, { type: "file" });
+        else if (entry.isDirectory()) {
+          index.set(path, { type: "dir" });
+          await walk(path);
+        }
+      }),
+    );
+  };
+  await walk("");
+  return index;
+}
+
+export async function writeMirrorIndex(path: string, index: MirrorIndex): Promise<void> {
+  const entries: Row[] = [...index].map(([rel, { type, sig }]) => (sig === undefined ? [rel, type] : [rel, type, sig]));
+  const temp = `${path}.${process.pid}.tmp`;
+  await writeFile(temp, JSON.stringify({ version: FORMAT_VERSION, entries }));
+  await rename(temp, path);
+}
+
+function invalid(path: string, detail: string): TiltLiveError {
+  return new TiltLiveError("invalid-metadata", "not a tilt-live source index", { path, detail });
+}
+
+/** The index at `path`, or undefined when there is none. */
+export async function readMirrorIndex(path: string): Promise<MirrorIndex | undefined> {
+  const text = await unlessMissing(readFile(path, "utf8"));
+  if (text === undefined) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new TiltLiveError("invalid-metadata", "not valid JSON", { path, detail: (error as Error).message }, { cause: error });
+  }
+  const { version, entries } = (value ?? {}) as { version?: unknown; entries?: unknown };
+  if (version !== FORMAT_VERSION) throw invalid(path, `version ${String(version)}, expected ${FORMAT_VERSION}`);
+  if (!Array.isArray(entries)) throw invalid(path, "no entries array");
+  const index: MirrorIndex = new Map();
+  for (const row of entries as unknown[]) {
+    const [rel, type, sig] = Array.isArray(row) ? row : [];
+    if (typeof rel !== "string" || typeof type !== "string" || !TYPES.has(type) || (sig !== undefined && typeof sig !== "string")) {
+      throw invalid(path, `bad entry ${JSON.stringify(row)}`);
+    }
+    index.set(rel, sig === undefined ? { type: type as IndexedEntry["type"] } : { type: type as IndexedEntry["type"], sig });
+  }
+  return index;
+}
