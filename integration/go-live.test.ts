@@ -7,29 +7,24 @@ import {
   dockerExec,
   lifecycleMetadata,
   listImageFiles,
-  packBuild,
   pinnedVersion,
-  randomName,
-  runContainer,
   waitForHttp,
   type RunningContainer,
 } from "./harness/index.js";
-import { deleteSyncedFile, liveBuildArgs, REBUILD, syncFile, waitForBody } from "./harness/live.js";
-import { buildThroughOrder, expectGracefulStop, expectRebuild, liveSuite } from "./harness/suite.js";
+import { go } from "../bench/languages.js";
+import { deleteSyncedFile, REBUILD, syncFile, waitForBody } from "./harness/live.js";
+import { expectGracefulStop, expectRebuild, languageSuite } from "./harness/suite.js";
 
 describe.sequential("tilt-live on the Go sample", () => {
-  const suite = liveSuite("samples/go");
+  const suite = languageSuite(go);
   const { resources } = suite;
   let image: string;
   let container: RunningContainer;
 
   it("builds with tilt-live/source first and tilt-live last (--buildpack), offline", async () => {
-    image = randomName("go-live");
-    const { log } = await packBuild(suite.platform, resources, {
-      image,
-      path: suite.app,
-      args: liveBuildArgs(suite.platform),
-    });
+    const built = await suite.buildImage();
+    image = built.image;
+    const { log } = built;
     for (const line of [
       "tilt-live source snapshot 0.1.0",
       "  Snapshotting the pristine app source",
@@ -76,7 +71,7 @@ describe.sequential("tilt-live on the Go sample", () => {
   });
 
   it("runs under the supervisor and answers v1", async () => {
-    container = await runContainer(resources, { image, containerPort: 8080, env: { TILT_LIVE_WATCH: "false" } });
+    container = await suite.runImage(image);
     expect(await waitForHttp(container)).toBe("v1\n");
     expect(await containerLogs(container.name)).toContain("[tilt-live] started /layers/paketo-buildpacks_go-build/targets/bin/hello");
   });
@@ -128,7 +123,7 @@ describe.sequential("tilt-live on the Go sample", () => {
   });
 
   it("with the watcher on, a synced change alone brings the new version", async () => {
-    const watched = await runContainer(resources, { image, containerPort: 8080, env: { TILT_LIVE_WATCH: "true" } });
+    const watched = await suite.runImage(image, { TILT_LIVE_WATCH: "true" });
     expect(await waitForHttp(watched)).toBe("v1\n");
     await syncFile(watched.name, suite.app, "main.go", (text) => text.replace(/const message = "v\d"/, 'const message = "v4"'));
     await waitForBody(watched, "v4\n", 120_000);
@@ -140,7 +135,7 @@ describe.sequential("tilt-live on the Go sample", () => {
   });
 
   it("builds through the builder's order with --pre-buildpack and --post-buildpack", async () => {
-    const keys = await buildThroughOrder(suite, "samples/go", "go-live-order");
+    const keys = await suite.buildThroughOrder();
     expect(keys[0]).toBe("tilt-live/source");
     expect(keys.at(-1)).toBe("tilt-live");
     expect(keys).toContain("paketo-buildpacks/go-build");

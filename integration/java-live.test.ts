@@ -10,14 +10,13 @@ import {
   dockerExec,
   lifecycleMetadata,
   listImageFiles,
-  packBuild,
   randomName,
-  runContainer,
   waitForHttp,
   type RunningContainer,
 } from "./harness/index.js";
-import { liveBuildArgs, LIVE_GROUPS, mavenBuildArgs, mavenMirrorRunArgs, REBUILD, syncFile } from "./harness/live.js";
-import { buildThroughOrder, expectGracefulStop, expectRebuild, liveSuite } from "./harness/suite.js";
+import { java } from "../bench/languages.js";
+import { LIVE_GROUPS, REBUILD, syncFile } from "./harness/live.js";
+import { expectGracefulStop, expectRebuild, languageSuite } from "./harness/suite.js";
 
 const JAVA_LIVE_GROUP = LIVE_GROUPS.java;
 const MAIN = "src/main/java/dev/tiltlive/sample/Main.java";
@@ -27,15 +26,15 @@ const NEW_DEPENDENCY = { groupId: "org.json", artifactId: "json", version: "2024
 const MAVEN_CACHE = "/layers/paketo-buildpacks_maven/cache";
 
 describe("tilt-live on the Java (Maven) sample", () => {
-  const suite = liveSuite("samples/java");
+  const suite = languageSuite(java);
   const { resources } = suite;
   let image: string;
   let container: RunningContainer;
 
   it("builds with the jvm and syft stand-ins, maven and executable-jar inside tilt-live's group, offline", async () => {
-    image = randomName("java-live");
-    const args = [...liveBuildArgs(suite.platform, JAVA_LIVE_GROUP), ...mavenBuildArgs(suite.platform)];
-    const { log } = await packBuild(suite.platform, resources, { image, path: suite.app, args });
+    const built = await suite.buildImage();
+    image = built.image;
+    const { log } = built;
     expect(log).toContain("Debian OpenJDK from the stack (tilt-live offline stand-in) 0.1.0");
     expect(log).toContain("Paketo Buildpack for Syft (tilt-live offline stand-in) 0.1.0");
     expect(log).toMatch(/Apache Maven 3\.9\.16/);
@@ -60,12 +59,7 @@ describe("tilt-live on the Java (Maven) sample", () => {
   });
 
   it("runs the JVM under the supervisor and answers v1", async () => {
-    container = await runContainer(resources, {
-      image,
-      containerPort: 8080,
-      env: { TILT_LIVE_WATCH: "false" },
-      args: mavenMirrorRunArgs(suite.platform),
-    });
+    container = await suite.runImage(image);
     expect(await waitForHttp(container)).toBe("v1\n");
     expect(await containerLogs(container.name)).toContain('listening on :8080, message "v1"');
   });
@@ -133,7 +127,7 @@ describe("tilt-live on the Java (Maven) sample", () => {
   });
 
   it("builds through the builder's order (the java group) with --pre-buildpack and --post-buildpack", async () => {
-    expect(await buildThroughOrder(suite, "samples/java", "java-live-order", mavenBuildArgs(suite.platform))).toEqual(JAVA_LIVE_GROUP);
+    expect(await suite.buildThroughOrder()).toEqual(JAVA_LIVE_GROUP);
   });
 
   it("leaves no container, image or volume behind", async () => {

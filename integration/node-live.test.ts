@@ -7,32 +7,27 @@ import {
   dockerExec,
   lifecycleMetadata,
   listImageFiles,
-  packBuild,
   pinnedVersion,
-  randomName,
-  runContainer,
   waitForHttp,
   type RunningContainer,
 } from "./harness/index.js";
-import { fetchOnce, liveBuildArgs, LIVE_GROUPS, REBUILD, syncFile, waitForBody } from "./harness/live.js";
-import { buildThroughOrder, expectGracefulStop, expectRebuild, liveSuite } from "./harness/suite.js";
+import { node } from "../bench/languages.js";
+import { fetchOnce, LIVE_GROUPS, REBUILD, syncFile, waitForBody } from "./harness/live.js";
+import { expectGracefulStop, expectRebuild, languageSuite } from "./harness/suite.js";
 
 const NODE_LIVE_GROUP = LIVE_GROUPS.node;
 const MODULES = "/layers/paketo-buildpacks_npm-install/launch-modules/node_modules";
 
 describe.sequential("tilt-live on the Node.js sample", () => {
-  const suite = liveSuite("samples/node");
+  const suite = languageSuite(node);
   const { resources } = suite;
   let image: string;
   let container: RunningContainer;
 
   it("builds with node-engine (stand-in), npm-install and node-start inside tilt-live's group, offline, without a lockfile", async () => {
-    image = randomName("node-live");
-    const { log } = await packBuild(suite.platform, resources, {
-      image,
-      path: suite.app,
-      args: liveBuildArgs(suite.platform, NODE_LIVE_GROUP),
-    });
+    const built = await suite.buildImage();
+    image = built.image;
+    const { log } = built;
     expect(log).toContain("Paketo Buildpack for Node Engine (tilt-live offline stand-in) 0.1.0");
     // The sample has no package-lock.json, as many apps: npm-install runs `npm install`, which writes one into the app dir.
     expect(log).toContain("Running 'npm install --unsafe-perm --cache /layers/paketo-buildpacks_npm-install/npm-cache'");
@@ -54,7 +49,7 @@ describe.sequential("tilt-live on the Node.js sample", () => {
   });
 
   it("runs under the supervisor and answers v1, with node_modules linked into the app dir", async () => {
-    container = await runContainer(resources, { image, containerPort: 8080, env: { TILT_LIVE_WATCH: "false" } });
+    container = await suite.runImage(image);
     expect(await waitForHttp(container)).toBe("v1\n");
     const logs = await containerLogs(container.name);
     expect(logs).toContain("[tilt-live] started node server.js");
@@ -128,7 +123,7 @@ describe.sequential("tilt-live on the Node.js sample", () => {
   });
 
   it("builds through the builder's order (the node group) with --pre-buildpack and --post-buildpack", async () => {
-    expect(await buildThroughOrder(suite, "samples/node", "node-live-order")).toEqual(NODE_LIVE_GROUP);
+    expect(await suite.buildThroughOrder()).toEqual(NODE_LIVE_GROUP);
   });
 
   it("leaves no container, image or volume behind", async () => {

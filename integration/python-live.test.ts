@@ -2,19 +2,10 @@
 // pip-install, python-start and procfile build the Python sample into a dev image, which is then live-updated in
 // its running container the way Tilt does it (tar into the sync target, then the rebuild tool by argv).
 import { describe, expect, it } from "vitest";
-import {
-  containerLogs,
-  dockerExec,
-  lifecycleMetadata,
-  listImageFiles,
-  packBuild,
-  randomName,
-  runContainer,
-  waitForHttp,
-  type RunningContainer,
-} from "./harness/index.js";
-import { deleteSyncedFile, fetchOnce, liveBuildArgs, LIVE_GROUPS, REBUILD, syncFile, waitForBody } from "./harness/live.js";
-import { buildThroughOrder, expectGracefulStop, expectRebuild, liveSuite } from "./harness/suite.js";
+import { containerLogs, dockerExec, lifecycleMetadata, listImageFiles, waitForHttp, type RunningContainer } from "./harness/index.js";
+import { python } from "../bench/languages.js";
+import { deleteSyncedFile, fetchOnce, LIVE_GROUPS, REBUILD, syncFile, waitForBody } from "./harness/live.js";
+import { expectGracefulStop, expectRebuild, languageSuite } from "./harness/suite.js";
 
 const PYTHON_LIVE_GROUP = LIVE_GROUPS.python;
 const SITE_PACKAGES = "/layers/paketo-buildpacks_pip-install/packages/lib/python3.11/site-packages";
@@ -28,18 +19,15 @@ async function expectAppWrittenFilesKept(container: string): Promise<void> {
 }
 
 describe.sequential("tilt-live on the Python sample", () => {
-  const suite = liveSuite("samples/python");
+  const suite = languageSuite(python);
   const { resources } = suite;
   let image: string;
   let container: RunningContainer;
 
   it("builds with cpython and pip (stand-ins), pip-install, python-start and procfile inside tilt-live's group, offline", async () => {
-    image = randomName("python-live");
-    const { log } = await packBuild(suite.platform, resources, {
-      image,
-      path: suite.app,
-      args: liveBuildArgs(suite.platform, PYTHON_LIVE_GROUP),
-    });
+    const built = await suite.buildImage();
+    image = built.image;
+    const { log } = built;
     expect(log).toContain("Paketo Buildpack for CPython (tilt-live offline stand-in) 0.1.0");
     expect(log).toContain("--no-index --compile --user --disable-pip-version-check --requirement=requirements.txt");
     expect(log).toContain("Successfully installed greeting-1.0.0");
@@ -59,7 +47,7 @@ describe.sequential("tilt-live on the Python sample", () => {
   });
 
   it("runs under the supervisor and answers v1", async () => {
-    container = await runContainer(resources, { image, containerPort: 8080, env: { TILT_LIVE_WATCH: "false" } });
+    container = await suite.runImage(image);
     expect(await waitForHttp(container)).toBe("v1\n");
     const logs = await containerLogs(container.name);
     expect(logs).toContain("[tilt-live] started python app.py");
@@ -155,7 +143,7 @@ describe.sequential("tilt-live on the Python sample", () => {
   });
 
   it("builds through the builder's order (the python group) with --pre-buildpack and --post-buildpack", async () => {
-    expect(await buildThroughOrder(suite, "samples/python", "python-live-order")).toEqual(PYTHON_LIVE_GROUP);
+    expect(await suite.buildThroughOrder()).toEqual(PYTHON_LIVE_GROUP);
   });
 
   it("leaves no container, image or volume behind", async () => {

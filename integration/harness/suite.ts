@@ -7,12 +7,21 @@
 // in the files says so), and once one fails the rest of the file is skipped, so the first failure is the one
 // reported instead of a cascade of follow-on errors.
 import { afterAll, afterEach, beforeAll, beforeEach, expect } from "vitest";
-import { containerLogs, dockerExec, lifecycleMetadata, runContainer, stopContainer, waitForHttp, type CommandResult } from "./docker.js";
+import {
+  containerLogs,
+  dockerExec,
+  lifecycleMetadata,
+  runContainer,
+  stopContainer,
+  waitForHttp,
+  type CommandResult,
+  type RunningContainer,
+} from "./docker.js";
 import { randomName } from "./names.js";
 import { packBuild } from "./pack.js";
 import { ensurePlatform, type Platform } from "./platform.js";
 import { Resources } from "./resources.js";
-import { copySample, OFFLINE, REBUILD } from "./live.js";
+import { copySample, liveBuildArgs, OFFLINE, REBUILD } from "./live.js";
 
 export interface LiveSuite {
   readonly resources: Resources;
@@ -48,6 +57,48 @@ export function liveSuite(sample: string): LiveSuite {
     await suite.resources.cleanup();
   });
   return suite;
+}
+
+/** What a language's live-update file takes from its profile (bench/languages.ts, which the bench drives too). */
+export interface LiveLanguage {
+  name: string;
+  sample: string;
+  /** The group, tilt-live around the language's Paketo buildpacks (LIVE_GROUPS). */
+  buildpacks: string[];
+  containerPort: number;
+  /** Further `pack build` and `docker run` arguments the sample needs from the platform (a binding). */
+  buildArgs?: (platform: Platform) => string[];
+  runArgs?: (platform: Platform) => string[];
+}
+
+/** The skeleton the language files share: a live suite for the language's sample, and its build and run. */
+export interface LanguageSuite extends LiveSuite {
+  readonly language: LiveLanguage;
+  /** `pack build` of the sample into a dev image named `<language>-live-*`: offline, the language's group. */
+  buildImage(): Promise<{ image: string; log: string }>;
+  /** Runs `image` with `env` (the watcher off unless it says otherwise) and the language's run arguments. */
+  runImage(image: string, env?: Record<string, string>): Promise<RunningContainer>;
+  /** buildThroughOrder for the language's sample, as `<language>-live-order-*`. */
+  buildThroughOrder(): Promise<string[]>;
+}
+
+export function languageSuite(language: LiveLanguage): LanguageSuite {
+  const suite = liveSuite(language.sample) as LanguageSuite;
+  const platformArgs = (args: LiveLanguage["buildArgs"]) => args?.(suite.platform) ?? [];
+  return Object.assign(suite, {
+    language,
+    async buildImage() {
+      const image = randomName(`${language.name}-live`);
+      const args = [...liveBuildArgs(suite.platform, language.buildpacks), ...platformArgs(language.buildArgs)];
+      const { log } = await packBuild(suite.platform, suite.resources, { image, path: suite.app, args });
+      return { image, log };
+    },
+    runImage(image: string, env: Record<string, string> = { TILT_LIVE_WATCH: "false" }) {
+      const args = platformArgs(language.runArgs);
+      return runContainer(suite.resources, { image, containerPort: language.containerPort, env, ...(args.length > 0 ? { args } : {}) });
+    },
+    buildThroughOrder: () => buildThroughOrder(suite, language.sample, `${language.name}-live-order`, platformArgs(language.buildArgs)),
+  });
 }
 
 /** Runs the rebuild tool by argv and expects it to succeed, showing its output when it does not. */
