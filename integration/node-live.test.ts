@@ -84,7 +84,7 @@ describe.sequential("tilt-live on the Node.js sample", () => {
         .replace('const message = "v2"', 'const message = shout("v3")'),
     );
     const rebuild = await expectRebuild(container.name);
-    expect(rebuild.stdout.split("\n")).toContain("  Change set: rebuild (package.json is read by npm-install)");
+    expect(rebuild.stdout.split("\n"), rebuild.stdout).toContain("  Change set: rebuild (package.json is read by node-engine)");
     // The lockfile npm wrote at image build is an output of npm-install: removed before the build, so that npm-install
     // picks `npm install` as the image build did (with it, `npm ci` would refuse the new dependency).
     expect(rebuild.stdout).toContain("Running 'npm install --unsafe-perm --cache /layers/paketo-buildpacks_npm-install/npm-cache'");
