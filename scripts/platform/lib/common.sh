@@ -23,6 +23,10 @@ export PACK_VOLUME_KEY
 
 BUILDER_IMAGE="tilt-live/builder-go:latest"
 BUILDER_REPO="tilt-live/builder-go"
+# The language groups of the builder's order, in the order it tries them. setup.sh --lang narrows
+# BUILDER_LANGUAGES to one: the builder is then tilt-live/builder-<lang>-only (builder.sh), never the full one.
+ALL_LANGUAGES=(node python go java)
+BUILDER_LANGUAGES=("${ALL_LANGUAGES[@]}")
 GO_BUILD_DIR="${TILT_LIVE_CACHE}/buildpacks/paketo-go-build/${PAKETO_GO_BUILD_VERSION}"
 GO_MOD_VENDOR_DIR="${TILT_LIVE_CACHE}/buildpacks/paketo-go-mod-vendor/${PAKETO_GO_MOD_VENDOR_VERSION}"
 NPM_INSTALL_DIR="${TILT_LIVE_CACHE}/buildpacks/paketo-npm-install/${PAKETO_NPM_INSTALL_VERSION}"

@@ -76,9 +76,10 @@ platform::stand_in::ensure() {
   util::print::info "Assembled ${dir} ($(du -sh "$dir" | cut -f1))"
 }
 
+# platform::stand_ins::ensure NAME...: platform::stand_in::ensure for each.
 platform::stand_ins::ensure() {
   local name
-  for name in node-engine cpython pip; do
+  for name in "$@"; do
     platform::stand_in::ensure "$name"
   done
 }
