@@ -26,7 +26,7 @@ main() {
   local setup_args=()
   [[ "$tool" == demo ]] && setup_args=(--lang "$(demo_language "$@")")
   util::platform_lock
-  util::timed "Platform" bash scripts/platform/setup.sh "${setup_args[@]}" 8>&-
+  util::timed "Platform" bash scripts/platform/setup.sh "${setup_args[@]}"
   export TILT_LIVE_PLATFORM_READY=1
   npx esbuild "bench/${tool}.ts" --bundle --platform=node --format=esm --packages=external \
     --outfile="dist/bench/${tool}.mjs" --log-level=warning

@@ -172,13 +172,12 @@ platform::builder::api_list_upto() {
 platform::builder::capped_lifecycle() {
   local max="$1" out="${LIFECYCLE_TGZ%.tgz}.platform-api-max-${1}.tgz" work key list
   if [[ ! -f "$out" || "$out" -ot "${LIFECYCLE_TGZ}" ]]; then
-    work=$(mktemp -d)
+    util::temp_dir work
     tar -xzf "${LIFECYCLE_TGZ}" -C "$work"
     for key in supported deprecated; do
       list=$(sed -n "/^\[apis.platform\]/,/^\[/ s/^\s*${key}\s*=\s*\(\[.*\]\)/\1/p" "$work/lifecycle.toml" |
         platform::builder::api_list_upto "$max")
       if [[ "$key" == supported && "$list" != *"\"${max}\""* ]]; then
-        rm -rf "$work"
         util::die "step builder: lifecycle ${LIFECYCLE_VERSION} does not support Platform API ${max} (${LIFECYCLE_TGZ}: lifecycle.toml [apis.platform])"
       fi
       sed -i "/^\[apis.platform\]/,/^\[/ s/^\(\s*${key}\s*=\s*\).*/\1${list}/" "$work/lifecycle.toml"

@@ -44,11 +44,7 @@ mkdir -p "${PLATFORM_CACHE}" "${PLATFORM_LOGS}"
 
 # platform::lock: one setup or builder run at a time per cache (other sessions or test files may start one too).
 platform::lock() {
-  exec 9>"${PLATFORM_CACHE}/setup.lock"
-  if ! flock -n 9; then
-    util::print::info "Another platform setup holds ${PLATFORM_CACHE}/setup.lock; waiting (up to 30 min)"
-    flock -w 1800 9 || util::die "gave up waiting for ${PLATFORM_CACHE}/setup.lock"
-  fi
+  util::hold_lock "${PLATFORM_CACHE}/setup.lock" 1800 "Another platform setup"
 }
 
 # platform::hash: short sha256 of stdin, used as a cache key.

@@ -10,7 +10,7 @@
 # platform::stand_in::npm_pack SPEC DEST_DIR: the package SPEC unpacked into DEST_DIR (once; cached by the caller).
 platform::stand_in::npm_pack() {
   local spec="$1" dest="$2" tmp
-  tmp=$(mktemp -d)
+  util::temp_dir tmp
   util::print::info "Fetching ${spec} from the npm registry (npm pack)"
   (cd "$tmp" && npm pack --silent "$spec" >/dev/null) || util::die "npm pack ${spec} failed (is the npm registry reachable?)"
   rm -rf "$dest.tmp" && mkdir -p "$dest.tmp"
