@@ -18,7 +18,7 @@
 # Platform API 0.7 and 0.8 only, so pack (which picks the newest Platform API both it and the descriptor list)
 # builds at 0.8, where the lifecycle still exports the buildpacks' launch.toml [[bom]] in the
 # io.buildpacks.build.metadata label; from 0.9 on it moves it to an SBOM file, and Skaffold reads its sync rules from
-# that label. Same lifecycle binary, same buildpacks (README "Skaffold").
+# that label. Same lifecycle binary, same buildpacks (docs/skaffold.md).
 set -euo pipefail
 
 if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then

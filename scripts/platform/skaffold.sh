@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Skaffold for the Skaffold integration test and its users here: GoogleContainerTools/skaffold SKAFFOLD_VERSION
 # built from its Go module (Go module proxy, no release download), pinned and cached by version. It embeds
-# pack (v0.30.0 for 2.13.2), which talks Docker API 1.41. See README "Skaffold" and platform-facts §11.
+# pack (v0.30.0 for 2.13.2), which talks Docker API 1.41. See docs/skaffold.md and platform-facts §11.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 usage() {
