@@ -157,7 +157,7 @@ main() {
   util::print::step "lifecycle:       ${LIFECYCLE_BIN_DIR} (tarball ${LIFECYCLE_TGZ})"
   util::print::step "images:          $(platform::stack_image build) (tilt-live/stack-build:latest)"
   util::print::step "                 $(platform::stack_image run) (tilt-live/stack-run:latest)"
-  util::print::step "                 ${BUILDER_IMAGE} ($(platform::builder::current))"
+  util::print::step "                 $(platform::builder::latest) ($(platform::builder::current))"
   util::print::step "env:             ${PLATFORM_ENV_FILE} (scripts/platform/env.sh), ${PLATFORM_JSON_FILE}"
   util::print::step "Platform ready in $(awk "BEGIN{printf \"%.3f\", (${end}-${start})/1e9}")s"
 }
