@@ -24,7 +24,7 @@ node_base() {
   local dir="${TILT_LIVE_CACHE}/node/${NODE_SEA_VERSION}-${arch}"
   if [[ ! -x "${dir}/bin/node" ]]; then
     util::print::step "Fetching node-linux-${npm_arch}@${NODE_SEA_VERSION} from the npm registry"
-    local tmp; tmp=$(mktemp -d)
+    local tmp; util::temp_dir tmp
     (cd "$tmp" && npm pack --silent "node-linux-${npm_arch}@${NODE_SEA_VERSION}" >/dev/null) ||
       util::die "npm pack node-linux-${npm_arch}@${NODE_SEA_VERSION} failed (is the npm registry reachable?)"
     mkdir -p "$dir"
