@@ -130,9 +130,25 @@ export const java: LanguageProfile = {
     ],
     "java -cp target/classes dev.tiltlive.sample.Main",
   ),
+  milestones: [
+    { label: "docker exec, tilt-live's validate, mirror, plan, restore", pattern: /^ {2}Restored layer metadata/ },
+    { label: "lifecycle builder start, jvm and syft stand-ins", pattern: /^Paketo Buildpack for Maven/ },
+    { label: "maven until `mvn` (libbs: hash of the app dir, javac -version)", pattern: /Executing mvn/ },
+    { label: "mvn package", pattern: /BUILD SUCCESS/ },
+    { label: "maven after mvn: artifact copy, build SBOM, BOM label", pattern: /Removing source code/ },
+    { label: "maven: source removal, jar explosion", pattern: /^Paketo Buildpack for Executable JAR/ },
+    { label: "executable-jar (launch SBOM), builder exit", pattern: /^ {2}Ran the build phase/ },
+  ],
 };
 
-export const LANGUAGES: Record<string, LanguageProfile> = { go, node, python, java };
+/** The same with the rebuild's SBOM shortcuts off (BP_TILT_LIVE_SBOM_STAND_IN=false): syft runs as in the image build. */
+export const javaSyft: LanguageProfile = {
+  ...java,
+  name: "java-syft",
+  buildArgs: (platform) => [...mavenBuildArgs(platform), "--env", "BP_TILT_LIVE_SBOM_STAND_IN=false"],
+};
+
+export const LANGUAGES: Record<string, LanguageProfile> = { go, node, python, java, "java-syft": javaSyft };
 
 export function language(name: string): LanguageProfile {
   const profile = LANGUAGES[name];

@@ -118,6 +118,7 @@ export async function buildLive(input: BuildInput, options: LiveBuildOptions): P
     await installTools(dir, tools);
     logger.subprocess(`rebuild: ${tools.rebuild}`);
     logger.subprocess(`supervisor: ${tools.supervise}`);
+    if (tools.sbomWriter) logger.subprocess(`syft during rebuilds only: ${join(paths.rebuildBin, "syft")} (SBOM writer)`);
   });
 
   // Only for Skaffold's auto sync: the lifecycle warns that [[bom]] is deprecated whenever a buildpack writes one.
