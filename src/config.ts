@@ -20,6 +20,7 @@ export const ConfigVars = {
   imageBuildOn: "BP_TILT_LIVE_IMAGE_BUILD",
   readyTimeout: "BP_TILT_LIVE_READY_TIMEOUT",
   sbomStandIn: "BP_TILT_LIVE_SBOM_STAND_IN",
+  jvmQuickStart: "BP_TILT_LIVE_JVM_QUICK_START",
   logLevel: "BP_LOG_LEVEL",
 } as const;
 
@@ -52,6 +53,8 @@ export const Defaults = {
   readyTimeoutSeconds: 30,
   /** Rebuilds write SBOMs with tilt-live's stand-in for syft and skip the BOM label (src/runtime/rebuild-sbom.ts). */
   sbomStandIn: true,
+  /** Java apps start with JVM flags for a quicker start (src/build/jvm-quick-start.ts). */
+  jvmQuickStart: true,
 } as const;
 
 /** The default each build-time variable is documented with (buildpack.toml, README); undefined: none. */
@@ -70,6 +73,7 @@ export const DOCUMENTED_DEFAULTS: Record<(typeof ConfigVars)[keyof typeof Config
   [ConfigVars.imageBuildOn]: undefined,
   [ConfigVars.readyTimeout]: String(Defaults.readyTimeoutSeconds),
   [ConfigVars.sbomStandIn]: String(Defaults.sbomStandIn),
+  [ConfigVars.jvmQuickStart]: String(Defaults.jvmQuickStart),
   [ConfigVars.logLevel]: undefined,
 };
 
@@ -133,10 +137,19 @@ export function readChangeSettings(get: (name: string) => string | undefined): C
   };
 }
 
+function readSwitch(get: (name: string) => string | undefined, name: string, fallback: boolean): boolean {
+  const value = parseBoolean(get(name), name);
+  return value === "unset" ? fallback : value === "true";
+}
+
 /** Whether rebuilds skip the SBOM work of the image build (read by rebuild from the recorded variables). */
 export function readSbomStandIn(get: (name: string) => string | undefined): boolean {
-  const value = parseBoolean(get(ConfigVars.sbomStandIn), ConfigVars.sbomStandIn);
-  return value === "unset" ? Defaults.sbomStandIn : value === "true";
+  return readSwitch(get, ConfigVars.sbomStandIn, Defaults.sbomStandIn);
+}
+
+/** Whether a Java app's processes get the JVM's quick-start flags (read at image build). */
+export function readJvmQuickStart(get: (name: string) => string | undefined): boolean {
+  return readSwitch(get, ConfigVars.jvmQuickStart, Defaults.jvmQuickStart);
 }
 
 /** The settings the build records in context.json for the supervisor. */
