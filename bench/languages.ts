@@ -134,13 +134,14 @@ export const java: LanguageProfile = {
   runArgs: mavenMirrorRunArgs,
   floorLabel: "the build's Maven compile + JVM start",
   floorScript: javaFloor(JVM_QUICK_START_OPTIONS),
+  // libpak's titles and headers carry colour codes: their patterns are not anchored.
   milestones: [
     { label: "docker exec, tilt-live's validate, mirror, plan, restore", pattern: /^ {2}Restored layer metadata/ },
-    { label: "lifecycle builder start, jvm and syft stand-ins", pattern: /^Paketo Buildpack for Maven/ },
+    { label: "lifecycle builder start, jvm and syft stand-ins", pattern: /Paketo Buildpack for Maven/ },
     { label: "maven until `mvn` (libbs: hash of the app dir, javac -version)", pattern: /Executing mvn/ },
     { label: "mvn package", pattern: /BUILD SUCCESS/ },
     { label: "maven after mvn: artifact copy, build SBOM, BOM label", pattern: /Removing source code/ },
-    { label: "maven: source removal, jar explosion", pattern: /^Paketo Buildpack for Executable JAR/ },
+    { label: "maven: source removal, jar explosion", pattern: /Paketo Buildpack for Executable JAR/ },
     { label: "executable-jar (launch SBOM), builder exit", pattern: /^ {2}Ran the build phase/ },
   ],
 };
