@@ -8,6 +8,7 @@ import { ensurePlatform, repoRoot, Resources } from "../integration/harness/inde
 import { dependencyUpdate, fullRebuild, floorUpdate, liveUpdate, startSession } from "./inner-loop.js";
 import { runMain } from "./cli.js";
 import { language } from "./languages.js";
+import { resultKind, saveResult } from "./results-file.js";
 import { segments } from "./profile.js";
 import { printSoak, soak, type SoakResult } from "./soak.js";
 import { seconds, summarize, type Summary } from "./stats.js";
@@ -205,29 +206,31 @@ async function main(): Promise<void> {
     );
   }
   if (soakResult) printSoak(soakResult);
-  console.log(
-    JSON.stringify({
-      bench: "tilt-live-inner-loop",
-      detectMs: Math.round(detect.median),
-      results: results.map((r) => ({
-        language: r.language,
-        fullMs: Math.round(r.full.median),
-        liveMs: Math.round(r.live.median),
-        floorMs: Math.round(r.floor.median),
-        fullOverLive: Number((r.full.median / r.live.median).toFixed(2)),
-        liveOverFloor: Number((r.live.median / r.floor.median).toFixed(2)),
-        overheadMs: Math.round(r.overhead.median),
-        livePath: r.livePath,
-        ...(r.livePath === "restart" ? { restartOnlyMs: Math.round(r.live.median) } : {}),
-        ...(r.dependency ? { dependencyRebuildMs: Math.round(r.dependency.median) } : {}),
-        clientMs: Math.round(r.client.median),
-        dockerExecMs: Math.round(r.dockerExec.median),
-        stepsMs: Object.fromEntries(Object.entries(r.rebuildSteps).map(([k, v]) => [k, Math.round(v.median)])),
-        profileMs: Object.fromEntries(Object.entries(r.profile).map(([k, v]) => [k, Math.round(v.median)])),
-      })),
-      ...(soakResult ? { soak: soakResult } : {}),
-    }),
-  );
+  const json = JSON.stringify({
+    bench: "tilt-live-inner-loop",
+    detectMs: Math.round(detect.median),
+    results: results.map((r) => ({
+      language: r.language,
+      fullMs: Math.round(r.full.median),
+      liveMs: Math.round(r.live.median),
+      floorMs: Math.round(r.floor.median),
+      fullOverLive: Number((r.full.median / r.live.median).toFixed(2)),
+      liveOverFloor: Number((r.live.median / r.floor.median).toFixed(2)),
+      overheadMs: Math.round(r.overhead.median),
+      livePath: r.livePath,
+      ...(r.livePath === "restart" ? { restartOnlyMs: Math.round(r.live.median) } : {}),
+      ...(r.dependency ? { dependencyRebuildMs: Math.round(r.dependency.median) } : {}),
+      clientMs: Math.round(r.client.median),
+      dockerExecMs: Math.round(r.dockerExec.median),
+      stepsMs: Object.fromEntries(Object.entries(r.rebuildSteps).map(([k, v]) => [k, Math.round(v.median)])),
+      profileMs: Object.fromEntries(Object.entries(r.profile).map(([k, v]) => [k, Math.round(v.median)])),
+    })),
+    ...(soakResult ? { soak: soakResult } : {}),
+  });
+  console.log(json);
+  // Kept for the docs to quote (docs/performance.md); commit it with the change it measures.
+  const saved = await saveResult(path.join(repoRoot, "bench", "results"), new Date(), resultKind(options.languages, options.soak), json);
+  process.stderr.write(`[bench] result written to ${path.relative(repoRoot, saved)}\n`);
 }
 
 runMain(main);

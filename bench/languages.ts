@@ -3,6 +3,7 @@
 import { LIVE_GROUPS, mavenBuildArgs, mavenMirrorRunArgs } from "../integration/harness/live.js";
 import type { Platform } from "../integration/harness/platform.js";
 import type { Milestone } from "./profile.js";
+import { JVM_QUICK_START_OPTIONS } from "../src/buildpack/jvm-quick-start.js";
 export interface LanguageProfile {
   name: string;
   sample: string;
@@ -111,7 +112,17 @@ export const python: LanguageProfile = {
 // classes: the least work that turns a .java edit into a running JVM the way the real build would, without the
 // lifecycle, libbs's jar explosion and executable-jar. A bare `javac` of the one file would be less, but it is not
 // what the build does: it skips the pom (a new dependency, resources, plugins) and could not stand in for it.
+// Its JVM starts with the flags the dev image gives the app (src/buildpack/jvm-quick-start.ts), as the app's does.
 const CARRIED_MAVEN = "/layers/tilt-live/carried/paketo-buildpacks_maven";
+const javaFloor = (jvmOptions: string): string =>
+  restartFloor(
+    [
+      "cd /tmp/floor/src",
+      `JAVA_HOME=/usr/lib/jvm/java-17-openjdk-amd64 ${CARRIED_MAVEN}/maven/bin/mvn -q -Dmaven.test.skip=true --no-transfer-progress package` +
+        ` --settings=/layers/tilt-live/meta/bindings/maven/settings.xml -Dmaven.repo.local=${CARRIED_MAVEN}/cache/repository`,
+    ],
+    `java ${jvmOptions ? `${jvmOptions} ` : ""}-cp target/classes dev.tiltlive.sample.Main`,
+  );
 export const java: LanguageProfile = {
   name: "java",
   sample: "samples/java",
@@ -122,17 +133,34 @@ export const java: LanguageProfile = {
   buildArgs: mavenBuildArgs,
   runArgs: mavenMirrorRunArgs,
   floorLabel: "the build's Maven compile + JVM start",
-  floorScript: restartFloor(
-    [
-      "cd /tmp/floor/src",
-      `JAVA_HOME=/usr/lib/jvm/java-17-openjdk-amd64 ${CARRIED_MAVEN}/maven/bin/mvn -q -Dmaven.test.skip=true --no-transfer-progress package` +
-        ` --settings=/layers/tilt-live/meta/bindings/maven/settings.xml -Dmaven.repo.local=${CARRIED_MAVEN}/cache/repository`,
-    ],
-    "java -cp target/classes dev.tiltlive.sample.Main",
-  ),
+  floorScript: javaFloor(JVM_QUICK_START_OPTIONS),
+  // libpak's titles and headers carry colour codes: their patterns are not anchored.
+  milestones: [
+    { label: "docker exec, tilt-live's validate, mirror, plan, restore", pattern: /^ {2}Restored layer metadata/ },
+    { label: "lifecycle builder start, jvm and syft stand-ins", pattern: /Paketo Buildpack for Maven/ },
+    { label: "maven until `mvn` (libbs: hash of the app dir, javac -version)", pattern: /Executing mvn/ },
+    { label: "mvn package", pattern: /BUILD SUCCESS/ },
+    { label: "maven after mvn: artifact copy, build SBOM, BOM label", pattern: /Removing source code/ },
+    { label: "maven: source removal, jar explosion", pattern: /Paketo Buildpack for Executable JAR/ },
+    { label: "executable-jar (launch SBOM), builder exit", pattern: /^ {2}Ran the build phase/ },
+  ],
 };
 
-export const LANGUAGES: Record<string, LanguageProfile> = { go, node, python, java };
+/**
+ * Java as tilt-live did it before its Java shortcuts, for before/after numbers in one bench run: rebuilds run syft
+ * (BP_TILT_LIVE_SBOM_STAND_IN=false) and the JVMs, the app's and the floor's, start with the JVM's defaults.
+ */
+export const javaBefore: LanguageProfile = {
+  ...java,
+  name: "java-before",
+  buildArgs: (platform) => [
+    ...mavenBuildArgs(platform),
+    ...["--env", "BP_TILT_LIVE_SBOM_STAND_IN=false", "--env", "BP_TILT_LIVE_JVM_QUICK_START=false"],
+  ],
+  floorScript: javaFloor(""),
+};
+
+export const LANGUAGES: Record<string, LanguageProfile> = { go, node, python, java, "java-before": javaBefore };
 
 export function language(name: string): LanguageProfile {
   const profile = LANGUAGES[name];

@@ -24,6 +24,14 @@ const setMessage = (expression: string) => (text: string) => text.replace(/retur
 /** The dependency the test adds: in the seed repository (MAVEN_SEED_EXTRA_ARTIFACTS in scripts/versions.env), not in the image's Maven cache. */
 const NEW_DEPENDENCY = { groupId: "org.json", artifactId: "json", version: "20240303" };
 const MAVEN_CACHE = "/layers/paketo-buildpacks_maven/cache";
+/** executable-jar's launch SBOM (libpak's ScanLaunch) where the lifecycle puts it: exported with the image, rewritten by a rebuild. */
+const LAUNCH_SBOM = "/layers/sbom/launch/paketo-buildpacks_executable-jar/sbom.syft.json";
+const JVM_FLAGS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC";
+
+async function sbomTool(container: string): Promise<string> {
+  const { stdout } = await dockerExec(container, ["cat", LAUNCH_SBOM]);
+  return (JSON.parse(stdout) as { descriptor: { name: string } }).descriptor.name;
+}
 
 describe("tilt-live on the Java (Maven) sample", () => {
   const suite = languageSuite(java);
@@ -43,6 +51,7 @@ describe("tilt-live on the Java (Maven) sample", () => {
     expect(log).toMatch(/^(\[builder\] )? {4}web \(default\): java dev\.tiltlive\.sample\.Main$/m);
     expect(log).toMatch(/Binding maven \(type maven\): settings\.xml, type/);
     expect(log).toMatch(/^(\[builder\] )? {4}paketo-buildpacks\/maven:cache \(cache, [\d.]+ MiB\)$/m);
+    expect(log).toContain(`JVM: ${JVM_FLAGS} first in JAVA_TOOL_OPTIONS`);
     expect((await lifecycleMetadata(image)).buildpacks?.map((bp) => bp.key)).toEqual(JAVA_LIVE_GROUP);
     const files = await listImageFiles(resources, image);
     for (const file of [
@@ -61,7 +70,11 @@ describe("tilt-live on the Java (Maven) sample", () => {
   it("runs the JVM under the supervisor and answers v1", async () => {
     container = await suite.runImage(image);
     expect(await waitForHttp(container)).toBe("v1\n");
-    expect(await containerLogs(container.name)).toContain('listening on :8080, message "v1"');
+    const logs = await containerLogs(container.name);
+    expect(logs).toContain('listening on :8080, message "v1"');
+    expect(logs).toContain(`Picked up JAVA_TOOL_OPTIONS: ${JVM_FLAGS}`);
+    // The image build ran the real syft.
+    expect(await sbomTool(container.name)).toBe("syft");
   });
 
   it("live-updates a changed .java file: Maven compiles offline from its carried cache, the JVM restarts", async () => {
@@ -73,6 +86,10 @@ describe("tilt-live on the Java (Maven) sample", () => {
     expect(stripVTControlCharacters(rebuild.stdout)).toMatch(/Apache Maven 3\.9\.16: Reusing cached layer/);
     expect(rebuild.stdout).toContain("--settings=/tmp/tilt-live/platform/bindings/maven/settings.xml");
     expect(rebuild.stdout).toContain("BUILD SUCCESS");
+    // A rebuild exports no image: tilt-live's writer answers for syft, and says so once.
+    const sbomNote = "SBOMs: tilt-live's writer answers for syft, BP_BOM_LABEL_DISABLED=true";
+    expect(rebuild.stdout.split(sbomNote)).toHaveLength(2);
+    expect(await sbomTool(container.name)).toBe("tilt-live-sbom");
     expect(rebuild.stderr).toMatch(/^\[tilt-live\] rebuild succeeded \(exit 0\)/m);
     expect(await waitForHttp(container)).toBe("v2\n");
   });

@@ -24,7 +24,7 @@ node_base() {
   local dir="${TILT_LIVE_CACHE}/node/${NODE_SEA_VERSION}-${arch}"
   if [[ ! -x "${dir}/bin/node" ]]; then
     util::print::step "Fetching node-linux-${npm_arch}@${NODE_SEA_VERSION} from the npm registry"
-    local tmp; tmp=$(mktemp -d)
+    local tmp; util::temp_dir tmp
     (cd "$tmp" && npm pack --silent "node-linux-${npm_arch}@${NODE_SEA_VERSION}" >/dev/null) ||
       util::die "npm pack node-linux-${npm_arch}@${NODE_SEA_VERSION} failed (is the npm registry reachable?)"
     mkdir -p "$dir"
@@ -110,15 +110,16 @@ init_binary() {
   util::print::info "smoke test: ${run[*]:+${run[*]} }tilt-live-init /bin/sh -c 'exit 7': exit 7"
 }
 
-# The small `rebuild` client (native/tilt-live-rebuild.c): Tilt runs it after every sync, and the single
-# executable's start would cost 0.1-0.3 s of each live update. Same toolchain and flags as the init.
-client_binary() {
-  local arch="$1"
-  local out="${DIST}/work/tilt-live-rebuild-${arch}" prefix
-  [[ -f native/tilt-live-rebuild.c ]] || return 0
+# A static helper next to the executable, with the init's toolchain and flags: the small `rebuild` client
+# (native/tilt-live-rebuild.c: Tilt runs it after every sync, and the single executable's start would cost 0.1-0.3 s
+# of each live update) and the SBOM writer that stands in for syft during rebuilds (native/tilt-live-sbom.c).
+native_binary() {
+  local name="$1" arch="$2" version="$3"
+  local out="${DIST}/work/${name}-${arch}" prefix
+  [[ -f "native/${name}.c" ]] || return 0
   prefix=$(init_toolchain "$arch")
   local cflags; read -ra cflags <native/cflags
-  "${prefix}gcc" "${cflags[@]}" -o "$out" native/tilt-live-rebuild.c
+  "${prefix}gcc" "${cflags[@]}" -DTILT_LIVE_VERSION="\"${version}\"" -o "$out" "native/${name}.c"
   "${prefix}strip" "$out"
 }
 
@@ -137,7 +138,10 @@ assemble() {
   ln -s tilt-live "${dir}/bin/detect"
   ln -s tilt-live "${dir}/bin/build"
   if [[ "$name" == tilt-live && -f "${DIST}/work/tilt-live-init-${arch}" ]]; then cp "${DIST}/work/tilt-live-init-${arch}" "${dir}/bin/tilt-live-init"; fi
-  if [[ "$name" == tilt-live && -f "${DIST}/work/tilt-live-rebuild-${arch}" ]]; then cp "${DIST}/work/tilt-live-rebuild-${arch}" "${dir}/bin/tilt-live-rebuild"; fi
+  local native
+  for native in tilt-live-rebuild tilt-live-sbom; do
+    if [[ "$name" == tilt-live && -f "${DIST}/work/${native}-${arch}" ]]; then cp "${DIST}/work/${native}-${arch}" "${dir}/bin/${native}"; fi
+  done
 }
 
 # A checkout (or an unpacked release) is itself the tilt-live buildpack, and buildpacks/source the tilt-live/source
@@ -155,7 +159,7 @@ checkout_bins() {
     ln -s tilt-live "${dir}/build"
   done
   local native
-  for native in tilt-live-init tilt-live-rebuild; do
+  for native in tilt-live-init tilt-live-rebuild tilt-live-sbom; do
     if [[ -f "${DIST}/buildpacks/tilt-live/bin/${native}" ]]; then
       ln "${DIST}/buildpacks/tilt-live/bin/${native}" "${TILT_LIVE_ROOT}/bin/${native}"
     fi
@@ -194,7 +198,8 @@ main() {
   util::timed "Bundle" bundle "$version"
   util::timed "Single executable" sea "$arch"
   util::timed "Init" init_binary "$arch"
-  util::timed "Rebuild client" client_binary "$arch"
+  util::timed "Rebuild client" native_binary tilt-live-rebuild "$arch" "$version"
+  util::timed "SBOM writer" native_binary tilt-live-sbom "$arch" "$version"
   assemble "$arch" tilt-live buildpack.toml
   assemble "$arch" tilt-live-source buildpacks/source/buildpack.toml
   # The descriptors at the root and in buildpacks/source name amd64.

@@ -7,18 +7,18 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 main() {
   cd "$TILT_LIVE_ROOT"
   util::platform_lock
-  util::timed "Platform" bash scripts/platform/setup.sh 8>&-
-  util::timed "Tilt and Docker Compose" bash scripts/platform/tilt.sh 8>&-
+  util::timed "Platform" bash scripts/platform/setup.sh
+  util::timed "Tilt and Docker Compose" bash scripts/platform/tilt.sh
   # The local Kubernetes' binaries and packages (cached by version): outside the test's hook timeout, and only for
   # runs that include the Kubernetes test. The test starts and stops the cluster itself.
   if [[ $# -eq 0 || "$*" == *k8s* ]]; then
-    util::timed "Kubernetes ${K8S_VERSION} (binaries, packages)" bash scripts/platform/k8s.sh build 8>&-
+    util::timed "Kubernetes ${K8S_VERSION} (binaries, packages)" bash scripts/platform/k8s.sh build
   fi
   # Skaffold (cached by version) and the builder variant its `sync: auto` needs (Platform API 0.8; remade from this
   # checkout's dist/ like the builder), for runs that include the Skaffold test.
   if [[ $# -eq 0 || "$*" == *skaffold* ]]; then
-    util::timed "Skaffold ${SKAFFOLD_VERSION}" bash scripts/platform/skaffold.sh build 8>&-
-    bash scripts/platform/builder.sh skaffold 8>&-
+    util::timed "Skaffold ${SKAFFOLD_VERSION}" bash scripts/platform/skaffold.sh build
+    bash scripts/platform/builder.sh skaffold
   fi
   export TILT_LIVE_PLATFORM_READY=1
   util::timed "Integration tests" npx vitest run --project integration "$@"

@@ -1,7 +1,17 @@
 #!/usr/bin/env bash
 # scripts/with-platform.sh demo|bench [args]: what `npm run demo` and `npm run bench` share. Installs and
-# sets up what they need (npm packages, the buildpacks, the offline CNB platform), then runs bench/<tool>.ts.
+# sets up what they need (npm packages, the buildpacks, the offline CNB platform: for the demo, only the parts of
+# its language), then runs bench/<tool>.ts.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+# demo_language ARGS...: the value of --lang among the demo's arguments, else go (bench/demo.ts's default).
+demo_language() {
+  while (($# > 0)); do
+    [[ "$1" == --lang ]] && { printf '%s\n' "${2:-}"; return 0; }
+    shift
+  done
+  printf 'go\n'
+}
 
 main() {
   local tool="${1:-}"
@@ -12,8 +22,11 @@ main() {
   cd "$TILT_LIVE_ROOT"
   [[ -d node_modules ]] || util::timed "npm ci" npm ci --no-audit --no-fund --loglevel=error
   util::timed "Build the buildpacks" bash scripts/build.sh
+  # The demo sets up only its language's parts (a builder of that group alone); the bench, every language's.
+  local setup_args=()
+  [[ "$tool" == demo ]] && setup_args=(--lang "$(demo_language "$@")")
   util::platform_lock
-  util::timed "Platform" bash scripts/platform/setup.sh 8>&-
+  util::timed "Platform" bash scripts/platform/setup.sh "${setup_args[@]}"
   export TILT_LIVE_PLATFORM_READY=1
   npx esbuild "bench/${tool}.ts" --bundle --platform=node --format=esm --packages=external \
     --outfile="dist/bench/${tool}.mjs" --log-level=warning

@@ -8,7 +8,9 @@
 #   also in the builder (not in its order) when they were built: tilt-live/source and tilt-live from
 #   dist/buildpacks/ (npm run build), so `pack build --buildpack`/--pre-/--post-buildpack finds them inside.
 # The image is tagged tilt-live/builder-go:<key>, key = hash of every input, and tilt-live/builder-go:latest (the
-# name predates the Node.js and Python groups; tilt_live/ and the tests know it).
+# name predates the Node.js and Python groups; tilt_live/ and the tests know it). With BUILDER_LANGUAGES narrowed
+# to one language (setup.sh --lang, for the demo) it holds that group alone and is tagged
+# tilt-live/builder-<lang>-only:<key> and :latest: a partial builder never takes the full one's name or key.
 # Run alone (after setup.sh) to pick up new dist/buildpacks; builder images of other keys are removed.
 #
 # `builder.sh skaffold` makes the same builder as tilt-live/builder-skaffold:<key> and :latest, for Skaffold's
@@ -16,7 +18,7 @@
 # Platform API 0.7 and 0.8 only, so pack (which picks the newest Platform API both it and the descriptor list)
 # builds at 0.8, where the lifecycle still exports the buildpacks' launch.toml [[bom]] in the
 # io.buildpacks.build.metadata label; from 0.9 on it moves it to an SBOM file, and Skaffold reads its sync rules from
-# that label. Same lifecycle binary, same buildpacks (README "Skaffold").
+# that label. Same lifecycle binary, same buildpacks (docs/skaffold.md).
 set -euo pipefail
 
 if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
@@ -57,21 +59,36 @@ platform::builder::group() {
   return 0
 }
 
+# platform::builder::group_of LANG: the [[order]] table of LANG's group.
+platform::builder::group_of() {
+  case "$1" in
+    node) platform::builder::group "${NODE_ENGINE_STAND_IN}" "${NPM_INSTALL_DIR}" "${NODE_START_DIR}" ;;
+    python)
+      platform::builder::group "${CPYTHON_STAND_IN}" "${PIP_STAND_IN}" "${PIP_INSTALL_DIR}" "${PYTHON_START_DIR}" \
+        "${PROCFILE_DIR}:optional"
+      ;;
+    go)
+      local go_group=("${GO_DIST_STAND_IN}")
+      [[ -x "${GO_MOD_VENDOR_DIR}/bin/run" ]] && go_group+=("${GO_MOD_VENDOR_DIR}:optional")
+      platform::builder::group "${go_group[@]}" "${GO_BUILD_DIR}"
+      ;;
+    java) platform::builder::group "${JVM_STAND_IN}" "${SYFT_STAND_IN}" "${MAVEN_DIR}" "${EXECUTABLE_JAR_DIR}" ;;
+  esac
+}
+
 # platform::builder::toml LIFECYCLE_TGZ EXTRA_DIR...: the builder.toml on stdout (after platform::builder::inputs).
 platform::builder::toml() {
-  local lifecycle_tgz="$1" dir go_group=("${GO_DIST_STAND_IN}")
+  local lifecycle_tgz="$1" dir lang
   shift
-  printf 'description = "tilt-live offline builder: Paketo Node.js, Python, Go and Java groups, toolchains from offline stand-ins"\n'
+  if [[ "$(platform::builder::repo)" == "${BUILDER_REPO}" ]]; then
+    printf 'description = "tilt-live offline builder: Paketo Node.js, Python, Go and Java groups, toolchains from offline stand-ins"\n'
+  else
+    printf 'description = "tilt-live offline builder: the Paketo %s group alone, toolchains from offline stand-ins"\n' "${BUILDER_LANGUAGES[*]}"
+  fi
   for dir in "${LANGUAGE_BUILDPACKS[@]}" "$@"; do
     printf '\n[[buildpacks]]\n  uri = "%s"\n' "$dir"
   done
-  platform::builder::group "${NODE_ENGINE_STAND_IN}" "${NPM_INSTALL_DIR}" "${NODE_START_DIR}"
-  platform::builder::group "${CPYTHON_STAND_IN}" "${PIP_STAND_IN}" "${PIP_INSTALL_DIR}" "${PYTHON_START_DIR}" \
-    "${PROCFILE_DIR}:optional"
-  [[ -x "${GO_MOD_VENDOR_DIR}/bin/run" ]] && go_group+=("${GO_MOD_VENDOR_DIR}:optional")
-  go_group+=("${GO_BUILD_DIR}")
-  platform::builder::group "${go_group[@]}"
-  platform::builder::group "${JVM_STAND_IN}" "${SYFT_STAND_IN}" "${MAVEN_DIR}" "${EXECUTABLE_JAR_DIR}"
+  for lang in "${BUILDER_LANGUAGES[@]}"; do platform::builder::group_of "$lang"; done
   cat <<EOF
 
 [lifecycle]
@@ -91,24 +108,55 @@ platform::builder::toml() {
 EOF
 }
 
-# platform::builder::inputs: sets the stand-in dirs and LANGUAGE_BUILDPACKS; dies when one is missing.
+# platform::builder::buildpacks_of LANG: the buildpack dirs of LANG's group (after the *_STAND_IN variables are set).
+platform::builder::buildpacks_of() {
+  case "$1" in
+    node) printf '%s\n' "${NODE_ENGINE_STAND_IN}" "${NPM_INSTALL_DIR}" "${NODE_START_DIR}" ;;
+    python) printf '%s\n' "${CPYTHON_STAND_IN}" "${PIP_STAND_IN}" "${PIP_INSTALL_DIR}" "${PYTHON_START_DIR}" "${PROCFILE_DIR}" ;;
+    go) printf '%s\n' "${GO_DIST_STAND_IN}" "${GO_BUILD_DIR}" ;;
+    java) printf '%s\n' "${JVM_STAND_IN}" "${SYFT_STAND_IN}" "${MAVEN_DIR}" "${EXECUTABLE_JAR_DIR}" ;;
+  esac
+}
+
+# platform::builder::inputs: sets the stand-in dirs and LANGUAGE_BUILDPACKS (those of BUILDER_LANGUAGES); dies when
+# one is missing.
 platform::builder::inputs() {
-  local dir
+  local dir lang
   GO_DIST_STAND_IN=$(platform::go_dist::dir)
   NODE_ENGINE_STAND_IN=$(platform::stand_in::dir node-engine)
   CPYTHON_STAND_IN=$(platform::stand_in::dir cpython)
   PIP_STAND_IN=$(platform::stand_in::dir pip)
   JVM_STAND_IN=$(platform::stand_in::dir jvm)
   SYFT_STAND_IN=$(platform::stand_in::dir syft)
-  LANGUAGE_BUILDPACKS=("${GO_DIST_STAND_IN}" "${GO_BUILD_DIR}" "${NODE_ENGINE_STAND_IN}" "${NPM_INSTALL_DIR}"
-    "${NODE_START_DIR}" "${CPYTHON_STAND_IN}" "${PIP_STAND_IN}" "${PIP_INSTALL_DIR}" "${PYTHON_START_DIR}" "${PROCFILE_DIR}"
-    "${JVM_STAND_IN}" "${SYFT_STAND_IN}" "${MAVEN_DIR}" "${EXECUTABLE_JAR_DIR}")
+  LANGUAGE_BUILDPACKS=()
+  # Listed go, node, python, java (the order the builder's key has always hashed), go-mod-vendor last.
+  for lang in go node python java; do
+    [[ " ${BUILDER_LANGUAGES[*]} " == *" ${lang} "* ]] || continue
+    mapfile -t -O "${#LANGUAGE_BUILDPACKS[@]}" LANGUAGE_BUILDPACKS < <(platform::builder::buildpacks_of "$lang")
+  done
   for dir in "${LANGUAGE_BUILDPACKS[@]}"; do
     [[ -L "$dir/bin/build" || -f "$dir/toolchain.sha256" ]] ||
       util::die "buildpack missing or not assembled ($dir): run scripts/platform/setup.sh"
   done
-  if [[ -x "${GO_MOD_VENDOR_DIR}/bin/run" ]]; then LANGUAGE_BUILDPACKS+=("${GO_MOD_VENDOR_DIR}"); fi
+  if [[ " ${BUILDER_LANGUAGES[*]} " == *" go "* && -x "${GO_MOD_VENDOR_DIR}/bin/run" ]]; then
+    LANGUAGE_BUILDPACKS+=("${GO_MOD_VENDOR_DIR}")
+  fi
 }
+
+# platform::builder::repo: the builder's image name without tag: the full builder's, or a one-language builder's.
+platform::builder::repo() {
+  if [[ "${BUILDER_LANGUAGES[*]}" == "${ALL_LANGUAGES[*]}" ]]; then
+    printf '%s\n' "${BUILDER_REPO}"
+  else
+    local IFS=-
+    printf 'tilt-live/builder-%s-only\n' "${BUILDER_LANGUAGES[*]}"
+  fi
+}
+
+platform::builder::latest() { printf '%s:latest\n' "$(platform::builder::repo)"; }
+
+# platform::builder::current: the image (repo:key) of the builder last made for BUILDER_LANGUAGES.
+platform::builder::current() { cat "${BUILDER_CACHE}/current-$(platform::builder::repo | tr / _)"; }
 
 # platform::builder::api_list_upto MAX: reads a TOML list of versions ("0.7", "0.8", ...) on stdin and prints the
 # list of those <= MAX in the same form.
@@ -124,13 +172,12 @@ platform::builder::api_list_upto() {
 platform::builder::capped_lifecycle() {
   local max="$1" out="${LIFECYCLE_TGZ%.tgz}.platform-api-max-${1}.tgz" work key list
   if [[ ! -f "$out" || "$out" -ot "${LIFECYCLE_TGZ}" ]]; then
-    work=$(mktemp -d)
+    util::temp_dir work
     tar -xzf "${LIFECYCLE_TGZ}" -C "$work"
     for key in supported deprecated; do
       list=$(sed -n "/^\[apis.platform\]/,/^\[/ s/^\s*${key}\s*=\s*\(\[.*\]\)/\1/p" "$work/lifecycle.toml" |
         platform::builder::api_list_upto "$max")
       if [[ "$key" == supported && "$list" != *"\"${max}\""* ]]; then
-        rm -rf "$work"
         util::die "step builder: lifecycle ${LIFECYCLE_VERSION} does not support Platform API ${max} (${LIFECYCLE_TGZ}: lifecycle.toml [apis.platform])"
       fi
       sed -i "/^\[apis.platform\]/,/^\[/ s/^\(\s*${key}\s*=\s*\).*/\1${list}/" "$work/lifecycle.toml"
@@ -144,8 +191,9 @@ platform::builder::capped_lifecycle() {
 
 # platform::builder::ensure [skaffold]: the builder (or its Skaffold variant), made when its inputs changed.
 platform::builder::ensure() {
-  local extras=() dir expected toml key image inputs
-  local repo="${BUILDER_REPO}" latest="${BUILDER_IMAGE}" lifecycle_tgz="${LIFECYCLE_TGZ}"
+  local extras=() dir expected toml key image inputs repo latest lifecycle_tgz="${LIFECYCLE_TGZ}"
+  repo=$(platform::builder::repo)
+  latest=$(platform::builder::latest)
   if [[ "${1:-}" == skaffold ]]; then
     repo="${SKAFFOLD_BUILDER_REPO}" latest="${SKAFFOLD_BUILDER_IMAGE}"
   fi
@@ -194,7 +242,9 @@ platform::builder::ensure() {
     util::print::info "Made image ${image}"
   fi
   docker tag "$image" "${latest}"
+  # `current` names the full builder's image (integration/faults-disabled.test.ts reads its builder.toml).
   [[ "$repo" == "${BUILDER_REPO}" ]] && printf '%s\n' "$image" >"${BUILDER_CACHE}/current"
+  printf '%s\n' "$image" >"${BUILDER_CACHE}/current-${repo//\//_}"
   local removed
   for removed in $(platform::remove_superseded "$repo" "$image" builder); do
     rm -f "${BUILDER_CACHE}/builder-${removed}.toml"

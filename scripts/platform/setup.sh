@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Offline CNB platform for tilt-live's integration tests and demo: Docker engine, stack images, lifecycle, pack,
-# Paketo's Node.js, Python and Go buildpacks, the toolchain stand-ins (go-dist, node-engine, cpython, pip) and the
-# builder. Every step keeps its output under ${TILT_LIVE_CACHE}
+# Paketo's Node.js, Python, Go and Java buildpacks, the toolchain stand-ins and the builder. With --lang LANG (the
+# demo), only LANG's parts and a builder of LANG's group alone. Every step keeps its output under ${TILT_LIVE_CACHE}
 # keyed by version or by a hash of its inputs, and skips when that output exists, so a second run takes seconds.
 set -euo pipefail
 
@@ -20,7 +20,7 @@ source "${SCRIPT_DIR}/builder.sh"
 
 usage() {
   cat <<EOF
-Usage: scripts/platform/setup.sh [--help]
+Usage: scripts/platform/setup.sh [--lang go|node|python|java] [--help]
 
 Makes the offline CNB platform (idempotent; cached under ${TILT_LIVE_CACHE}):
   Docker engine        a running dockerd (installs docker.io and starts it when 'docker info' fails)
@@ -36,6 +36,10 @@ Makes the offline CNB platform (idempotent; cached under ${TILT_LIVE_CACHE}):
                        openjdk-17-jdk-headless), syft (syft ${SYFT_VERSION} from the Go module proxy); a seed Maven
                        repository and a 'maven' binding for samples/java
   builder              ${BUILDER_IMAGE} (see scripts/platform/builder.sh)
+
+With --lang LANG (what \`npm run demo -- --lang LANG\` uses): the Docker engine, the stack images, lifecycle, pack,
+LANG's buildpacks and stand-ins only, and the builder tilt-live/builder-LANG-only:latest, whose order holds LANG's
+group alone; no lifecycle image (pack's untrusted flow), no other language's parts.
 
 Then prints what it produced; scripts/platform/env.sh prints it again as shell exports.
 Logs of every step: ${PLATFORM_LOGS}
@@ -62,7 +66,7 @@ export PACK_VOLUME_KEY=${PACK_VOLUME_KEY}
 export LIFECYCLE_VERSION=${LIFECYCLE_VERSION}
 export LIFECYCLE_IMAGE=${LIFECYCLE_IMAGE}
 export LIFECYCLE_TGZ=${LIFECYCLE_TGZ}
-export BUILDER=${BUILDER_IMAGE}
+export BUILDER=$(platform::builder::latest)
 export RUN_IMAGE=${run_image}
 export BUILD_IMAGE=${build_image}
 EOF
@@ -75,7 +79,7 @@ EOF
   "lifecycleVersion": "${LIFECYCLE_VERSION}",
   "lifecycleImage": "${LIFECYCLE_IMAGE}",
   "lifecycleTgz": "${LIFECYCLE_TGZ}",
-  "builder": "${BUILDER_IMAGE}",
+  "builder": "$(platform::builder::latest)",
   "runImage": "${run_image}",
   "buildImage": "${build_image}",
   "stackId": "${STACK_ID}",
@@ -88,37 +92,62 @@ EOF
   mv "${PLATFORM_JSON_FILE}.tmp" "${PLATFORM_JSON_FILE}"
 }
 
+# The parts of each language's group (builder.sh names the same ones in its order).
+platform::part::go() {
+  util::timed "Paketo go-build ${PAKETO_GO_BUILD_VERSION}" platform::paketo::go_build
+  util::timed "Paketo go-mod-vendor ${PAKETO_GO_MOD_VENDOR_VERSION}" platform::paketo::go_mod_vendor
+  util::timed "go-dist stand-in" platform::go_dist::ensure
+}
+platform::part::node() {
+  util::timed "Paketo npm-install ${PAKETO_NPM_INSTALL_VERSION}" platform::paketo::npm_install
+  util::timed "Paketo node-start ${PAKETO_NODE_START_VERSION}" platform::paketo::node_start
+  util::timed "node-engine stand-in" platform::stand_in::ensure node-engine
+}
+platform::part::python() {
+  util::timed "Paketo pip-install ${PAKETO_PIP_INSTALL_VERSION}" platform::paketo::pip_install
+  util::timed "Paketo python-start ${PAKETO_PYTHON_START_VERSION}" platform::paketo::python_start
+  util::timed "Paketo procfile ${PAKETO_PROCFILE_VERSION}" platform::paketo::procfile
+  util::timed "cpython, pip stand-ins" platform::stand_ins::ensure cpython pip
+}
+platform::part::java() {
+  util::timed "Paketo maven ${PAKETO_MAVEN_VERSION}" platform::paketo::maven
+  util::timed "Paketo executable-jar ${PAKETO_EXECUTABLE_JAR_VERSION}" platform::paketo::executable_jar
+  util::timed "Maven ${MAVEN_VERSION} distribution" platform::java::maven_dist
+  util::timed "syft ${SYFT_VERSION}" platform::java::syft
+  util::timed "jvm, syft stand-ins" platform::stand_ins::ensure jvm syft
+  util::timed "Maven seed repository" platform::java::seed
+}
+
 main() {
-  case "${1:-}" in
-    -h | --help) usage && return 0 ;;
-    "") ;;
-    *) usage && util::die "unknown argument: $1" ;;
-  esac
+  local lang=""
+  while (($# > 0)); do
+    case "$1" in
+      -h | --help) usage && return 0 ;;
+      --lang)
+        lang="${2:-}"
+        [[ " ${ALL_LANGUAGES[*]} " == *" ${lang} "* ]] ||
+          util::die "--lang takes one of: ${ALL_LANGUAGES[*]} (got '${lang}')"
+        shift 2
+        ;;
+      *) usage && util::die "unknown argument: $1" ;;
+    esac
+  done
   local start end
   start=$(date +%s%N)
-  util::print::title "tilt-live platform (cache: ${TILT_LIVE_CACHE})"
+  util::print::title "tilt-live platform (cache: ${TILT_LIVE_CACHE})${lang:+, ${lang} only}"
   platform::check_host
   platform::lock
   util::timed "Docker engine" platform::docker::ensure
   util::timed "Stack images" platform::stack::ensure
   util::timed "Lifecycle ${LIFECYCLE_VERSION}" platform::cnb::lifecycle
   util::timed "pack ${PACK_VERSION}" platform::cnb::pack
-  util::timed "Lifecycle image" platform::cnb::lifecycle_image
-  util::timed "Paketo go-build ${PAKETO_GO_BUILD_VERSION}" platform::paketo::go_build
-  util::timed "Paketo go-mod-vendor ${PAKETO_GO_MOD_VENDOR_VERSION}" platform::paketo::go_mod_vendor
-  util::timed "Paketo npm-install ${PAKETO_NPM_INSTALL_VERSION}" platform::paketo::npm_install
-  util::timed "Paketo node-start ${PAKETO_NODE_START_VERSION}" platform::paketo::node_start
-  util::timed "Paketo pip-install ${PAKETO_PIP_INSTALL_VERSION}" platform::paketo::pip_install
-  util::timed "Paketo python-start ${PAKETO_PYTHON_START_VERSION}" platform::paketo::python_start
-  util::timed "Paketo procfile ${PAKETO_PROCFILE_VERSION}" platform::paketo::procfile
-  util::timed "go-dist stand-in" platform::go_dist::ensure
-  util::timed "node-engine, cpython, pip stand-ins" platform::stand_ins::ensure
-  util::timed "Paketo maven ${PAKETO_MAVEN_VERSION}" platform::paketo::maven
-  util::timed "Paketo executable-jar ${PAKETO_EXECUTABLE_JAR_VERSION}" platform::paketo::executable_jar
-  util::timed "Maven ${MAVEN_VERSION} distribution" platform::java::maven_dist
-  util::timed "syft ${SYFT_VERSION}" platform::java::syft
-  util::timed "jvm, syft stand-ins" platform::java::stand_ins
-  util::timed "Maven seed repository" platform::java::seed
+  if [[ -n "$lang" ]]; then
+    BUILDER_LANGUAGES=("$lang")
+    "platform::part::${lang}"
+  else
+    util::timed "Lifecycle image" platform::cnb::lifecycle_image
+    for lang in "${ALL_LANGUAGES[@]}"; do "platform::part::${lang}"; done
+  fi
   util::timed "Builder" platform::builder::ensure
   platform::write_env
   end=$(date +%s%N)
@@ -128,8 +157,7 @@ main() {
   util::print::step "lifecycle:       ${LIFECYCLE_BIN_DIR} (tarball ${LIFECYCLE_TGZ})"
   util::print::step "images:          $(platform::stack_image build) (tilt-live/stack-build:latest)"
   util::print::step "                 $(platform::stack_image run) (tilt-live/stack-run:latest)"
-  util::print::step "                 ${LIFECYCLE_IMAGE}"
-  util::print::step "                 ${BUILDER_IMAGE} ($(cat "${BUILDER_CACHE}/current"))"
+  util::print::step "                 $(platform::builder::latest) ($(platform::builder::current))"
   util::print::step "env:             ${PLATFORM_ENV_FILE} (scripts/platform/env.sh), ${PLATFORM_JSON_FILE}"
   util::print::step "Platform ready in $(awk "BEGIN{printf \"%.3f\", (${end}-${start})/1e9}")s"
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Skaffold for the Skaffold integration test and its users here: GoogleContainerTools/skaffold SKAFFOLD_VERSION
 # built from its Go module (Go module proxy, no release download), pinned and cached by version. It embeds
-# pack (v0.30.0 for 2.13.2), which talks Docker API 1.41. See README "Skaffold" and platform-facts §11.
+# pack (v0.30.0 for 2.13.2), which talks Docker API 1.41. See docs/skaffold.md and platform-facts §11.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 usage() {
@@ -40,24 +40,19 @@ skaffold::compile() {
   )
 }
 
+# skaffold::check BIN: what the new skaffold reports; fails unless it is the pinned version.
+skaffold::check() {
+  local reported
+  reported=$(SKAFFOLD_UPDATE_CHECK=false "$1" version 2>&1) || { printf '%s\n' "$reported"; return 1; }
+  printf '%s\n' "$reported"
+  [[ "$reported" == "v${SKAFFOLD_VERSION}" ]]
+}
+
 build_skaffold() {
   util::cached_or_lock "Skaffold ${SKAFFOLD_VERSION}" "${SKAFFOLD_BIN}" "${SKAFFOLD_DIR}/.lock" test -x "${SKAFFOLD_BIN}" && return 0
-  mkdir -p "${SKAFFOLD_LOGS}"
-  command -v go >/dev/null || util::die "step build: go is not on PATH (building Skaffold needs Go)"
   util::print::title "Building Skaffold ${SKAFFOLD_VERSION} from its Go module (${SKAFFOLD_GO_TOOLCHAIN}, CGO_ENABLED=0, nice -n 10)"
-  local src
-  src=$(util::timed "Downloading ${SKAFFOLD_MODULE}@v${SKAFFOLD_VERSION}" util::go_module_or_die "${SKAFFOLD_MODULE}@v${SKAFFOLD_VERSION}" "${SKAFFOLD_LOGS}/download.log")
-  [[ -d "$src" ]] || util::die "step download: no module directory for ${SKAFFOLD_MODULE}@v${SKAFFOLD_VERSION} (log: ${SKAFFOLD_LOGS}/download.log)"
-  rm -f "${SKAFFOLD_BIN}.tmp"
-  util::timed "Compiling skaffold (log: ${SKAFFOLD_LOGS}/build.log)" \
-    util::run_logged "${SKAFFOLD_LOGS}/build.log" skaffold::compile "$src" "${SKAFFOLD_BIN}.tmp"
-  local reported
-  reported=$(SKAFFOLD_UPDATE_CHECK=false "${SKAFFOLD_BIN}.tmp" version 2>&1) ||
-    util::die "step check: the new skaffold does not run: ${reported}"
-  [[ "$reported" == "v${SKAFFOLD_VERSION}" ]] ||
-    util::die "step check: the new skaffold reports '${reported}', expected v${SKAFFOLD_VERSION}"
-  mv -f "${SKAFFOLD_BIN}.tmp" "${SKAFFOLD_BIN}"
-  util::print::step "Skaffold ${SKAFFOLD_VERSION}: ${SKAFFOLD_BIN}"
+  util::go_tool_build "Skaffold ${SKAFFOLD_VERSION}" "${SKAFFOLD_MODULE}@v${SKAFFOLD_VERSION}" "${SKAFFOLD_BIN}" \
+    "${SKAFFOLD_LOGS}/" skaffold::check skaffold::compile
 }
 
 print_env() {

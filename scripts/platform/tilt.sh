@@ -52,11 +52,15 @@ tilt::check_toolchain() {
   fi
 }
 
-# tilt::prepare SRC WORK: a writable copy of the module, made buildable:
+# tilt::prepare SRC WORK: a writable copy of the module, made buildable, with its dependencies downloaded:
+# - Go at least the version its go.mod asks for;
 # - no vendor/ (the module zip may keep vendor/modules.txt without the code; we build with -mod=mod anyway);
 # - a stub web UI (pkg/assets/build/index.html), or prod web mode refuses to start (no JS build offline).
 tilt::prepare() {
-  local src="$1" work="$2"
+  local src="$1" work="$2" want_go
+  want_go=$(sed -n 's/^go \([0-9.]*\)$/\1/p' "$src/go.mod")
+  tilt::go_at_least "${want_go:-0}" ||
+    util::die "Tilt ${TILT_VERSION} needs Go >= ${want_go} (its go.mod); found $(go env GOVERSION)"
   util::writable_copy "$src" "$work"
   rm -rf "$work/vendor" "$work/node_modules"
   local entry mod ver
@@ -70,6 +74,8 @@ tilt::prepare() {
 <html><head><title>Tilt (headless build)</title></head>
 <body><p>This Tilt was built by tilt-live without its web UI. Use the CLI: tilt get / tilt logs / tilt wait.</p></body></html>
 HTML
+  util::timed "Downloading Tilt's dependencies" \
+    util::run_logged "${TILT_LOGS}/deps.log" env GOFLAGS=-mod=mod GOTOOLCHAIN=local bash -c "cd '$work' && go mod download -x"
 }
 
 # tilt::compile WORK OUT: the release-style build (version ldflags make `tilt version` report TILT_VERSION and
@@ -87,31 +93,21 @@ tilt::compile() {
   )
 }
 
+# tilt::check BIN: what the new tilt reports; fails unless it is the pinned version.
+tilt::check() {
+  local reported
+  reported=$("$1" version 2>&1) || { printf '%s\n' "$reported"; return 1; }
+  printf '%s\n' "$reported"
+  [[ "$reported" == "v${TILT_VERSION},"* ]]
+}
+
 build_tilt() {
   util::cached_or_lock "Tilt ${TILT_VERSION}" "${TILT_BIN}" "${TILT_DIR}/.lock" test -x "${TILT_BIN}" && return 0
-  mkdir -p "${TILT_LOGS}"
   util::print::title "Building Tilt ${TILT_VERSION} from its Go module (cgo, nice -n 10)"
   tilt::check_toolchain
-  local src work="${TILT_LIVE_CACHE}/tilt/work/${TILT_VERSION}"
-  src=$(util::timed "Downloading ${TILT_MODULE}@v${TILT_VERSION}" util::go_module_or_die "${TILT_MODULE}@v${TILT_VERSION}" "${TILT_LOGS}/download.log")
-  [[ -d "$src" ]] || util::die "no module directory for ${TILT_MODULE}@v${TILT_VERSION} (log: ${TILT_LOGS}/download.log)"
-  local want_go
-  want_go=$(sed -n 's/^go \([0-9.]*\)$/\1/p' "$src/go.mod")
-  tilt::go_at_least "${want_go:-0}" ||
-    util::die "Tilt ${TILT_VERSION} needs Go >= ${want_go} (its go.mod); found $(go env GOVERSION)"
-  util::timed "Preparing a writable copy in ${work}" tilt::prepare "$src" "$work"
   # The copy keeps a stable path (and the build uses -trimpath) so the Go build cache hits on a rebuild.
-  util::timed "Downloading Tilt's dependencies" \
-    util::run_logged "${TILT_LOGS}/deps.log" env GOFLAGS=-mod=mod GOTOOLCHAIN=local bash -c "cd '$work' && go mod download -x"
-  util::timed "Compiling tilt (log: ${TILT_LOGS}/build.log)" \
-    util::run_logged "${TILT_LOGS}/build.log" tilt::compile "$work" "${TILT_BIN}.tmp"
-  local reported
-  reported=$("${TILT_BIN}.tmp" version 2>&1) || util::die "the new tilt binary does not run: ${reported}"
-  [[ "$reported" == "v${TILT_VERSION},"* ]] ||
-    util::die "the new tilt reports '${reported}', expected v${TILT_VERSION}"
-  mv -f "${TILT_BIN}.tmp" "${TILT_BIN}"
-  rm -rf "$work"
-  util::print::step "Tilt ${TILT_VERSION}: ${TILT_BIN} (${reported})"
+  util::go_tool_build "Tilt ${TILT_VERSION}" "${TILT_MODULE}@v${TILT_VERSION}" "${TILT_BIN}" "${TILT_LOGS}/" \
+    tilt::check tilt::compile tilt::prepare "${TILT_LIVE_CACHE}/tilt/work/${TILT_VERSION}"
 }
 
 # tilt::compose_deb: the installed version of Debian's docker-compose package, or nothing. (Asking
@@ -148,29 +144,27 @@ COMPOSE_V2_MODULE="github.com/docker/compose/v2"
 COMPOSE_V2_CONFIG="${TILT_LIVE_CACHE}/compose/${COMPOSE_V2_VERSION}/docker-config"
 COMPOSE_V2_BIN="${COMPOSE_V2_CONFIG}/cli-plugins/docker-compose"
 
+# compose_v2::compile SRC OUT: in the module's own (read-only) directory: it has no replace directives.
+compose_v2::compile() {
+  (cd "$1" && CGO_ENABLED=0 GOTOOLCHAIN=local nice -n 10 go build -trimpath \
+    -ldflags "-s -w -X ${COMPOSE_V2_MODULE}/internal.Version=v${COMPOSE_V2_VERSION}" -o "$2" ./cmd)
+}
+
+# compose_v2::check BIN: what the new docker-compose reports; fails unless it is the pinned version.
+compose_v2::check() {
+  local reported
+  reported=$("$1" version --short 2>&1) || { printf '%s\n' "$reported"; return 1; }
+  printf '%s\n' "$reported"
+  [[ "$reported" == "${COMPOSE_V2_VERSION}" || "$reported" == "v${COMPOSE_V2_VERSION}" ]]
+}
+
 build_compose_v2() {
   util::cached_or_lock "Docker Compose ${COMPOSE_V2_VERSION}" "${COMPOSE_V2_BIN}" "${COMPOSE_V2_CONFIG}/.lock" \
     test -x "${COMPOSE_V2_BIN}" && return 0
-  command -v go >/dev/null || util::die "go is not on PATH (building Docker Compose v2 needs Go)"
-  mkdir -p "${TILT_LOGS}" "$(dirname "${COMPOSE_V2_BIN}")"
   util::print::title "Building Docker Compose ${COMPOSE_V2_VERSION} from its Go module (nice -n 10)"
-  local out src
-  out=$(cd /tmp && go mod download -json "${COMPOSE_V2_MODULE}@v${COMPOSE_V2_VERSION}" 2>&1) || {
-    printf '%s\n' "$out" >"${TILT_LOGS}/compose-v2-download.log"
-    util::die "the Go module proxy did not serve ${COMPOSE_V2_MODULE}@v${COMPOSE_V2_VERSION} (log: ${TILT_LOGS}/compose-v2-download.log)"
-  }
-  src=$(sed -n 's/^\s*"Dir": "\(.*\)",\?$/\1/p' <<<"$out")
-  [[ -d "$src" ]] || util::die "no module directory for ${COMPOSE_V2_MODULE}@v${COMPOSE_V2_VERSION}"
-  # The module has no replace directives: it builds in place (read-only module cache, output elsewhere).
-  util::timed "Compiling docker-compose (log: ${TILT_LOGS}/compose-v2-build.log)" \
-    util::run_logged "${TILT_LOGS}/compose-v2-build.log" env CGO_ENABLED=0 GOTOOLCHAIN=local bash -c \
-    "cd '$src' && nice -n 10 go build -trimpath -ldflags '-s -w -X ${COMPOSE_V2_MODULE}/internal.Version=v${COMPOSE_V2_VERSION}' -o '${COMPOSE_V2_BIN}.tmp' ./cmd"
-  local reported
-  reported=$("${COMPOSE_V2_BIN}.tmp" version --short 2>&1) || util::die "the new docker-compose does not run: ${reported}"
-  [[ "$reported" == "${COMPOSE_V2_VERSION}" || "$reported" == "v${COMPOSE_V2_VERSION}" ]] ||
-    util::die "the new docker-compose reports '${reported}', expected ${COMPOSE_V2_VERSION}"
-  mv -f "${COMPOSE_V2_BIN}.tmp" "${COMPOSE_V2_BIN}"
-  util::print::step "Docker Compose ${COMPOSE_V2_VERSION}: ${COMPOSE_V2_BIN} (DOCKER_CONFIG=${COMPOSE_V2_CONFIG} docker compose)"
+  util::go_tool_build "Docker Compose ${COMPOSE_V2_VERSION}" "${COMPOSE_V2_MODULE}@v${COMPOSE_V2_VERSION}" \
+    "${COMPOSE_V2_BIN}" "${TILT_LOGS}/compose-v2-" compose_v2::check compose_v2::compile
+  util::print::step "Use it as: DOCKER_CONFIG=${COMPOSE_V2_CONFIG} docker compose"
 }
 
 # pack_extension_dir: the upstream bundle's tilt-extensions archive (pack/ and LICENSE at one commit), unpacked.

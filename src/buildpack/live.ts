@@ -8,17 +8,17 @@ import { readdir } from "node:fs/promises";
 import { readGroup, type GroupEntry } from "../cnb/group.js";
 import { writeLaunch } from "../cnb/launch.js";
 import { escapeBuildpackId } from "../cnb/names.js";
-import { ConfigVars, lookup, readBuildSettings, readChangeSettings, SKAFFOLD_DEVMODE_VAR, skaffoldAutoSync } from "../contract/config.js";
-import { recordImageInputs } from "../contract/image-inputs.js";
 import {
-  Layers,
-  OWN_BUILDPACK_IDS,
-  SOURCE_BUILDPACK_ID,
-  TILT_LIVE_ID,
-  livePaths,
-  writeJson,
-  type LiveContext,
-} from "../contract/context.js";
+  ConfigVars,
+  lookup,
+  readBuildSettings,
+  readChangeSettings,
+  readJvmQuickStart,
+  SKAFFOLD_DEVMODE_VAR,
+  skaffoldAutoSync,
+} from "../contract/config.js";
+import { recordImageInputs } from "../contract/image-inputs.js";
+import { Layers, OWN_BUILDPACK_IDS, SOURCE_BUILDPACK_ID, TILT_LIVE_ID, livePaths, writeJson, type LiveContext } from "../contract/context.js";
 import { TiltLiveError } from "../core/errors.js";
 import { copyTree, dropWorldWrite, exists, formatBytes, moveTree, treeSize } from "../fsutil/copy.js";
 import { copyFile } from "node:fs/promises";
@@ -35,6 +35,7 @@ import { recordEnv, writeRecordedEnv } from "../contract/recorded-env.js";
 import { CGO_BUILD_NOTE, goUsedCgo } from "../contract/go-cgo.js";
 import { DEVMODE_BOM_NAME, skaffoldSyncRules } from "./skaffold-sync.js";
 import { installTools, toolPaths } from "./tools.js";
+import { JVM_QUICK_START_OPTIONS, launchesJava, writeJvmQuickStart } from "./jvm-quick-start.js";
 import type { BomEntry } from "../cnb/launch.js";
 
 export interface LiveBuildOptions {
@@ -128,10 +129,16 @@ export async function buildLive(input: BuildInput, options: LiveBuildOptions): P
   );
 
   logger.process("Installing the rebuild tools");
+  const jvmQuickStart = readJvmQuickStart(setting) && (await launchesJava(layersRoot, others));
   await contributeLayer(input.ownLayersDir, Layers.tools, LAUNCH_ONLY, logger, async (dir) => {
     await installTools(dir, tools);
+    if (jvmQuickStart) {
+      await writeJvmQuickStart(dir);
+      logger.subprocess(`JVM: ${JVM_QUICK_START_OPTIONS} first in JAVA_TOOL_OPTIONS (${ConfigVars.jvmQuickStart}=false leaves them out)`);
+    }
     logger.subprocess(`rebuild: ${tools.rebuild}`);
     logger.subprocess(`supervisor: ${tools.supervise}`);
+    if (tools.sbomWriter) logger.subprocess(`syft during rebuilds only: ${join(paths.rebuildBin, "syft")} (SBOM writer)`);
   });
 
   // Only for Skaffold's auto sync: the lifecycle warns that [[bom]] is deprecated whenever a buildpack writes one.

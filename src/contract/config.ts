@@ -19,6 +19,8 @@ export const ConfigVars = {
   rebuildOn: "BP_TILT_LIVE_REBUILD",
   imageBuildOn: "BP_TILT_LIVE_IMAGE_BUILD",
   readyTimeout: "BP_TILT_LIVE_READY_TIMEOUT",
+  sbomStandIn: "BP_TILT_LIVE_SBOM_STAND_IN",
+  jvmQuickStart: "BP_TILT_LIVE_JVM_QUICK_START",
   logLevel: "BP_LOG_LEVEL",
 } as const;
 
@@ -57,6 +59,10 @@ export const Defaults = {
   readyTimeoutSeconds: 30,
   /** Where builders keep the lifecycle (platform spec, "Build image"). */
   lifecyclePath: "/cnb/lifecycle/lifecycle",
+  /** Rebuilds write SBOMs with tilt-live's stand-in for syft and skip the BOM label (src/runtime/rebuild/rebuild-sbom.ts). */
+  sbomStandIn: true,
+  /** Java apps start with JVM flags for a quicker start (src/buildpack/jvm-quick-start.ts). */
+  jvmQuickStart: true,
 } as const;
 
 /** The default each build-time variable is documented with (buildpack.toml, README); undefined: none. */
@@ -74,6 +80,8 @@ export const DOCUMENTED_DEFAULTS: Record<(typeof ConfigVars)[keyof typeof Config
   // Documented as "besides project.toml": Defaults.imageBuild always applies, the variable only adds.
   [ConfigVars.imageBuildOn]: undefined,
   [ConfigVars.readyTimeout]: String(Defaults.readyTimeoutSeconds),
+  [ConfigVars.sbomStandIn]: String(Defaults.sbomStandIn),
+  [ConfigVars.jvmQuickStart]: String(Defaults.jvmQuickStart),
   [ConfigVars.logLevel]: undefined,
 };
 
@@ -152,6 +160,21 @@ export function readChangeSettings(get: (name: string) => string | undefined): C
   };
 }
 
+function readSwitch(get: (name: string) => string | undefined, name: string, fallback: boolean): boolean {
+  const value = parseBoolean(get(name), name);
+  return value === "unset" ? fallback : value === "true";
+}
+
+/** Whether rebuilds skip the SBOM work of the image build (read by rebuild from the recorded variables). */
+export function readSbomStandIn(get: (name: string) => string | undefined): boolean {
+  return readSwitch(get, ConfigVars.sbomStandIn, Defaults.sbomStandIn);
+}
+
+/** Whether a Java app's processes get the JVM's quick-start flags (read at image build). */
+export function readJvmQuickStart(get: (name: string) => string | undefined): boolean {
+  return readSwitch(get, ConfigVars.jvmQuickStart, Defaults.jvmQuickStart);
+}
+
 /** The settings the build records in context.json for the supervisor. */
 export interface BuildSettings {
   watch: boolean;
@@ -167,6 +190,7 @@ export function readBuildSettings(platformEnv: Record<string, string>, env: Node
   // Read by rebuild in the container, from the recorded variables: parsed here too, so a bad value fails the
   // image build instead of the first live update.
   readChangeSettings(get);
+  readSbomStandIn(get);
   return {
     watch: parseBoolean(get(ConfigVars.watch), ConfigVars.watch) === "true" || skaffoldAutoSync(get),
     watchDebounceMs: parsePositiveInt(get(ConfigVars.watchDebounceMs), ConfigVars.watchDebounceMs, Defaults.watchDebounceMs),

@@ -36,6 +36,12 @@ export const INIT = "tilt-live-init";
  * it where it was built. It speaks the control protocol (src/runtime/supervise/control.ts) and hands the rest to EXECUTABLE.
  */
 export const REBUILD_CLIENT = "tilt-live-rebuild";
+/**
+ * The static SBOM writer (native/tilt-live-sbom.c) next to the executable, absent where it was not built. The tools
+ * layer's `rebuild-bin/syft` links to it; a rebuild puts that directory first on the buildpacks' PATH
+ * (src/runtime/rebuild/rebuild-sbom.ts), so that it answers for syft there and only there.
+ */
+export const SBOM_WRITER = "tilt-live-sbom";
 
 /** Layer names of tilt-live (the last buildpack) and tilt-live/source (the first). */
 export const Layers = {
@@ -95,6 +101,8 @@ export function livePaths(layersRoot: string) {
     lifecycle: join(own, Layers.lifecycle, "lifecycle"),
     carried: join(own, Layers.carried),
     toolsBin: join(own, Layers.tools, "bin"),
+    /** Commands that stand in for others during a rebuild only (never on the app's PATH): `syft`. */
+    rebuildBin: join(own, Layers.tools, "rebuild-bin"),
   };
 }
 

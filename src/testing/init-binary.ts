@@ -1,5 +1,5 @@
 /**
- * Test helper: the native programs (native/tilt-live-init.c, native/tilt-live-rebuild.c) built as
+ * Test helper: the native programs (native/tilt-live-init.c, tilt-live-rebuild.c, tilt-live-sbom.c) built as
  * scripts/build.sh builds them, with the flags in native/cflags (the one place both read), for tests that run
  * them for real.
  */
@@ -36,4 +36,10 @@ export function buildInit(output: string): void {
 export function buildRebuildClient(output: string, socketPath: string): void {
   const source = resolve(NATIVE, "tilt-live-rebuild.c");
   execFileSync(gcc(), [...initCflags(), `-DTILT_LIVE_SOCKET="${socketPath}"`, "-o", output, source], { stdio: "inherit" });
+}
+
+/** Compiles the SBOM writer that stands in for syft during rebuilds to `output` with the host's gcc. */
+export function buildSbomWriter(output: string, version = "0.0.0-test"): void {
+  const source = resolve(NATIVE, "tilt-live-sbom.c");
+  execFileSync(gcc(), [...initCflags(), `-DTILT_LIVE_VERSION="${version}"`, "-o", output, source], { stdio: "inherit" });
 }

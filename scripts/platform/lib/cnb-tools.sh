@@ -82,7 +82,7 @@ platform::cnb::lifecycle_image() {
     return 0
   fi
   apis=$(platform::cnb::apis_json)
-  ctx=$(mktemp -d)
+  util::temp_dir ctx
   mkdir -p "$ctx/cnb"
   tar -xzf "${LIFECYCLE_TGZ}" -C "$ctx/cnb"
   cat >"$ctx/Dockerfile" <<EOF

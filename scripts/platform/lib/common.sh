@@ -23,6 +23,10 @@ export PACK_VOLUME_KEY
 
 BUILDER_IMAGE="tilt-live/builder-go:latest"
 BUILDER_REPO="tilt-live/builder-go"
+# The language groups of the builder's order, in the order it tries them. setup.sh --lang narrows
+# BUILDER_LANGUAGES to one: the builder is then tilt-live/builder-<lang>-only (builder.sh), never the full one.
+ALL_LANGUAGES=(node python go java)
+BUILDER_LANGUAGES=("${ALL_LANGUAGES[@]}")
 GO_BUILD_DIR="${TILT_LIVE_CACHE}/buildpacks/paketo-go-build/${PAKETO_GO_BUILD_VERSION}"
 GO_MOD_VENDOR_DIR="${TILT_LIVE_CACHE}/buildpacks/paketo-go-mod-vendor/${PAKETO_GO_MOD_VENDOR_VERSION}"
 NPM_INSTALL_DIR="${TILT_LIVE_CACHE}/buildpacks/paketo-npm-install/${PAKETO_NPM_INSTALL_VERSION}"
@@ -40,11 +44,7 @@ mkdir -p "${PLATFORM_CACHE}" "${PLATFORM_LOGS}"
 
 # platform::lock: one setup or builder run at a time per cache (other sessions or test files may start one too).
 platform::lock() {
-  exec 9>"${PLATFORM_CACHE}/setup.lock"
-  if ! flock -n 9; then
-    util::print::info "Another platform setup holds ${PLATFORM_CACHE}/setup.lock; waiting (up to 30 min)"
-    flock -w 1800 9 || util::die "gave up waiting for ${PLATFORM_CACHE}/setup.lock"
-  fi
+  util::hold_lock "${PLATFORM_CACHE}/setup.lock" 1800 "Another platform setup"
 }
 
 # platform::hash: short sha256 of stdin, used as a cache key.

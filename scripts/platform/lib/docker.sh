@@ -20,8 +20,8 @@ platform::docker::ensure() {
     util::print::info "dockerd is running but does not answer yet (DOCKER_HOST=${DOCKER_HOST:-unset}); waiting"
   else
     util::print::info "Starting dockerd in the background (log: ${DOCKERD_LOG})"
-    # setsid: the engine outlives this script and does not get its terminal's signals; 9>&-: nor the setup lock.
-    setsid nohup dockerd >>"${DOCKERD_LOG}" 2>&1 </dev/null 9>&- &
+    # setsid: the engine outlives this script and does not get its terminal's signals.
+    setsid nohup dockerd >>"${DOCKERD_LOG}" 2>&1 </dev/null &
   fi
   local waited=0
   until docker info >/dev/null 2>&1; do

@@ -139,8 +139,3 @@ XML
   find "$(dirname "$dir")" -maxdepth 1 -name 'seed-*' ! -path "$dir" -exec rm -rf {} +
   util::print::info "Seed repository ${dir}/repository ($(du -sh "$dir/repository" | cut -f1)), binding ${dir}/binding"
 }
-
-platform::java::stand_ins() {
-  platform::stand_in::ensure jvm
-  platform::stand_in::ensure syft
-}

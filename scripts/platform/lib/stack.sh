@@ -39,7 +39,7 @@ platform::stack::image() {
     base="tilt-live/stack-rootfs-${kind}:${image##*:}"
     util::run_logged "${PLATFORM_LOGS}/import-${kind}.log" docker import "$tarball" "$base"
     distro_version=$(tar -xOf "$tarball" ./etc/debian_version | cut -d. -f1)
-    ctx=$(mktemp -d)
+    util::temp_dir ctx
     cp "${PLATFORM_SRC}/stack/Dockerfile" "$ctx/"
     util::run_logged "${PLATFORM_LOGS}/docker-build-${kind}.log" env DOCKER_BUILDKIT=0 docker build -q \
       --build-arg BASE="$base" --build-arg STACK_ID="${STACK_ID}" --build-arg KIND="$kind" \

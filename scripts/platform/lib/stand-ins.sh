@@ -10,7 +10,7 @@
 # platform::stand_in::npm_pack SPEC DEST_DIR: the package SPEC unpacked into DEST_DIR (once; cached by the caller).
 platform::stand_in::npm_pack() {
   local spec="$1" dest="$2" tmp
-  tmp=$(mktemp -d)
+  util::temp_dir tmp
   util::print::info "Fetching ${spec} from the npm registry (npm pack)"
   (cd "$tmp" && npm pack --silent "$spec" >/dev/null) || util::die "npm pack ${spec} failed (is the npm registry reachable?)"
   rm -rf "$dest.tmp" && mkdir -p "$dest.tmp"
@@ -76,9 +76,10 @@ platform::stand_in::ensure() {
   util::print::info "Assembled ${dir} ($(du -sh "$dir" | cut -f1))"
 }
 
+# platform::stand_ins::ensure NAME...: platform::stand_in::ensure for each.
 platform::stand_ins::ensure() {
   local name
-  for name in node-engine cpython pip; do
+  for name in "$@"; do
     platform::stand_in::ensure "$name"
   done
 }

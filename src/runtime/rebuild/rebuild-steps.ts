@@ -25,6 +25,7 @@ import { restoreBindings } from "../../contract/recorded-bindings.js";
 import { type ChangePlan, compileRules, formatPlan, planChanges } from "./change-plan.js";
 import { keepingLaunchMetadata, recordProcesses, writeRebuildGroup } from "./rebuild-group.js";
 import { readRecordedVars } from "../../contract/recorded-vars.js";
+import { skipSbomWork } from "./rebuild-sbom.js";
 import { readImageInputs, withoutImageInputsAsBuilt } from "../../contract/image-inputs.js";
 import { checkSyntax, closeResidentParsers } from "./syntax-check.js";
 
@@ -150,6 +151,8 @@ export function createRebuild(options: RebuildOptions): Rebuild {
       if (restored.length > 0) onOutput(`    ${restored.join(", ")}\n`);
       if (ctx.goCgo && !(await hasCCompiler(options.env.PATH))) onOutput(`  ${CGO_REBUILD_WARNING}\n`);
       const platformDir = await preparePlatform(options.tmpDir, paths);
+      const sbomNote = await skipSbomWork(platformDir, options.layersRoot, paths, vars);
+      if (sbomNote) onOutput(`  ${sbomNote}\n`);
       const oomBefore = await readOomKills();
       const builder = await step("build", "Ran the build phase", () => runBuilder(ctx, paths, platformDir, options, onOutput));
       closeResidentParsers();

@@ -25,10 +25,12 @@ public final class Main {
             }
         });
         // SIGTERM runs the shutdown hooks; halting from one makes the exit status 0 instead of 143 (128 + TERM).
-        // The server needs no stop: halt closes its socket, and HttpServer.stop would wait for its dispatcher.
+        // The server stops first: the JVM's exit waits up to 300 ms for threads in native code (the server's
+        // selector), and every live update waits for the old JVM to exit (stop(0): 9 ms, halt alone: 320 ms).
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             System.out.println("received SIGTERM, shutting down");
             System.out.flush();
+            server.stop(0);
             Runtime.getRuntime().halt(0);
         }));
         server.start();
