@@ -18,7 +18,15 @@ import {
   skaffoldAutoSync,
 } from "../contract/config.js";
 import { recordImageInputs } from "../contract/image-inputs.js";
-import { Layers, OWN_BUILDPACK_IDS, SOURCE_BUILDPACK_ID, TILT_LIVE_ID, livePaths, writeJson, type LiveContext } from "../contract/context.js";
+import {
+  Layers,
+  OWN_BUILDPACK_IDS,
+  SOURCE_BUILDPACK_ID,
+  TILT_LIVE_ID,
+  livePaths,
+  writeJson,
+  type LiveContext,
+} from "../contract/context.js";
 import { TiltLiveError } from "../core/errors.js";
 import { copyTree, dropWorldWrite, exists, formatBytes, moveTree, treeSize } from "../fsutil/copy.js";
 import { copyFile } from "node:fs/promises";
