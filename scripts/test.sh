@@ -27,7 +27,7 @@ main() {
   util::timed "npm ci" npm ci --no-audit --no-fund --loglevel=error
   util::timed "Lint (Biome, shellcheck)" bash scripts/lint.sh
   util::timed "Build the buildpacks" bash scripts/build.sh
-  util::timed "Unit tests" npx vitest run --project unit
+  util::timed "Unit tests (with coverage thresholds)" npx vitest run --project unit --coverage
   if [[ "$unit_only" == true ]]; then
     util::print::error "INTEGRATION SUITE NOT RUN: --unit-only was given. Run 'npm test' for the whole suite."
     return 0
