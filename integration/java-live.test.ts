@@ -42,7 +42,11 @@ describe("tilt-live on the Java (Maven) sample", () => {
 
   it("builds with the jvm and syft stand-ins, maven and executable-jar inside tilt-live's group, offline", async () => {
     image = randomName("java-live");
-    const args = [...liveBuildArgs(suite.platform, JAVA_LIVE_GROUP), ...mavenBuildArgs(suite.platform)];
+    const args = [
+      ...liveBuildArgs(suite.platform, JAVA_LIVE_GROUP),
+      ...mavenBuildArgs(suite.platform),
+      ...["--env", "BP_TILT_LIVE_JVM_QUICK_START=true"],
+    ];
     const { log } = await packBuild(suite.platform, resources, { image, path: suite.app, args });
     expect(log).toContain("Debian OpenJDK from the stack (tilt-live offline stand-in) 0.1.0");
     expect(log).toContain("Paketo Buildpack for Syft (tilt-live offline stand-in) 0.1.0");

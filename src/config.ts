@@ -53,8 +53,11 @@ export const Defaults = {
   readyTimeoutSeconds: 30,
   /** Rebuilds write SBOMs with tilt-live's stand-in for syft and skip the BOM label (src/runtime/rebuild-sbom.ts). */
   sbomStandIn: true,
-  /** Java apps start with JVM flags for a quicker start (src/build/jvm-quick-start.ts). */
-  jvmQuickStart: true,
+  /**
+   * Java apps start with JVM flags for a quicker start (src/build/jvm-quick-start.ts): off, since the bench measured
+   * no gain in the sample's restart (bench/results/2026-12-05-java.json: until listening 123 ms without, 124 ms with).
+   */
+  jvmQuickStart: false,
 } as const;
 
 /** The default each build-time variable is documented with (buildpack.toml, README); undefined: none. */
