@@ -55,7 +55,8 @@ export const Defaults = {
   sbomStandIn: true,
   /**
    * Java apps start with JVM flags for a quicker start (src/build/jvm-quick-start.ts): off, since the bench measured
-   * no gain in the sample's restart (bench/results/2026-12-05-java.json: until listening 123 ms without, 124 ms with).
+   * no gain in the sample's restart (bench/results/2026-12-05-java.json and -3.json: until listening 123 and 97 ms
+   * without, 124 and 96 ms with).
    */
   jvmQuickStart: false,
 } as const;
