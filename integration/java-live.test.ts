@@ -40,7 +40,8 @@ describe("tilt-live on the Java (Maven) sample", () => {
   let container: RunningContainer;
 
   it("builds with the jvm and syft stand-ins, maven and executable-jar inside tilt-live's group, offline", async () => {
-    const built = await suite.buildImage();
+    // The JVM quick-start flags are off by default: the test opts in to check them.
+    const built = await suite.buildImage(["--env", "BP_TILT_LIVE_JVM_QUICK_START=true"]);
     image = built.image;
     const { log } = built;
     expect(log).toContain("Debian OpenJDK from the stack (tilt-live offline stand-in) 0.1.0");

@@ -75,7 +75,7 @@ export interface LiveLanguage {
 export interface LanguageSuite extends LiveSuite {
   readonly language: LiveLanguage;
   /** `pack build` of the sample into a dev image named `<language>-live-*`: offline, the language's group. */
-  buildImage(): Promise<{ image: string; log: string }>;
+  buildImage(extraArgs?: string[]): Promise<{ image: string; log: string }>;
   /** Runs `image` with `env` (the watcher off unless it says otherwise) and the language's run arguments. */
   runImage(image: string, env?: Record<string, string>): Promise<RunningContainer>;
   /** buildThroughOrder for the language's sample, as `<language>-live-order-*`. */
@@ -87,9 +87,9 @@ export function languageSuite(language: LiveLanguage): LanguageSuite {
   const platformArgs = (args: LiveLanguage["buildArgs"]) => args?.(suite.platform) ?? [];
   return Object.assign(suite, {
     language,
-    async buildImage() {
+    async buildImage(extraArgs: string[] = []) {
       const image = randomName(`${language.name}-live`);
-      const args = [...liveBuildArgs(suite.platform, language.buildpacks), ...platformArgs(language.buildArgs)];
+      const args = [...liveBuildArgs(suite.platform, language.buildpacks), ...platformArgs(language.buildArgs), ...extraArgs];
       const { log } = await packBuild(suite.platform, suite.resources, { image, path: suite.app, args });
       return { image, log };
     },

@@ -5,7 +5,7 @@
  * less than 1792 MB). Every live update restarts the JVM, so its start is paid on every edit. Written into the
  * tools layer as `env.launch/JAVA_TOOL_OPTIONS.prepend`: the launcher puts them before what the JVM buildpack and
  * the user give (the last occurrence of a flag wins, so theirs still decide). Only where an earlier buildpack
- * has a launch layer with `bin/java`; `BP_TILT_LIVE_JVM_QUICK_START=false` leaves them out.
+ * has a launch layer with `bin/java`, and only when `BP_TILT_LIVE_JVM_QUICK_START=true` (off by default: config.ts).
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";

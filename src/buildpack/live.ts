@@ -142,7 +142,7 @@ export async function buildLive(input: BuildInput, options: LiveBuildOptions): P
     await installTools(dir, tools);
     if (jvmQuickStart) {
       await writeJvmQuickStart(dir);
-      logger.subprocess(`JVM: ${JVM_QUICK_START_OPTIONS} first in JAVA_TOOL_OPTIONS (${ConfigVars.jvmQuickStart}=false leaves them out)`);
+      logger.subprocess(`JVM: ${JVM_QUICK_START_OPTIONS} first in JAVA_TOOL_OPTIONS (${ConfigVars.jvmQuickStart}=true)`);
     }
     logger.subprocess(`rebuild: ${tools.rebuild}`);
     logger.subprocess(`supervisor: ${tools.supervise}`);

@@ -61,8 +61,12 @@ export const Defaults = {
   lifecyclePath: "/cnb/lifecycle/lifecycle",
   /** Rebuilds write SBOMs with tilt-live's stand-in for syft and skip the BOM label (src/runtime/rebuild/rebuild-sbom.ts). */
   sbomStandIn: true,
-  /** Java apps start with JVM flags for a quicker start (src/buildpack/jvm-quick-start.ts). */
-  jvmQuickStart: true,
+  /**
+   * Java apps start with JVM flags for a quicker start (src/buildpack/jvm-quick-start.ts): off, since the bench measured
+   * no gain in the sample's restart (bench/results/2026-12-05-java.json and -3.json: until listening 123 and 97 ms
+   * without, 124 and 96 ms with).
+   */
+  jvmQuickStart: false,
 } as const;
 
 /** The default each build-time variable is documented with (buildpack.toml, README); undefined: none. */

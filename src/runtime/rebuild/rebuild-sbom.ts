@@ -15,7 +15,7 @@ import { exists, readdirIfExists } from "../../fsutil/copy.js";
 import { unlessMissing } from "../../core/errno.js";
 import type { RecordedVars } from "../../contract/recorded-vars.js";
 
-export const BOM_LABEL_DISABLED = "BP_BOM_LABEL_DISABLED";
+const BOM_LABEL_DISABLED = "BP_BOM_LABEL_DISABLED";
 
 /**
  * Writes the shortcuts into the rebuild's `<platform>/env` and returns the line the rebuild log shows about them,
