@@ -11,6 +11,7 @@ import { join, relative } from "node:path";
 import { writeJson } from "./context.js";
 import { TiltLiveError } from "../core/errors.js";
 import { unlessMissing } from "../core/errno.js";
+import { readOptionalJson } from "../fsutil/read.js";
 import type { MirrorChange } from "../fsutil/mirror.js";
 import { compileGlobs } from "../core/glob.js";
 
@@ -38,14 +39,8 @@ export async function recordImageInputs(srcDir: string, globs: readonly string[]
 
 /** The recorded inputs, or undefined for an image built before the record existed. */
 export async function readImageInputs(path: string): Promise<ImageInputs | undefined> {
-  const text = await unlessMissing(readFile(path, "utf8"));
-  if (text === undefined) return undefined;
-  let record: unknown;
-  try {
-    record = JSON.parse(text);
-  } catch (error) {
-    throw new TiltLiveError("invalid-metadata", "not valid JSON", { path, detail: (error as Error).message }, { cause: error });
-  }
+  const record = await readOptionalJson(path);
+  if (record === undefined) return undefined;
   if (typeof record !== "object" || record === null || Object.values(record).some((v) => typeof v !== "string")) {
     throw new TiltLiveError("invalid-metadata", "expected an object of paths to sha256 strings", { path });
   }

@@ -6,10 +6,10 @@
  *
  * Format: `{"version": 1, "entries": [[path, type, signature?], ...]}`, paths relative to the source root.
  */
-import { readdir, readFile, rename, writeFile } from "node:fs/promises";
+import { readdir, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { TiltLiveError } from "../core/errors.js";
-import { unlessMissing } from "../core/errno.js";
+import { readOptionalJson } from "./read.js";
 import type { IndexedEntry, MirrorIndex } from "./mirror.js";
 
 const FORMAT_VERSION = 1;
@@ -52,14 +52,8 @@ function invalid(path: string, detail: string): TiltLiveError {
 
 /** The index at `path`, or undefined when there is none. */
 export async function readMirrorIndex(path: string): Promise<MirrorIndex | undefined> {
-  const text = await unlessMissing(readFile(path, "utf8"));
-  if (text === undefined) return undefined;
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new TiltLiveError("invalid-metadata", "not valid JSON", { path, detail: (error as Error).message }, { cause: error });
-  }
+  const value = await readOptionalJson(path);
+  if (value === undefined) return undefined;
   const { version, entries } = (value ?? {}) as { version?: unknown; entries?: unknown };
   if (version !== FORMAT_VERSION) throw invalid(path, `version ${String(version)}, expected ${FORMAT_VERSION}`);
   if (!Array.isArray(entries)) throw invalid(path, "no entries array");
