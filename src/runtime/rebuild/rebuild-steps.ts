@@ -14,8 +14,7 @@ import { livePaths, readBuildEnv, readContext, runtimePaths, type LiveContext, t
 import { TiltLiveError, formatError, toTiltLiveError } from "../../core/errors.js";
 import { exists, readdirIfExists } from "../../fsutil/copy.js";
 import { unlessMissing } from "../../core/errno.js";
-import { mirrorTree, type MirrorChange, type MirrorIndex } from "../../fsutil/mirror.js";
-import { indexTree, readMirrorIndex, writeMirrorIndex } from "../../fsutil/mirror-index.js";
+import type { MirrorChange } from "../../fsutil/mirror.js";
 import { formatSeconds } from "../../log/logger.js";
 import { readChangeSettings } from "../../contract/config.js";
 import { buildFailure, readOomKills, type BuilderExit } from "./build-failure.js";
@@ -27,6 +26,7 @@ import { keepingLaunchMetadata, recordProcesses, writeRebuildGroup } from "./reb
 import { readRecordedVars } from "../../contract/recorded-vars.js";
 import { skipSbomWork } from "./rebuild-sbom.js";
 import { readImageInputs, withoutImageInputsAsBuilt } from "../../contract/image-inputs.js";
+import { createSourceMirror } from "./source-mirror.js";
 import { checkSyntax, closeResidentParsers } from "./syntax-check.js";
 
 /** rebuild's exit status when only a new image can take the change (documented in the README). */
@@ -55,8 +55,8 @@ const FALLBACK_PLATFORM_API = "0.13";
 const PER_BUILD_FILES = ["launch.toml", "build.toml", "store.toml"];
 
 export function createRebuild(options: RebuildOptions): Rebuild {
-  // The source as of the last mirror: which app-dir entries are the user's to delete (src/fsutil/mirror.ts).
-  let known: KnownIndex | undefined;
+  // Keeps the index of the source as of the last mirror: which app-dir entries are the user's to delete.
+  const source = createSourceMirror(livePaths(options.layersRoot), options.tmpDir);
   // Changes mirrored since the last good build or restart: a failed or refused one leaves them to the next.
   let unbuilt: MirrorChange[] = [];
   // A mirror that stopped half way (a full disk) wrote some files without reporting them: until a good build,
@@ -83,31 +83,12 @@ export function createRebuild(options: RebuildOptions): Rebuild {
       const settings = readChangeSettings(vars);
       const rules = await compileRules(group, settings, paths.src, vars);
       const clean = request.clean === true;
-      const { stats } = await step("mirror", clean ? "Mirrored the source, --clean" : "Mirrored the source", async () => {
-        const previous = known ?? (await loadMirrorIndex(paths, options.tmpDir));
-        const mirrored = await mirrorTree(paths.src, ctx.appDir, previous.index, { keep: rules.outputs, clean }).catch(
-          async (error: unknown) => {
-            // Whatever the source holds now may have been written, whole or in part: the next mirror must own it (a
-            // half-written file is compared again, one the user then deletes is deleted), and what the previous
-            // source had and lost is still the user's to delete.
-            mirrorIncomplete = true;
-            known = { index: new Map([...(await indexTree(paths.src)), ...previous.index]), saved: false };
-            // For the next standalone `rebuild` too; best effort, as the disk that stopped the mirror may be /tmp's.
-            known.saved = await saveMirrorIndex(known.index, options.tmpDir).then(
-              () => true,
-              () => false,
-            );
-            throw error;
-          },
-        );
-        const changed = mirrored.stats.changes.length > 0 || mirrored.index.size !== previous.index.size;
-        known = { index: mirrored.index, saved: previous.saved && !changed };
-        if (!known.saved) {
-          await saveMirrorIndex(mirrored.index, options.tmpDir);
-          known.saved = true;
-        }
-        return mirrored;
-      });
+      const stats = await step("mirror", clean ? "Mirrored the source, --clean" : "Mirrored the source", () =>
+        source.mirror(ctx.appDir, { keep: rules.outputs, clean }).catch((error: unknown) => {
+          mirrorIncomplete = true;
+          throw error;
+        }),
+      );
       const changes = await withoutImageInputsAsBuilt(
         mergeChanges(unbuilt, stats.changes),
         paths.src,
@@ -182,35 +163,6 @@ function mergeChanges(earlier: MirrorChange[], newer: MirrorChange[]): MirrorCha
     byPath.set(c.path, added ? { ...c, kind: "added" } : c);
   }
   return [...byPath.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-}
-
-/** A mirror index, and whether the runtime dir holds it as it is. */
-interface KnownIndex {
-  index: MirrorIndex;
-  saved: boolean;
-}
-
-/**
- * The index the last mirror in this container left, else the one the build recorded of the source it built.
- * A standalone `rebuild` and a restarted supervisor start from the first.
- */
-async function loadMirrorIndex(paths: LivePaths, tmpDir: string | undefined): Promise<KnownIndex> {
-  const latest = await readMirrorIndex(runtimePaths(tmpDir).mirrorIndex);
-  if (latest) return { index: latest, saved: true };
-  const built = await readMirrorIndex(paths.sourceIndex);
-  if (!built) {
-    throw new TiltLiveError("missing-file", "The image holds no index of the source it was built from", {
-      path: paths.sourceIndex,
-      detail: "Without it a rebuild cannot tell the user's deletions from files the app wrote; rebuild the image with this tilt-live.",
-    });
-  }
-  return { index: built, saved: false };
-}
-
-async function saveMirrorIndex(index: MirrorIndex, tmpDir: string | undefined): Promise<void> {
-  const { root, mirrorIndex } = runtimePaths(tmpDir);
-  await mkdir(root, { recursive: true, mode: 0o700 });
-  await writeMirrorIndex(mirrorIndex, index);
 }
 
 /** Reads every metadata file the build depends on before anything is changed, so a bad one names itself. */
