@@ -2,9 +2,9 @@
  * What tilt-live's build records for its in-container tools (docs/layout.md): where things are, who built
  * the image, and the settings the tools follow. Written once by the build, read by rebuild and the supervisor.
  */
-import { rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { TiltLiveError } from "../core/errors.js";
+import { writeFileAtomic } from "../fsutil/write.js";
 import { readRequiredFile } from "../fsutil/read.js";
 import type { Process } from "../cnb/launch.js";
 
@@ -193,9 +193,7 @@ export async function readRecordedProcesses(path: string): Promise<RecordedProce
   return processes;
 }
 
-/** Writes through a temp file and a rename: a process killed mid-write (a `docker kill` during a rebuild) leaves the old file whole. */
+/** `value` as indented JSON, written atomically (fsutil/write.ts). */
 export async function writeJson(path: string, value: unknown): Promise<void> {
-  const temp = `${path}.${process.pid}.tmp`;
-  await writeFile(temp, `${JSON.stringify(value, null, 2)}\n`);
-  await rename(temp, path);
+  await writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`);
 }

@@ -6,10 +6,11 @@
  *
  * Format: `{"version": 1, "entries": [[path, type, signature?], ...]}`, paths relative to the source root.
  */
-import { readdir, rename, writeFile } from "node:fs/promises";
+import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { TiltLiveError } from "../core/errors.js";
 import { readOptionalJson } from "./read.js";
+import { writeFileAtomic } from "./write.js";
 import type { IndexedEntry, MirrorIndex } from "./mirror.js";
 
 const FORMAT_VERSION = 1;
@@ -41,9 +42,7 @@ export async function indexTree(root: string): Promise<MirrorIndex> {
 
 export async function writeMirrorIndex(path: string, index: MirrorIndex): Promise<void> {
   const entries: Row[] = [...index].map(([rel, { type, sig }]) => (sig === undefined ? [rel, type] : [rel, type, sig]));
-  const temp = `${path}.${process.pid}.tmp`;
-  await writeFile(temp, JSON.stringify({ version: FORMAT_VERSION, entries }));
-  await rename(temp, path);
+  await writeFileAtomic(path, JSON.stringify({ version: FORMAT_VERSION, entries }));
 }
 
 function invalid(path: string, detail: string): TiltLiveError {
