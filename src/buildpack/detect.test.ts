@@ -70,6 +70,53 @@ describe("detect", () => {
     });
   });
 
+  describe("tilt-live with no language buildpack in its group", () => {
+    async function order(root: string, text: string): Promise<string> {
+      const path = join(root, "order.toml");
+      await writeFile(path, text);
+      return path;
+    }
+    const alone = '[[order]]\n[[order.group]]\nid = "tilt-live"\nversion = "0.1.0"\n';
+
+    it("fails detect and names the meta-buildpack and the other forms that work (`--buildpack ./tilt-live` alone)", async () => {
+      const f = await fixture({ tiltfile: true });
+      const orderPath = await order(f.root, alone);
+      const result = await detect(f.app, f.platform, {}, { buildpackDir: f.buildpackDir, orderPaths: [orderPath] });
+      expect(result.pass).toBe(false);
+      expect(result.reason).toBe(
+        `no language buildpack runs with tilt-live in ${orderPath}: the image would have no app and no process. ` +
+          "Name the meta-buildpack instead, which brings the app's language group: `--buildpack docker://<registry>/tilt-live:<version>` " +
+          "or `--buildpack tilt-live-<version>.cnb` (id tilt-live/dev); or keep the builder's order and add `--post-buildpack tilt-live`; " +
+          "or spell the group out: `--buildpack tilt-live/source --buildpack <language buildpacks> --buildpack tilt-live` (docs/usage-pack.md)",
+      );
+      // Even when disabled: the image would be empty either way.
+      expect(
+        (await detect(f.app, f.platform, { BP_TILT_LIVE_ENABLED: "false" }, { buildpackDir: f.buildpackDir, orderPaths: [orderPath] }))
+          .pass,
+      ).toBe(false);
+    });
+
+    it("passes inside the meta-buildpack, whose order (in the same buildpacks dir) wraps a language group", async () => {
+      const f = await fixture({ tiltfile: true });
+      const metaDir = join(f.root, "cnb", "buildpacks", "tilt-live_dev", "0.1.0");
+      await mkdir(metaDir, { recursive: true });
+      await writeFile(
+        join(metaDir, "buildpack.toml"),
+        'api = "0.10"\n[buildpack]\nid = "tilt-live/dev"\nversion = "0.1.0"\n[[order]]\n' +
+          '[[order.group]]\nid = "paketo-buildpacks/go-build"\nversion = "2.2.37"\n' +
+          '[[order.group]]\nid = "tilt-live"\nversion = "0.1.0"\noptional = true\n',
+      );
+      const orderPath = await order(f.root, '[[order]]\n[[order.group]]\nid = "tilt-live/dev"\nversion = "0.1.0"\n');
+      const options = { buildpackDir: f.buildpackDir, orderPaths: [orderPath] };
+      expect(await detect(f.app, f.platform, {}, options)).toEqual({ pass: true, reason: "found a Tiltfile" });
+      // Optional in the meta-buildpack: disabled, it steps aside and the language group builds alone.
+      expect(await detect(f.app, f.platform, { BP_TILT_LIVE_ENABLED: "false" }, options)).toEqual({
+        pass: false,
+        reason: "BP_TILT_LIVE_ENABLED=false",
+      });
+    });
+  });
+
   it("the platform env file wins over the process env", async () => {
     const f = await fixture({ tiltfile: false, platformValue: "true" });
     expect((await detect(f.app, f.platform, { BP_TILT_LIVE_ENABLED: "false" })).pass).toBe(true);

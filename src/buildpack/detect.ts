@@ -3,12 +3,12 @@
  * otherwise. Only a stat and a small directory read: detect runs on every `pack build`.
  */
 import { access } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { ConfigVars, lookup, parseBoolean } from "../contract/config.js";
 import { readPlatformEnv } from "../cnb/platform.js";
-import { DEFAULT_ORDER_PATHS, orderMembership } from "../cnb/order.js";
+import { aloneInItsGroups, DEFAULT_BUILDPACKS_DIR, DEFAULT_ORDER_PATHS, type ExpandedOrder, membership, readExpandedOrder } from "../cnb/order.js";
 import { readBuildpackDescriptor } from "./inputs.js";
-import { SOURCE_BUILDPACK_ID } from "../contract/context.js";
+import { OWN_BUILDPACK_IDS, SOURCE_BUILDPACK_ID, TILT_LIVE_ID } from "../contract/context.js";
 
 export const DETECT_PASS = 0;
 export const DETECT_FAIL = 100;
@@ -32,9 +32,37 @@ export const PAKETO_LIVE_RELOAD = "BP_LIVE_RELOAD_ENABLED";
 const WATCHEXEC_PLAN = '[[provides]]\nname = "watchexec"\n\n[[or]]\n';
 
 export interface DetectOptions {
-  /** CNB_BUILDPACK_DIR: tells which of the two buildpacks runs (read only when disabled). */
+  /** CNB_BUILDPACK_DIR, `<buildpacks dir>/<escaped id>/<version>`: tells which of the two buildpacks runs. */
   buildpackDir?: string;
   orderPaths?: string[];
+}
+
+/** The meta-buildpack users name; the message for a group without a language names it (docs/usage-pack.md). */
+export const META_BUILDPACK_ID = "tilt-live/dev";
+
+/**
+ * The order as the detector expands it. The buildpacks dir is the one this buildpack was found in (pack's
+ * builders and the lifecycle's default keep every buildpack in one dir), else the lifecycle's default.
+ */
+async function expandedOrder(options: DetectOptions): Promise<ExpandedOrder | undefined> {
+  const buildpacksDir = options.buildpackDir ? dirname(dirname(options.buildpackDir)) : DEFAULT_BUILDPACKS_DIR;
+  return readExpandedOrder(options.orderPaths ?? DEFAULT_ORDER_PATHS, buildpacksDir);
+}
+
+/**
+ * tilt-live with no language buildpack in its group (`--buildpack ./tilt-live` alone) would give an image with no
+ * process: fail detect and say what to write. The reason is all the user sees besides "No buildpack groups passed".
+ */
+function aloneResult(order: ExpandedOrder): DetectResult {
+  return {
+    pass: false,
+    reason:
+      `no language buildpack runs with tilt-live in ${order.path}: the image would have no app and no process. ` +
+      `Name the meta-buildpack instead, which brings the app's language group: ` +
+      `\`--buildpack docker://<registry>/tilt-live:<version>\` or \`--buildpack tilt-live-<version>.cnb\` ` +
+      `(id ${META_BUILDPACK_ID}); or keep the builder's order and add \`--post-buildpack tilt-live\`; or spell the group out: ` +
+      `\`--buildpack tilt-live/source --buildpack <language buildpacks> --buildpack tilt-live\` (docs/usage-pack.md)`,
+  };
 }
 
 /**
@@ -44,15 +72,14 @@ export interface DetectOptions {
  * would without tilt-live (the group in its labels still names it). Lifecycle tries an optional buildpack's
  * plan alternatives before dropping it, so no plan can tell the two cases apart: the order file does.
  */
-async function detectDisabled(options: DetectOptions): Promise<DetectResult> {
-  const id = options.buildpackDir ? (await readBuildpackDescriptor(options.buildpackDir)).id : undefined;
-  const membership = id ? await orderMembership(id, options.orderPaths ?? DEFAULT_ORDER_PATHS) : "unknown";
-  if (membership === "optional") {
+async function detectDisabled(id: string | undefined, order: () => Promise<ExpandedOrder | undefined>): Promise<DetectResult> {
+  const inOrder = id ? membership(await order(), id) : "unknown";
+  if (inOrder === "optional") {
     return { pass: false, reason: `${ConfigVars.enabled}=false` };
   }
   return {
     pass: true,
-    reason: `${ConfigVars.enabled}=false, but this build requires tilt-live (${membership === "required" ? "a required member of the order" : "no order file to say it is optional"}): it passes and contributes nothing`,
+    reason: `${ConfigVars.enabled}=false, but this build requires tilt-live (${inOrder === "required" ? "a required member of the order" : "no order file to say it is optional"}): it passes and contributes nothing`,
   };
 }
 
@@ -64,14 +91,24 @@ export async function detect(
 ): Promise<DetectResult> {
   const platformEnv = await readPlatformEnv(platformDir);
   const enabled = parseBoolean(lookup(platformEnv, env, ConfigVars.enabled), ConfigVars.enabled);
-  if (enabled === "false") return detectDisabled(options);
-  if (enabled === "true") return withWatchexec({ pass: true, reason: `${ConfigVars.enabled}=true` }, platformEnv, env, options);
+  const id = options.buildpackDir ? (await readBuildpackDescriptor(options.buildpackDir)).id : undefined;
+  let order: Promise<ExpandedOrder | undefined> | undefined;
+  const readOrder = () => {
+    order ??= expandedOrder(options);
+    return order;
+  };
+  if (id === TILT_LIVE_ID) {
+    const expanded = await readOrder();
+    if (expanded && aloneInItsGroups(expanded, id, OWN_BUILDPACK_IDS)) return aloneResult(expanded);
+  }
+  if (enabled === "false") return detectDisabled(id, readOrder);
+  if (enabled === "true") return withWatchexec({ pass: true, reason: `${ConfigVars.enabled}=true` }, platformEnv, env, id);
   const hasTiltfile = await access(join(appDir, "Tiltfile")).then(
     () => true,
     () => false,
   );
   if (!hasTiltfile) return { pass: false, reason: `no Tiltfile in the app root (set ${ConfigVars.enabled}=true to force)` };
-  return withWatchexec({ pass: true, reason: "found a Tiltfile" }, platformEnv, env, options);
+  return withWatchexec({ pass: true, reason: "found a Tiltfile" }, platformEnv, env, id);
 }
 
 /** Paketo parses the value with Go's strconv.ParseBool; a value it rejects fails its own detect, not ours. */
@@ -79,13 +116,13 @@ function paketoLiveReload(value: string | undefined): boolean {
   return ["1", "t", "T", "true", "TRUE", "True"].includes(value?.trim() ?? "");
 }
 
-async function withWatchexec(
+function withWatchexec(
   result: DetectResult,
   platformEnv: Record<string, string>,
   env: NodeJS.ProcessEnv,
-  options: DetectOptions,
-): Promise<DetectResult> {
+  id: string | undefined,
+): DetectResult {
   if (!paketoLiveReload(lookup(platformEnv, env, PAKETO_LIVE_RELOAD))) return result;
-  if (!options.buildpackDir || (await readBuildpackDescriptor(options.buildpackDir)).id !== SOURCE_BUILDPACK_ID) return result;
+  if (id !== SOURCE_BUILDPACK_ID) return result;
   return { ...result, reason: `${result.reason}; provides watchexec (${PAKETO_LIVE_RELOAD}=true)`, plan: WATCHEXEC_PLAN };
 }
