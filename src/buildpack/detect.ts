@@ -6,7 +6,14 @@ import { access } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { ConfigVars, lookup, parseBoolean } from "../contract/config.js";
 import { readPlatformEnv } from "../cnb/platform.js";
-import { aloneInItsGroups, DEFAULT_BUILDPACKS_DIR, DEFAULT_ORDER_PATHS, type ExpandedOrder, membership, readExpandedOrder } from "../cnb/order.js";
+import {
+  aloneInItsGroups,
+  DEFAULT_BUILDPACKS_DIR,
+  DEFAULT_ORDER_PATHS,
+  type ExpandedOrder,
+  membership,
+  readExpandedOrder,
+} from "../cnb/order.js";
 import { readBuildpackDescriptor } from "./inputs.js";
 import { OWN_BUILDPACK_IDS, SOURCE_BUILDPACK_ID, TILT_LIVE_ID } from "../contract/context.js";
 
