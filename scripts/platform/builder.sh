@@ -6,7 +6,8 @@
 #   go:     paketo-buildpacks/go-dist (stand-in), go-mod-vendor (optional, when built), go-build
 #   java:   tilt-live/debian-openjdk (jvm stand-in), paketo-buildpacks/syft (stand-in), maven, executable-jar
 #   also in the builder (not in its order) when they were built: tilt-live/source and tilt-live from
-#   dist/buildpacks/ (npm run build), so `pack build --buildpack`/--pre-/--post-buildpack finds them inside.
+#   dist/buildpacks/ (npm run build), and the meta-buildpack tilt-live/dev that wraps each group above in them, so
+#   `pack build --buildpack`/--pre-/--post-buildpack finds them inside.
 # The image is tagged tilt-live/builder-go:<key>, key = hash of every input, and tilt-live/builder-go:latest (the
 # name predates the Node.js and Python groups; tilt_live/ and the tests know it). With BUILDER_LANGUAGES narrowed
 # to one language (setup.sh --lang, for the demo) it holds that group alone and is tagged
@@ -59,21 +60,65 @@ platform::builder::group() {
   return 0
 }
 
-# platform::builder::group_of LANG: the [[order]] table of LANG's group.
-platform::builder::group_of() {
+# platform::builder::members_of LANG: LANG's group, one buildpack dir per line, `:optional` after an optional one (after
+# platform::builder::inputs sets the stand-in dirs). The one list of the language groups: the builder's order, its
+# buildpacks and the meta-buildpack's order (platform::builder::meta_buildpack) all come from it.
+platform::builder::members_of() {
   case "$1" in
-    node) platform::builder::group "${NODE_ENGINE_STAND_IN}" "${NPM_INSTALL_DIR}" "${NODE_START_DIR}" ;;
+    node) printf '%s\n' "${NODE_ENGINE_STAND_IN}" "${NPM_INSTALL_DIR}" "${NODE_START_DIR}" ;;
     python)
-      platform::builder::group "${CPYTHON_STAND_IN}" "${PIP_STAND_IN}" "${PIP_INSTALL_DIR}" "${PYTHON_START_DIR}" \
-        "${PROCFILE_DIR}:optional"
+      printf '%s\n' "${CPYTHON_STAND_IN}" "${PIP_STAND_IN}" "${PIP_INSTALL_DIR}" "${PYTHON_START_DIR}" "${PROCFILE_DIR}:optional"
       ;;
     go)
-      local go_group=("${GO_DIST_STAND_IN}")
-      [[ -x "${GO_MOD_VENDOR_DIR}/bin/run" ]] && go_group+=("${GO_MOD_VENDOR_DIR}:optional")
-      platform::builder::group "${go_group[@]}" "${GO_BUILD_DIR}"
+      printf '%s\n' "${GO_DIST_STAND_IN}"
+      if [[ -x "${GO_MOD_VENDOR_DIR}/bin/run" ]]; then printf '%s:optional\n' "${GO_MOD_VENDOR_DIR}"; fi
+      printf '%s\n' "${GO_BUILD_DIR}"
       ;;
-    java) platform::builder::group "${JVM_STAND_IN}" "${SYFT_STAND_IN}" "${MAVEN_DIR}" "${EXECUTABLE_JAR_DIR}" ;;
+    java) printf '%s\n' "${JVM_STAND_IN}" "${SYFT_STAND_IN}" "${MAVEN_DIR}" "${EXECUTABLE_JAR_DIR}" ;;
+    *) util::die "no language group '$1' (known: ${ALL_LANGUAGES[*]})" ;;
   esac
+}
+
+# platform::builder::group_of LANG: the [[order]] table of LANG's group.
+platform::builder::group_of() {
+  local members
+  mapfile -t members < <(platform::builder::members_of "$1")
+  platform::builder::group "${members[@]}"
+}
+
+# The meta-buildpack users name once (docs/usage-pack.md): a composite whose order wraps each language group in
+# tilt-live's two parts, both optional, so that an app without a Tiltfile (or BP_TILT_LIVE_ENABLED=false) builds the
+# plain production image through it.
+META_BUILDPACK_ID="tilt-live/dev"
+
+# platform::builder::meta_buildpack DIR: writes the meta-buildpack's buildpack.toml into DIR (version: the parts').
+platform::builder::meta_buildpack() {
+  local dir="$1" lang members version
+  version=$(platform::builder::bp_version "${TILT_LIVE_BP_DIR}")
+  mkdir -p "$dir"
+  {
+    cat <<EOF
+# tilt-live's meta-buildpack (written by scripts/platform/builder.sh): name it once, on any app with a Tiltfile;
+# its order picks the app's language group and wraps it in tilt-live/source and tilt-live.
+api = "0.10"
+
+[buildpack]
+  id = "${META_BUILDPACK_ID}"
+  name = "tilt-live (Go, Node.js, Python, Java)"
+  version = "${version}"
+  homepage = "https://github.com/tilt-live/tilt-live"
+  description = "Live-update any Paketo-built app inside its running container: one name brings the app's language group and tilt-live around it"
+  keywords = ["tilt", "live-update", "development", "meta"]
+
+  [[buildpack.licenses]]
+    type = "Apache-2.0"
+EOF
+    for lang in "${BUILDER_LANGUAGES[@]}"; do
+      mapfile -t members < <(platform::builder::members_of "$lang")
+      platform::builder::group "${TILT_LIVE_SOURCE_BP_DIR}:optional" "${members[@]}" "${TILT_LIVE_BP_DIR}:optional"
+    done
+  } >"$dir/buildpack.toml.tmp"
+  mv -f "$dir/buildpack.toml.tmp" "$dir/buildpack.toml"
 }
 
 # platform::builder::toml LIFECYCLE_TGZ EXTRA_DIR...: the builder.toml on stdout (after platform::builder::inputs).
@@ -108,15 +153,8 @@ platform::builder::toml() {
 EOF
 }
 
-# platform::builder::buildpacks_of LANG: the buildpack dirs of LANG's group (after the *_STAND_IN variables are set).
-platform::builder::buildpacks_of() {
-  case "$1" in
-    node) printf '%s\n' "${NODE_ENGINE_STAND_IN}" "${NPM_INSTALL_DIR}" "${NODE_START_DIR}" ;;
-    python) printf '%s\n' "${CPYTHON_STAND_IN}" "${PIP_STAND_IN}" "${PIP_INSTALL_DIR}" "${PYTHON_START_DIR}" "${PROCFILE_DIR}" ;;
-    go) printf '%s\n' "${GO_DIST_STAND_IN}" "${GO_BUILD_DIR}" ;;
-    java) printf '%s\n' "${JVM_STAND_IN}" "${SYFT_STAND_IN}" "${MAVEN_DIR}" "${EXECUTABLE_JAR_DIR}" ;;
-  esac
-}
+# platform::builder::buildpacks_of LANG: the buildpack dirs of LANG's group.
+platform::builder::buildpacks_of() { platform::builder::members_of "$1" | sed 's/:optional$//'; }
 
 # platform::builder::inputs: sets the stand-in dirs and LANGUAGE_BUILDPACKS (those of BUILDER_LANGUAGES); dies when
 # one is missing.
@@ -129,7 +167,7 @@ platform::builder::inputs() {
   JVM_STAND_IN=$(platform::stand_in::dir jvm)
   SYFT_STAND_IN=$(platform::stand_in::dir syft)
   LANGUAGE_BUILDPACKS=()
-  # Listed go, node, python, java (the order the builder's key has always hashed), go-mod-vendor last.
+  # Listed go, node, python, java: the order the builder's key hashes.
   for lang in go node python java; do
     [[ " ${BUILDER_LANGUAGES[*]} " == *" ${lang} "* ]] || continue
     mapfile -t -O "${#LANGUAGE_BUILDPACKS[@]}" LANGUAGE_BUILDPACKS < <(platform::builder::buildpacks_of "$lang")
@@ -138,9 +176,6 @@ platform::builder::inputs() {
     [[ -L "$dir/bin/build" || -f "$dir/toolchain.sha256" ]] ||
       util::die "buildpack missing or not assembled ($dir): run scripts/platform/setup.sh"
   done
-  if [[ " ${BUILDER_LANGUAGES[*]} " == *" go "* && -x "${GO_MOD_VENDOR_DIR}/bin/run" ]]; then
-    LANGUAGE_BUILDPACKS+=("${GO_MOD_VENDOR_DIR}")
-  fi
 }
 
 # platform::builder::repo: the builder's image name without tag: the full builder's, or a one-language builder's.
@@ -213,6 +248,11 @@ platform::builder::ensure() {
     extras+=("$dir")
   done
   ((${#extras[@]} > 0)) || util::print::info "No tilt-live buildpacks in dist/buildpacks (npm run build makes them)"
+  if ((${#extras[@]} == 2)); then
+    # The meta-buildpack too, so that `--buildpack tilt-live/dev` finds it in the builder.
+    platform::builder::meta_buildpack "${BUILDER_CACHE}/meta-buildpack"
+    extras+=("${BUILDER_CACHE}/meta-buildpack")
+  fi
 
   mkdir -p "${BUILDER_CACHE}"
   toml=$(platform::builder::toml "${lifecycle_tgz}" "${extras[@]}")
