@@ -8,6 +8,7 @@ import {
   lifecycleMetadata,
   listImageFiles,
   pinnedVersion,
+  TILT_LIVE_VERSION,
   waitForHttp,
   type RunningContainer,
 } from "./harness/index.js";
@@ -26,12 +27,12 @@ describe.sequential("tilt-live on the Go sample", () => {
     image = built.image;
     const { log } = built;
     for (const line of [
-      "tilt-live source snapshot 0.1.0",
+      `tilt-live source snapshot ${TILT_LIVE_VERSION}`,
       "  Snapshotting the pristine app source",
-      "tilt-live 0.1.0",
+      `tilt-live ${TILT_LIVE_VERSION}`,
       "  This is a DEVELOPMENT image: it holds the app's source, toolchains and tilt-live's rebuild tools",
       "    From tilt-live/source's snapshot of the pristine source",
-      `    tilt-live/source@0.1.0, paketo-buildpacks/go-dist@0.1.0, paketo-buildpacks/go-build@${pinnedVersion("PAKETO_GO_BUILD_VERSION")}, tilt-live@0.1.0`,
+      `    tilt-live/source@${TILT_LIVE_VERSION}, paketo-buildpacks/go-dist@0.1.0, paketo-buildpacks/go-build@${pinnedVersion("PAKETO_GO_BUILD_VERSION")}, tilt-live@${TILT_LIVE_VERSION}`,
       "    Lifecycle builder from /cnb/lifecycle/lifecycle",
       "  Processes, each under the tilt-live supervisor",
       "    hello (default): /layers/paketo-buildpacks_go-build/targets/bin/hello",

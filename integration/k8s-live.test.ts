@@ -10,7 +10,7 @@ import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensurePlatform, randomName, repoRoot, Resources, type Platform } from "./harness/index.js";
+import { ensurePlatform, randomName, repoRoot, Resources, TILT_LIVE_VERSION, type Platform } from "./harness/index.js";
 import { clusterStatus, kubectl, nodeImages, removeNodeImages, startCluster, stopCluster, type Cluster } from "./harness/k8s.js";
 import { ensureTilt, tiltEnv, type BuildRecord } from "./harness/tilt.js";
 import { freePort, getText, TiltSession } from "./harness/tilt-session.js";
@@ -174,7 +174,7 @@ describe("tilt up with the tilt_live extension on Kubernetes (samples/k8s)", () 
     console.log(`[k8s-live] first deploy (pack build + push + pod): ${((Date.now() - started) / 1000).toFixed(1)} s`);
     const logs = await session.logs();
     expect(logs).toContain("Building Custom Build:");
-    expect(logs).toContain("tilt-live 0.1.0");
+    expect(logs).toContain(`tilt-live ${TILT_LIVE_VERSION}`);
     pod = await runningPod();
     const spec = JSON.parse(await k(["get", "pod", pod.name, "-o", "jsonpath={.spec}"])) as {
       securityContext: { runAsNonRoot?: boolean; runAsUser?: number };

@@ -4,7 +4,7 @@
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { repoRoot } from "./harness/index.js";
+import { repoRoot, TILT_LIVE_VERSION } from "./harness/index.js";
 import type { BuildRecord } from "./harness/tilt.js";
 import { composeContainer, editApp, expectLiveUpdates, tiltComposeSuite } from "./harness/tilt-compose.js";
 import { getText, seconds } from "./harness/tilt-session.js";
@@ -36,7 +36,7 @@ describe.sequential("tilt up with the tilt_live extension (Docker Compose, sampl
     console.log(`[tilt-up] first deploy (pack build + compose up): ${((Date.now() - started) / 1000).toFixed(1)} s`);
     const logs = await session.logs();
     expect(logs).toContain("Building Custom Build:");
-    expect(logs).toContain("tilt-live 0.1.0");
+    expect(logs).toContain(`tilt-live ${TILT_LIVE_VERSION}`);
   });
 
   it("live-updates an edit of main.go in the running container (spanID liveupdate:, same container)", async () => {

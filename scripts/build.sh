@@ -10,9 +10,9 @@ usage() {
 Usage: scripts/build.sh [--arch amd64|arm64]
 Builds dist/buildpacks/tilt-live and dist/buildpacks/tilt-live-source (default arch: amd64), and for amd64 the
 links bin/ and buildpacks/source/bin/ that make the checkout itself the two buildpacks; with --arch arm64,
-dist/buildpacks-arm64/: the init and the rebuild client with Debian's cross compiler, the init smoke-tested under
-qemu-aarch64-static (both installed with apt-get when missing), the executable smoke-tested too when arm64 libc
-is there.
+dist/buildpacks-arm64/: the init and the rebuild client with Debian's cross compiler, the init and the executable
+smoke-tested under qemu-aarch64-static (the cross compiler, qemu and Debian's arm64 libc installed with apt-get when
+missing).
 USAGE
 }
 
@@ -166,14 +166,22 @@ checkout_bins() {
   done
 }
 
+# arm64_runtime: what runs the arm64 executable here, under qemu-user: Debian's arm64 libc and libstdc++ (the
+# executable is Node's, dynamically linked) beside qemu-user-static, installed when missing.
+arm64_runtime() {
+  if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+    [[ $(id -u) -eq 0 ]] || util::die "the arm64 smoke test needs arm64 packages: run as root, or dpkg --add-architecture arm64"
+    dpkg --add-architecture arm64
+    PLATFORM_APT_UPDATED="" # apt must read the arm64 package lists
+  fi
+  platform::apt_install qemu-user-static libc6:arm64 libstdc++6:arm64
+}
+
 smoke_test() {
   local arch="$1" version="$2" exe run=()
   exe="$(buildpacks_dir "$arch")/tilt-live/bin/tilt-live"
   if [[ "$arch" == arm64 ]]; then
-    if ! command -v qemu-aarch64-static >/dev/null || [[ ! -e /lib/ld-linux-aarch64.so.1 ]]; then
-      util::print::info "executable not smoke-tested: needs qemu-user-static and arm64 libc (dpkg --add-architecture arm64; apt-get install qemu-user-static libc6:arm64 libstdc++6:arm64)"
-      return 0
-    fi
+    arm64_runtime
     run=(qemu-aarch64-static)
   fi
   local got; got=$("${run[@]}" "$exe" --version)

@@ -13,11 +13,15 @@ export interface PackBuildOptions {
   /** Further flags, e.g. ["--network", "none", "--pull-policy", "never", "--trust-builder"]. */
   args?: string[];
   timeoutMs?: number;
+  /** A log line to time: the result's timeToMs is when it first appeared (e.g. /===> DETECTING/). */
+  timeTo?: RegExp;
 }
 
 export interface PackBuildResult {
   log: string;
   durationMs: number;
+  /** Milliseconds from the start of `pack build` to the first output matching options.timeTo. */
+  timeToMs?: number;
 }
 
 export class PackBuildError extends Error {
@@ -35,12 +39,24 @@ export async function packBuild(platform: Platform, resources: Resources, option
   resources.image(options.image);
   const argv = ["build", options.image, "--path", options.path, "--builder", options.builder ?? platform.builder, ...(options.args ?? [])];
   const started = Date.now();
-  const result = await execa(platform.pack, argv, {
+  const subprocess = execa(platform.pack, argv, {
     all: true,
     reject: false,
     timeout: options.timeoutMs ?? 600_000,
     env: { PACK_HOME: platform.packHome, PACK_VOLUME_KEY: platform.packVolumeKey, NO_COLOR: "1" },
   });
+  let timeToMs: number | undefined;
+  const { timeTo } = options;
+  if (timeTo) {
+    let seen = "";
+    subprocess.all?.on("data", (chunk: Buffer) => {
+      if (timeToMs !== undefined) return;
+      // The line may arrive split across chunks: test what came so far (the tail is enough for one line).
+      seen = (seen + chunk.toString()).slice(-4096);
+      if (timeTo.test(seen)) timeToMs = Date.now() - started;
+    });
+  }
+  const result = await subprocess;
   const log = result.all ?? "";
   if (result.exitCode !== 0) {
     throw new PackBuildError(
@@ -49,5 +65,5 @@ export async function packBuild(platform: Platform, resources: Resources, option
       result.exitCode,
     );
   }
-  return { log, durationMs: Date.now() - started };
+  return { log, durationMs: Date.now() - started, ...(timeToMs !== undefined ? { timeToMs } : {}) };
 }

@@ -13,3 +13,7 @@ export function pinnedVersion(name: string): string {
   if (!match?.[1]) throw new Error(`${name} is not pinned in scripts/versions.env`);
   return match[1];
 }
+
+/** tilt-live's own version: package.json's, the one source the buildpacks, the packages and `--version` follow. */
+export const TILT_LIVE_VERSION: string = (JSON.parse(readFileSync(path.join(repoRoot, "package.json"), "utf8")) as { version: string })
+  .version;

@@ -291,11 +291,30 @@ platform::builder::ensure() {
   done
 }
 
+# platform::builder::meta_package DIR: the meta-buildpack's buildpack.toml in DIR, and on stdout every buildpack dir
+# it references (tilt-live's parts from dist/buildpacks, the language groups' from the platform), one per line: what
+# `pack buildpack package` needs beside it (scripts/package.sh).
+platform::builder::meta_package() {
+  local dir
+  platform::builder::inputs
+  for dir in "${TILT_LIVE_SOURCE_BP_DIR}" "${TILT_LIVE_BP_DIR}"; do
+    [[ -f "$dir/buildpack.toml" ]] || util::die "no $dir/buildpack.toml: run npm run build"
+  done
+  platform::builder::meta_buildpack "$1"
+  printf '%s\n' "${TILT_LIVE_SOURCE_BP_DIR}" "${TILT_LIVE_BP_DIR}" "${LANGUAGE_BUILDPACKS[@]}"
+}
+
 main() {
   case "${1:-}" in
     -h | --help)
       echo "Usage: scripts/platform/builder.sh            (re)makes ${BUILDER_IMAGE} from the cached platform parts"
       echo "       scripts/platform/builder.sh skaffold   (re)makes ${SKAFFOLD_BUILDER_IMAGE}: the same builder, built at Platform API ${SKAFFOLD_MAX_PLATFORM_API} (Skaffold's sync: auto)"
+      echo "       scripts/platform/builder.sh meta-package DIR   writes the meta-buildpack into DIR and prints the buildpack dirs it references"
+      return 0
+      ;;
+    meta-package)
+      [[ -n "${2:-}" ]] || util::die "meta-package needs a directory"
+      platform::builder::meta_package "$2"
       return 0
       ;;
     "" | skaffold) ;;

@@ -149,6 +149,8 @@ main() {
     for lang in "${ALL_LANGUAGES[@]}"; do "platform::part::${lang}"; done
   fi
   util::timed "Builder" platform::builder::ensure
+  # The registry the package tests publish into (integration/harness/registry.ts), as the local cluster's.
+  [[ -n "$lang" ]] || util::timed "docker-registry" platform::apt_install docker-registry
   platform::write_env
   end=$(date +%s%N)
 

@@ -1,0 +1,98 @@
+// A container registry on 127.0.0.1 for the package tests: Debian's docker-registry (the one the local cluster runs),
+// started by the test on a free port with its storage in a temp dir, stopped (by its pid) and deleted at the end. And
+// `npm run package -- --publish` into it, as a release would push tilt-live.
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { execa } from "execa";
+import { repoRoot } from "./platform.js";
+import { freePort } from "./tilt-session.js";
+import { waitFor } from "../../src/testing/wait-for.js";
+import { TILT_LIVE_VERSION } from "./versions.js";
+
+export interface Registry {
+  /** host:port, as image references and `--publish` take it. */
+  readonly host: string;
+  stop(): Promise<void>;
+}
+
+export async function startRegistry(): Promise<Registry> {
+  const dir = await mkdtemp(path.join(tmpdir(), "tilt-live-registry-"));
+  const host = `127.0.0.1:${await freePort()}`;
+  const config = path.join(dir, "config.yml");
+  await writeFile(
+    config,
+    `version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: ${dir}/data\n  delete:\n    enabled: true\nhttp:\n  addr: ${host}\n`,
+  );
+  const child: ChildProcess = spawn("docker-registry", ["serve", config], { stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  child.stderr?.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const stop = async () => {
+    if (child.exitCode === null) child.kill("SIGTERM");
+    await exited;
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    await waitFor(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`docker-registry exited (${child.exitCode}): ${stderr}`);
+        return (await fetch(`http://${host}/v2/`).catch(() => undefined))?.ok === true;
+      },
+      { timeoutMs: 15_000, what: `docker-registry on ${host}` },
+    );
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { host, stop };
+}
+
+/** What `npm run package -- --publish` pushed: each reference with the digest it printed. */
+export interface PublishedPackages {
+  /** The meta-buildpack: `docker://<meta>` is the one flag users write. */
+  meta: string;
+  source: string;
+  live: string;
+  /** `<repo>:<tag>` → `sha256:...`, as the script printed them. */
+  digests: Map<string, string>;
+  /** The script's whole output (its scribe log on stderr and the references on stdout). */
+  log: string;
+  durationMs: number;
+}
+
+export async function publishPackages(registry: Registry): Promise<PublishedPackages> {
+  const started = Date.now();
+  const result = await execa("bash", [path.join(repoRoot, "scripts/package.sh"), "--publish", registry.host], {
+    reject: false,
+    timeout: 900_000,
+  });
+  const log = `${result.stderr}\n${result.stdout}`;
+  if (result.exitCode !== 0) throw new Error(`scripts/package.sh --publish ${registry.host} failed (exit ${result.exitCode}):\n${log}`);
+  const digests = new Map(
+    result.stdout
+      .split("\n")
+      .filter((line) => line.includes("@sha256:"))
+      .map((line) => line.split("@") as [string, string]),
+  );
+  const ref = (repo: string) => `${registry.host}/${repo}:${TILT_LIVE_VERSION}`;
+  for (const repo of ["tilt-live", "tilt-live/source", "tilt-live/live"]) {
+    if (!digests.has(ref(repo))) throw new Error(`scripts/package.sh printed no digest for ${ref(repo)}:\n${log}`);
+  }
+  return {
+    meta: ref("tilt-live"),
+    source: ref("tilt-live/source"),
+    live: ref("tilt-live/live"),
+    digests,
+    log,
+    durationMs: Date.now() - started,
+  };
+}
+
+/** The package files `npm run package` writes, per buildpack and target. */
+export function packageFile(name: "tilt-live" | "tilt-live-source" | "tilt-live-live", arch: "amd64" | "arm64"): string {
+  return path.join(repoRoot, "dist", "packages", `${name}-${TILT_LIVE_VERSION}-linux-${arch}.cnb`);
+}
