@@ -106,6 +106,21 @@ describe("tilt_live extension: tiltfile-result", () => {
     expect(target.FileWatchIgnores).toContainEqual({ basePath: app, patterns: ["*.tmp"] });
   });
 
+  it("with meta_buildpack: pack gets the package alone, pulled once (if-not-present), instead of the group around tilt-live", async () => {
+    const manifest = await evaluate(
+      `load('${extension}', 'tilt_live')\n` +
+        "tilt_live('tilt-live-ext-web', run_image='tilt-live/stack-build:latest', buildpacks=['paketo-buildpacks/go-build'],\n" +
+        "          meta_buildpack='docker://127.0.0.1:5000/tilt-live:0.2.0')\n" +
+        "docker_compose('docker-compose.yml')\n",
+    );
+    expect(manifest.ImageTargets[0]!.BuildDetails.args[2]).toBe(
+      `'pack' 'build' 'tilt-live-ext-web:tilt-build-pack-caching' '--path' '${app}' ` +
+        "'--builder' 'tilt-live/builder-go:latest' '--pull-policy' 'if-not-present' '--trust-builder' '--docker-host' 'inherit' " +
+        "'--run-image' 'tilt-live/stack-build:latest' '--buildpack' 'docker://127.0.0.1:5000/tilt-live:0.2.0' " +
+        "'--env' 'BP_TILT_LIVE_ENABLED=true' && docker tag 'tilt-live-ext-web:tilt-build-pack-caching' \"$EXPECTED_REF\"",
+    );
+  });
+
   it("lets the caller turn tilt-live off, add deps outside the app, and name an image with a registry port", async () => {
     await writeFile(path.join(app, "docker-compose.yml"), "services:\n  web:\n    image: localhost:5000/tilt-live-ext-web\n");
     const manifest = await evaluate(
