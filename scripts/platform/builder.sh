@@ -320,6 +320,7 @@ main() {
     "" | skaffold) ;;
     *) util::die "unknown argument '$1' (scripts/platform/builder.sh --help)" ;;
   esac
+  util::platform_user_lock
   platform::lock
   util::timed "Builder${1:+ ($1)}" platform::builder::ensure "${1:-}"
 }

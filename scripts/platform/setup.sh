@@ -136,6 +136,7 @@ main() {
   start=$(date +%s%N)
   util::print::title "tilt-live platform (cache: ${TILT_LIVE_CACHE})${lang:+, ${lang} only}"
   platform::check_host
+  util::platform_user_lock
   platform::lock
   util::timed "Docker engine" platform::docker::ensure
   util::timed "Stack images" platform::stack::ensure
