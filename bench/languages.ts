@@ -114,15 +114,13 @@ export const python: LanguageProfile = {
 // what the build does: it skips the pom (a new dependency, resources, plugins) and could not stand in for it.
 // Its JVM starts with the flags the dev image gives the app (src/buildpack/jvm-quick-start.ts), when it gives any.
 const CARRIED_MAVEN = "/layers/tilt-live/carried/paketo-buildpacks_maven";
+const mavenPackage = [
+  "cd /tmp/floor/src",
+  `JAVA_HOME=/usr/lib/jvm/java-17-openjdk-amd64 ${CARRIED_MAVEN}/maven/bin/mvn -q -Dmaven.test.skip=true --no-transfer-progress package` +
+    ` --settings=/layers/tilt-live/meta/bindings/maven/settings.xml -Dmaven.repo.local=${CARRIED_MAVEN}/cache/repository`,
+];
 const javaFloor = (jvmOptions: string): string =>
-  restartFloor(
-    [
-      "cd /tmp/floor/src",
-      `JAVA_HOME=/usr/lib/jvm/java-17-openjdk-amd64 ${CARRIED_MAVEN}/maven/bin/mvn -q -Dmaven.test.skip=true --no-transfer-progress package` +
-        ` --settings=/layers/tilt-live/meta/bindings/maven/settings.xml -Dmaven.repo.local=${CARRIED_MAVEN}/cache/repository`,
-    ],
-    `java ${jvmOptions ? `${jvmOptions} ` : ""}-cp target/classes dev.tiltlive.sample.Main`,
-  );
+  restartFloor(mavenPackage, `java ${jvmOptions ? `${jvmOptions} ` : ""}-cp target/classes dev.tiltlive.sample.Main`);
 export const java: LanguageProfile = {
   name: "java",
   sample: "samples/java",
@@ -146,6 +144,24 @@ export const java: LanguageProfile = {
   ],
 };
 
+// Spring Boot's floor is the same Maven run (spring-boot-maven-plugin's repackage included), then the repackaged jar
+// started the way its docs start it, `java -jar`; the live app runs the same loader on the jar exploded into the
+// app dir (libbs), with Paketo's spring-boot layers around it.
+export const spring: LanguageProfile = {
+  ...java,
+  name: "spring",
+  sample: "samples/spring",
+  file: "src/main/java/dev/tiltlive/spring/Application.java",
+  buildpacks: LIVE_GROUPS.spring,
+  floorLabel: "the build's Maven package + `java -jar` of the Spring Boot jar",
+  floorScript: restartFloor(mavenPackage, "java -jar target/spring-sample-1.0.0.jar"),
+  milestones: [
+    ...(java.milestones ?? []).slice(0, -1),
+    { label: "executable-jar (launch SBOM)", pattern: /Paketo Buildpack for Spring Boot/ },
+    { label: "spring-boot (bindings layer reused, web type, slices), builder exit", pattern: /^ {2}Ran the build phase/ },
+  ],
+};
+
 /** Java as tilt-live did it before its SBOM shortcuts (BP_TILT_LIVE_SBOM_STAND_IN=false): rebuilds run syft. */
 export const javaBefore: LanguageProfile = {
   ...java,
@@ -166,6 +182,7 @@ export const LANGUAGES: Record<string, LanguageProfile> = {
   node,
   python,
   java,
+  spring,
   "java-before": javaBefore,
   "java-quick-start": javaQuickStart,
 };

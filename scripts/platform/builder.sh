@@ -4,7 +4,8 @@
 #   node:   paketo-buildpacks/node-engine (stand-in), npm-install, node-start
 #   python: paketo-buildpacks/cpython (stand-in), pip (stand-in), pip-install, python-start, procfile (optional)
 #   go:     paketo-buildpacks/go-dist (stand-in), go-mod-vendor (optional, when built), go-build
-#   java:   tilt-live/debian-openjdk (jvm stand-in), paketo-buildpacks/syft (stand-in), maven, executable-jar
+#   java:   tilt-live/debian-openjdk (jvm stand-in), paketo-buildpacks/syft (stand-in), maven, executable-jar,
+#           spring-boot (optional; after executable-jar, as in Paketo's java composite)
 #   also in the builder (not in its order) when they were built: tilt-live/source and tilt-live from
 #   dist/buildpacks/ (npm run build), so `pack build --buildpack`/--pre-/--post-buildpack finds them inside.
 # The image is tagged tilt-live/builder-go:<key>, key = hash of every input, and tilt-live/builder-go:latest (the
@@ -72,7 +73,10 @@ platform::builder::group_of() {
       [[ -x "${GO_MOD_VENDOR_DIR}/bin/run" ]] && go_group+=("${GO_MOD_VENDOR_DIR}:optional")
       platform::builder::group "${go_group[@]}" "${GO_BUILD_DIR}"
       ;;
-    java) platform::builder::group "${JVM_STAND_IN}" "${SYFT_STAND_IN}" "${MAVEN_DIR}" "${EXECUTABLE_JAR_DIR}" ;;
+    java)
+      platform::builder::group "${JVM_STAND_IN}" "${SYFT_STAND_IN}" "${MAVEN_DIR}" "${EXECUTABLE_JAR_DIR}" \
+        "${SPRING_BOOT_DIR}:optional"
+      ;;
   esac
 }
 
@@ -114,7 +118,7 @@ platform::builder::buildpacks_of() {
     node) printf '%s\n' "${NODE_ENGINE_STAND_IN}" "${NPM_INSTALL_DIR}" "${NODE_START_DIR}" ;;
     python) printf '%s\n' "${CPYTHON_STAND_IN}" "${PIP_STAND_IN}" "${PIP_INSTALL_DIR}" "${PYTHON_START_DIR}" "${PROCFILE_DIR}" ;;
     go) printf '%s\n' "${GO_DIST_STAND_IN}" "${GO_BUILD_DIR}" ;;
-    java) printf '%s\n' "${JVM_STAND_IN}" "${SYFT_STAND_IN}" "${MAVEN_DIR}" "${EXECUTABLE_JAR_DIR}" ;;
+    java) printf '%s\n' "${JVM_STAND_IN}" "${SYFT_STAND_IN}" "${MAVEN_DIR}" "${EXECUTABLE_JAR_DIR}" "${SPRING_BOOT_DIR}" ;;
   esac
 }
 

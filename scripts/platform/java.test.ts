@@ -61,7 +61,7 @@ const BUILDPACK_TOML = `api = "0.7"
 describe("the maven buildpack's offline dependency entry", () => {
   it("is the matching [[metadata.dependencies]] table, flat, with its licenses", async () => {
     await writeFile(path.join(work, "buildpack.toml"), BUILDPACK_TOML);
-    const entry = await bash('platform::java::maven_dependency_entry "$1" "$2"', path.join(work, "buildpack.toml"), "aaa");
+    const entry = await bash('platform::java::dependency_entry "$1" "$2"', path.join(work, "buildpack.toml"), "aaa");
     expect(entry).toBe(
       [
         'cpes = ["cpe:2.3:a:apache:maven:3.9.9:*:*:*:*:*:*:*"]',
@@ -80,10 +80,10 @@ describe("the maven buildpack's offline dependency entry", () => {
 
   it("is the last entry too, and nothing for an unknown sha256", async () => {
     await writeFile(path.join(work, "buildpack.toml"), BUILDPACK_TOML);
-    expect(await bash('platform::java::maven_dependency_entry "$1" "$2"', path.join(work, "buildpack.toml"), "bbb")).toBe(
+    expect(await bash('platform::java::dependency_entry "$1" "$2"', path.join(work, "buildpack.toml"), "bbb")).toBe(
       'id = "mvnd"\nsha256 = "bbb"\nversion = "1.0.6"\n',
     );
-    expect(await bash('platform::java::maven_dependency_entry "$1" "$2"', path.join(work, "buildpack.toml"), "ccc")).toBe("");
+    expect(await bash('platform::java::dependency_entry "$1" "$2"', path.join(work, "buildpack.toml"), "ccc")).toBe("");
   });
 });
 
