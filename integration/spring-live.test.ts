@@ -116,7 +116,8 @@ describe("tilt-live on the Spring Boot sample", () => {
   it("keeps the old app serving when javac fails, exits non-zero with javac's message, and recovers", async () => {
     await syncFile(container.name, suite.app, CONTROLLER, setMessage('"v3" +'));
     const failed = await dockerExec(container.name, [REBUILD]);
-    expect(failed.exitCode).toBe(1);
+    // The lifecycle builder's own status for a buildpack that failed to build (Platform API: 51), passed on.
+    expect(failed.exitCode).toBe(51);
     expect(failed.stdout).toContain("COMPILATION ERROR");
     expect(failed.stdout).toMatch(/Application\.java:\[\d+,\d+\] illegal start of expression/);
     expect(failed.stdout).toContain("ERROR: Rebuild failed: the build phase exited with status");
@@ -153,12 +154,15 @@ describe("tilt-live on the Spring Boot sample", () => {
     expect(Date.now() - started).toBeLessThan(10_000);
     // 128 + SIGTERM: the JVM's own exit after its shutdown hooks ran (a SIGKILL after the grace period would be 137).
     expect(exitCode).toBe(143);
+    // `docker logs` interleaves the supervisor's stderr with the app's stdout in no fixed order, so the checks count.
     const logs = await containerLogs(container.name);
-    const shutdown = logs.slice(logs.lastIndexOf("[tilt-live] received SIGTERM"));
-    expect(shutdown).toMatch(/^\[tilt-live\] received SIGTERM: stopping the app/);
-    expect(shutdown).toContain("Commencing graceful shutdown. Waiting for active requests to complete");
-    expect(shutdown).toContain("Graceful shutdown complete");
-    expect(shutdown).toMatch(/\[tilt-live\] exiting with status 143\n?$/);
+    expect(logs).toContain("[tilt-live] received SIGTERM: stopping the app (SIGKILL after 10.0s)");
+    expect(logs).toContain("[tilt-live] exiting with status 143");
+    // Every JVM this container started (the first and one per live update: v2, v3, v4) shut down gracefully: the
+    // live updates stopped the old one with SIGTERM as docker stop stopped the last.
+    expect(count(logs, "Started Application in")).toBe(4);
+    expect(count(logs, "Commencing graceful shutdown. Waiting for active requests to complete")).toBe(4);
+    expect(count(logs, "Graceful shutdown complete")).toBe(4);
   });
 
   it("builds through the builder's order (the java group, spring-boot in it) with --pre-buildpack and --post-buildpack", async () => {
