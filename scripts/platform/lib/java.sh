@@ -78,6 +78,7 @@ platform::java::offline_dependency() {
   local bp_dir="$1" file="$2" version="$3" pin="$4" sha entry deps="$1/dependencies" name
   name=$(basename "$file")
   [[ -f "$bp_dir/buildpack.toml" ]] || util::die "no buildpack assembled in ${bp_dir} (buildpack.toml missing)"
+  [[ -f "$file" ]] || util::die "no file ${file} to place in ${bp_dir}"
   sha=$(sha256sum "$file" | cut -d' ' -f1)
   if [[ -f "$deps/$sha/$name" && -f "$deps/$sha.toml" ]]; then
     util::print::info "Reusing ${name} in $deps/$sha"
@@ -95,7 +96,9 @@ platform::java::offline_dependency() {
 
 # platform::java::maven_dist: the Maven distribution inside the maven buildpack.
 platform::java::maven_dist() {
-  platform::java::offline_dependency "${MAVEN_DIR}" "$(platform::java::maven_tarball)" "${MAVEN_VERSION}" \
+  local tarball
+  tarball=$(platform::java::maven_tarball)
+  platform::java::offline_dependency "${MAVEN_DIR}" "$tarball" "${MAVEN_VERSION}" \
     "MAVEN_VERSION=${MAVEN_VERSION} (paketo-buildpacks/maven ${PAKETO_MAVEN_VERSION})"
 }
 
