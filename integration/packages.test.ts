@@ -51,6 +51,27 @@ async function manifest(registry: Registry, repo: string, reference: string): Pr
 
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 
+/** Runs the dev image, expects v1, live-updates the profile's file to v2 (sync, then rebuild) and expects v2. */
+async function expectLiveUpdate(
+  resources: Resources,
+  platform: Platform,
+  image: string,
+  app: string,
+  profile: LanguageProfile,
+): Promise<void> {
+  const container = await runContainer(resources, {
+    image,
+    containerPort: profile.containerPort,
+    env: { TILT_LIVE_WATCH: "false" },
+    ...(profile.runArgs ? { args: profile.runArgs(platform) } : {}),
+  });
+  expect(await waitForHttp(container, "/", 60_000)).toBe("v1\n");
+  await syncFile(container.name, app, profile.file, (text) => profile.setMessage(text, "v2"));
+  await expectRebuild(container.name);
+  await waitForBody(container, "v2\n");
+  await stopContainer(container.name, 10);
+}
+
 describe.sequential("tilt-live as OCI buildpackages: the meta-buildpack by one name", () => {
   const resources = new Resources();
   failFast();
@@ -149,17 +170,7 @@ describe.sequential("tilt-live as OCI buildpackages: the meta-buildpack by one n
     expect(keys.at(-1)).toBe("tilt-live");
     const language = LIVE_GROUPS[profile.name as keyof typeof LIVE_GROUPS].slice(1, -1).filter((id) => id !== "paketo-buildpacks/procfile");
     expect(keys).toEqual(expect.arrayContaining(language));
-    const container = await runContainer(resources, {
-      image,
-      containerPort: profile.containerPort,
-      env: { TILT_LIVE_WATCH: "false" },
-      ...(profile.runArgs ? { args: profile.runArgs(platform) } : {}),
-    });
-    expect(await waitForHttp(container, "/", 60_000)).toBe("v1\n");
-    await syncFile(container.name, app, profile.file, (text) => profile.setMessage(text, "v2"));
-    await expectRebuild(container.name);
-    await waitForBody(container, "v2\n");
-    await stopContainer(container.name, 10);
+    await expectLiveUpdate(resources, platform, image, app, profile);
   };
 
   it(
@@ -191,12 +202,7 @@ describe.sequential("tilt-live as OCI buildpackages: the meta-buildpack by one n
       `[packages] node, parts as pre/post: pack build → DETECTING ${((built.timeToMs ?? 0) / 1000).toFixed(1)} s, whole build ${(built.durationMs / 1000).toFixed(1)} s`,
     );
     expect((await lifecycleMetadata(image)).buildpacks?.map((bp) => bp.key)).toEqual(LIVE_GROUPS.node);
-    const container = await runContainer(resources, { image, containerPort: 8080, env: { TILT_LIVE_WATCH: "false" } });
-    expect(await waitForHttp(container)).toBe("v1\n");
-    await syncFile(container.name, app, node.file, (text) => node.setMessage(text, "v2"));
-    await expectRebuild(container.name);
-    await waitForBody(container, "v2\n");
-    await stopContainer(container.name, 10);
+    await expectLiveUpdate(resources, platform, image, app, node);
   });
 
   it("`--buildpack <file>.cnb`: the meta-buildpack's linux/amd64 file builds samples/python, live-updated", async () => {
@@ -210,12 +216,7 @@ describe.sequential("tilt-live as OCI buildpackages: the meta-buildpack by one n
     });
     const keys = (await lifecycleMetadata(image)).buildpacks?.map((bp) => bp.key) ?? [];
     expect(keys).toEqual(LIVE_GROUPS.python);
-    const container = await runContainer(resources, { image, containerPort: 8080, env: { TILT_LIVE_WATCH: "false" } });
-    expect(await waitForHttp(container)).toBe("v1\n");
-    await syncFile(container.name, app, python.file, (text) => python.setMessage(text, "v2"));
-    await expectRebuild(container.name);
-    await waitForBody(container, "v2\n");
-    await stopContainer(container.name, 10);
+    await expectLiveUpdate(resources, platform, image, app, python);
   });
 
   it("`pack builder create` from docker:// package refs: the meta-buildpack as the whole order builds a dev image with a Tiltfile and a production image without", async () => {
@@ -241,12 +242,7 @@ describe.sequential("tilt-live as OCI buildpackages: the meta-buildpack by one n
     const app = await copySample("samples/node");
     await packBuild(platform, resources, { image: dev, path: app, builder, args: offline });
     expect((await lifecycleMetadata(dev)).buildpacks?.map((bp) => bp.key)).toEqual(LIVE_GROUPS.node);
-    const container = await runContainer(resources, { image: dev, containerPort: 8080, env: { TILT_LIVE_WATCH: "false" } });
-    expect(await waitForHttp(container)).toBe("v1\n");
-    await syncFile(container.name, app, node.file, (text) => node.setMessage(text, "v2"));
-    await expectRebuild(container.name);
-    await waitForBody(container, "v2\n");
-    await stopContainer(container.name, 10);
+    await expectLiveUpdate(resources, platform, dev, app, node);
 
     // No Tiltfile: tilt-live's parts are optional in the meta-buildpack's order, so the Node.js group builds alone.
     const production = randomName("pkg-builder-prod");
