@@ -45,6 +45,7 @@ export async function buildImage(platform: Platform, resources: Resources, profi
     image,
     path: appDir,
     args: [...liveBuildArgs(platform, profile.buildpacks), ...(profile.buildArgs?.(platform) ?? [])],
+    ...(profile.buildTimeoutMs ? { timeoutMs: profile.buildTimeoutMs } : {}),
   });
 }
 
