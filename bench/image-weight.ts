@@ -8,7 +8,7 @@
 // its own layers (a layer another buildpack makes differently under it), and checks the weigh-in against
 // Docker's own count; the two agree within tar headers when nothing else changed.
 import { execa } from "execa";
-import { dockerExec, randomName, type Platform, type Resources } from "../integration/harness/index.js";
+import { dockerExec, type Platform, type Resources } from "../integration/harness/index.js";
 import { buildImage, type Session } from "./inner-loop.js";
 
 export interface ImageWeight {
@@ -30,19 +30,19 @@ async function addedLayers(container: string): Promise<ImageWeight["addedLayers"
 }
 
 /**
- * Weighs the session's dev image (call before a full build replaces it) against a production build of the same
- * app dir, which is removed again.
+ * Weighs the session's dev image against a production build of the same app dir. The production build takes the
+ * dev image's name, so that it gets the dev image's pack cache (named after the image) and compiles incrementally
+ * instead of from nothing (minutes for a large app): call it last, as the session's image is gone afterwards (its
+ * running container keeps it until the cleanup).
  */
 export async function weighDevImage(platform: Platform, resources: Resources, session: Session): Promise<ImageWeight> {
   const devImageBytes = await imageBytes(session.image);
   const layers = await addedLayers(session.container.name);
-  const production = randomName(`${session.profile.name}-production`);
   const productionProfile = {
     ...session.profile,
     buildArgs: (p: Platform) => [...(session.profile.buildArgs?.(p) ?? []), "--env", "BP_TILT_LIVE_ENABLED=false"],
   };
-  await buildImage(platform, resources, productionProfile, session.appDir, production);
-  const productionImageBytes = await imageBytes(production);
-  await execa("docker", ["image", "rm", production]);
+  await buildImage(platform, resources, productionProfile, session.appDir, session.image);
+  const productionImageBytes = await imageBytes(session.image);
   return { devImageBytes, productionImageBytes, addedBytes: devImageBytes - productionImageBytes, addedLayers: layers };
 }
