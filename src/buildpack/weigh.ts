@@ -1,7 +1,7 @@
 /**
  * The dev image's weigh-in: what each of tilt-live's launch layers adds to the image, so that a heavy dev image
  * says why in its own build log (issue 24: 2.7 GB for one Go service). Sizes are the bytes of the regular files
- * as the exporter tars them (it stores a hard-linked file once per path, lifecycle archive/archive.go), so a
+ * as the exporter tars them (it writes a hard-linked file in full at each of its paths, lifecycle archive/archive.go), so a
  * layer weighs what it adds to `docker image inspect`'s Size, give or take the tar headers.
  */
 import { join } from "node:path";
