@@ -148,15 +148,15 @@ export const python: LanguageProfile = {
 // what the build does: it skips the pom (a new dependency, resources, plugins) and could not stand in for it.
 // Its JVM starts with the flags the dev image gives the app (src/buildpack/jvm-quick-start.ts), when it gives any.
 const CARRIED_MAVEN = "/layers/tilt-live/carried/paketo-buildpacks_maven";
-const javaFloor = (jvmOptions: string): string =>
-  restartFloor(
-    [
-      "cd /tmp/floor/src",
-      `JAVA_HOME=/usr/lib/jvm/java-17-openjdk-amd64 ${CARRIED_MAVEN}/maven/bin/mvn -q -Dmaven.test.skip=true --no-transfer-progress package` +
-        ` --settings=/layers/tilt-live/meta/bindings/maven/settings.xml -Dmaven.repo.local=${CARRIED_MAVEN}/cache/repository`,
-    ],
-    `java ${jvmOptions ? `${jvmOptions} ` : ""}-cp target/classes dev.tiltlive.sample.Main`,
-  );
+const mavenPackage = [
+  "cd /tmp/floor/src",
+  `JAVA_HOME=/usr/lib/jvm/java-17-openjdk-amd64 ${CARRIED_MAVEN}/maven/bin/mvn -q -Dmaven.test.skip=true --no-transfer-progress package` +
+    ` --settings=/layers/tilt-live/meta/bindings/maven/settings.xml -Dmaven.repo.local=${CARRIED_MAVEN}/cache/repository`,
+];
+/** The floor's JVM: `java`, the flags the dev image gives the app (if any), then `args`. */
+const jvmFloor = (jvmOptions: string, args: string): string =>
+  restartFloor(mavenPackage, `java ${jvmOptions ? `${jvmOptions} ` : ""}${args}`);
+const javaFloor = (jvmOptions: string): string => jvmFloor(jvmOptions, "-cp target/classes dev.tiltlive.sample.Main");
 export const java: LanguageProfile = {
   name: "java",
   sample: "samples/java",
@@ -180,6 +180,25 @@ export const java: LanguageProfile = {
   ],
 };
 
+// Spring Boot's floor is the same Maven run (spring-boot-maven-plugin's repackage included), then the repackaged jar
+// started the way its docs start it, `java -jar`; the live app runs the same loader on the jar exploded into the
+// app dir (libbs), with Paketo's spring-boot layers around it.
+const springFloor = (jvmOptions: string): string => jvmFloor(jvmOptions, "-jar target/spring-sample-1.0.0.jar");
+export const spring: LanguageProfile = {
+  ...java,
+  name: "spring",
+  sample: "samples/spring",
+  file: "src/main/java/dev/tiltlive/spring/Application.java",
+  buildpacks: LIVE_GROUPS.spring,
+  floorLabel: "the build's Maven package + `java -jar` of the Spring Boot jar",
+  floorScript: springFloor(""),
+  milestones: [
+    ...(java.milestones ?? []).slice(0, -1),
+    { label: "executable-jar (launch SBOM)", pattern: /Paketo Buildpack for Spring Boot/ },
+    { label: "spring-boot (bindings layer reused, web type, slices), builder exit", pattern: /^ {2}Ran the build phase/ },
+  ],
+};
+
 /** Java as tilt-live did it before its SBOM shortcuts (BP_TILT_LIVE_SBOM_STAND_IN=false): rebuilds run syft. */
 export const javaBefore: LanguageProfile = {
   ...java,
@@ -187,13 +206,15 @@ export const javaBefore: LanguageProfile = {
   buildArgs: (platform) => [...mavenBuildArgs(platform), "--env", "BP_TILT_LIVE_SBOM_STAND_IN=false"],
 };
 
-/** Java with the JVM's quick-start flags (BP_TILT_LIVE_JVM_QUICK_START=true), for the app and the floor alike. */
-export const javaQuickStart: LanguageProfile = {
-  ...java,
-  name: "java-quick-start",
+/** A JVM profile with the JVM's quick-start flags (BP_TILT_LIVE_JVM_QUICK_START=true), for the app and the floor alike. */
+const quickStart = (profile: LanguageProfile, floor: (jvmOptions: string) => string): LanguageProfile => ({
+  ...profile,
+  name: `${profile.name}-quick-start`,
   buildArgs: (platform) => [...mavenBuildArgs(platform), "--env", "BP_TILT_LIVE_JVM_QUICK_START=true"],
-  floorScript: javaFloor(JVM_QUICK_START_OPTIONS),
-};
+  floorScript: floor(JVM_QUICK_START_OPTIONS),
+});
+export const javaQuickStart = quickStart(java, javaFloor);
+export const springQuickStart = quickStart(spring, springFloor);
 
 export const LANGUAGES: Record<string, LanguageProfile> = {
   go,
@@ -201,8 +222,10 @@ export const LANGUAGES: Record<string, LanguageProfile> = {
   node,
   python,
   java,
+  spring,
   "java-before": javaBefore,
   "java-quick-start": javaQuickStart,
+  "spring-quick-start": springQuickStart,
 };
 
 export function language(name: string): LanguageProfile {

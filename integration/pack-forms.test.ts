@@ -61,9 +61,10 @@ describe("pack build with the checkout as the buildpacks, for development and pr
 
   it("`--buildpack ./tilt-live` (the checkout) builds a dev image that live-updates, without the checkout's extras", async () => {
     const image = randomName("checkout");
-    const { durationMs } = await packBuild(suite.platform, suite.resources, {
+    const { durationMs, timeToMs } = await packBuild(suite.platform, suite.resources, {
       image,
       path: suite.app,
+      timeTo: /===> DETECTING/,
       args: [...OFFLINE, "--trust-extra-buildpacks", "--run-image", suite.platform.buildImage, ...checkoutGroup],
     });
     const seen = new Set<number>();
@@ -71,7 +72,8 @@ describe("pack build with the checkout as the buildpacks, for development and pr
       ["node_modules", "dist", ".git"].map(async (d) => [d, await tarBytes(path.join(repoRoot, d), seen).catch(() => 0)] as const),
     );
     console.log(
-      `pack build with the checkout as tilt-live: ${(durationMs / 1000).toFixed(1)} s; pack tars ${mb(await tarBytes(repoRoot))} of it ` +
+      `pack build with the checkout as tilt-live: ${(durationMs / 1000).toFixed(1)} s (${((timeToMs ?? 0) / 1000).toFixed(1)} s to DETECTING, ` +
+        `packages.test.ts prints the package ref's); pack tars ${mb(await tarBytes(repoRoot))} of it ` +
         `(${parts.map(([d, n]) => `${d} ${mb(n)}`).join(", ")})`,
     );
     const files = await listImageFiles(suite.resources, image);

@@ -171,6 +171,34 @@ describe.sequential("tilt-live as OCI buildpackages: the meta-buildpack by one n
   it("the same flag on samples/python", oneFlag(python), 900_000);
   it("the same flag on samples/java (with the Maven binding the sample needs)", oneFlag(java), 900_000);
 
+  it("the parts alone around the builder's order: `--pre-buildpack docker://…/tilt-live/source --post-buildpack docker://…/tilt-live/live` on samples/node", async () => {
+    const app = await copySample("samples/node");
+    const image = randomName("pkg-parts");
+    // The part images are indexes: pack pulls the daemon's platform, linux/amd64.
+    resources.image(published.source);
+    resources.image(published.live);
+    const built = await packBuild(platform, resources, {
+      image,
+      path: app,
+      timeTo: DETECTING,
+      args: [
+        ...["--network", "none", "--pull-policy", "if-not-present", "--trust-builder", "--run-image", platform.buildImage],
+        ...["--pre-buildpack", `docker://${published.source}`, "--post-buildpack", `docker://${published.live}`],
+      ],
+    });
+    timeToDetect["node (parts, pre/post)"] = built.timeToMs ?? Number.NaN;
+    console.log(
+      `[packages] node, parts as pre/post: pack build → DETECTING ${((built.timeToMs ?? 0) / 1000).toFixed(1)} s, whole build ${(built.durationMs / 1000).toFixed(1)} s`,
+    );
+    expect((await lifecycleMetadata(image)).buildpacks?.map((bp) => bp.key)).toEqual(LIVE_GROUPS.node);
+    const container = await runContainer(resources, { image, containerPort: 8080, env: { TILT_LIVE_WATCH: "false" } });
+    expect(await waitForHttp(container)).toBe("v1\n");
+    await syncFile(container.name, app, node.file, (text) => node.setMessage(text, "v2"));
+    await expectRebuild(container.name);
+    await waitForBody(container, "v2\n");
+    await stopContainer(container.name, 10);
+  });
+
   it("`--buildpack <file>.cnb`: the meta-buildpack's linux/amd64 file builds samples/python, live-updated", async () => {
     const app = await copySample("samples/python");
     const image = randomName("pkg-cnb");
@@ -276,7 +304,7 @@ describe.sequential("tilt-live as OCI buildpackages: the meta-buildpack by one n
   it("reports pack build → detection for the package ref (the checkout form tars the whole checkout first)", () => {
     // Printed for the closing note and docs/packages.md; the checkout's own figure comes from pack-forms.test.ts.
     console.log(`[packages] pack build → DETECTING with the package ref: ${JSON.stringify(timeToDetect)} ms`);
-    expect(Object.keys(timeToDetect).sort()).toEqual(["go", "java", "node", "python"]);
+    expect(Object.keys(timeToDetect).sort()).toEqual(["go", "java", "node", "node (parts, pre/post)", "python"]);
     expect(Object.values(timeToDetect).every((ms) => Number.isFinite(ms) && ms > 0)).toBe(true);
   });
 });

@@ -150,4 +150,13 @@ trap 'util::on_error $?' ERR
 # remake the builder with its own buildpacks under a running suite. Held until the calling script exits.
 util::platform_lock() {
   util::hold_lock "${TILT_LIVE_CACHE}/platform-user.lock" 3600 "Another run using the platform"
+  # The scripts it runs (setup.sh, builder.sh) see that their caller holds it.
+  export TILT_LIVE_PLATFORM_USER=$$
+}
+
+# util::platform_user_lock: util::platform_lock unless a caller up the process tree holds it already. The scripts that
+# remake machine-wide images (setup.sh, builder.sh) take it, so that one run alone (say `bash
+# scripts/platform/builder.sh` from another checkout) cannot replace the builder under a running suite.
+util::platform_user_lock() {
+  [[ -n "${TILT_LIVE_PLATFORM_USER:-}" ]] || util::platform_lock
 }

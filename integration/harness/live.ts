@@ -23,6 +23,15 @@ export const LIVE_GROUPS = {
     "paketo-buildpacks/procfile",
   ]),
   java: around(["tilt-live/debian-openjdk", "paketo-buildpacks/syft", "paketo-buildpacks/maven", "paketo-buildpacks/executable-jar"]),
+  // The builder's java group whole: spring-boot passes detection for every JVM app (as in Paketo's java composite)
+  // and contributes nothing to one that is not a Spring Boot app.
+  spring: around([
+    "tilt-live/debian-openjdk",
+    "paketo-buildpacks/syft",
+    "paketo-buildpacks/maven",
+    "paketo-buildpacks/executable-jar",
+    "paketo-buildpacks/spring-boot",
+  ]),
 };
 
 /**

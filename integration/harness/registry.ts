@@ -1,13 +1,18 @@
 // A container registry on 127.0.0.1 for the package tests: Debian's docker-registry (the one the local cluster runs),
-// started by the test on a free port with its storage in a temp dir, stopped (by its pid) and deleted at the end. And
+// started by the test with its storage in a temp dir, stopped (by its pid) and deleted at the end. And
 // `npm run package -- --publish` into it, as a release would push tilt-live.
+//
+// It listens on 127.0.0.1:80, so that references name no port: pack 0.36 parses a `docker://` buildpack reference
+// with its prefix (pkg/buildpack/locator_type.go, GetLocatorType: name.ParseReference("docker://host:port/...")
+// takes "docker:" for the registry and rejects the ':' of the port in the repository) and then fails with
+// "unsupported protocol 'docker'". Without a port the reference parses, and 127.0.0.1 is spoken to over plain
+// HTTP by pack (go-containerregistry's loopback rule) and by Docker (its default insecure 127.0.0.0/8).
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { execa } from "execa";
 import { repoRoot } from "./platform.js";
-import { freePort } from "./tilt-session.js";
 import { waitFor } from "../../src/testing/wait-for.js";
 import { TILT_LIVE_VERSION } from "./versions.js";
 
@@ -19,11 +24,11 @@ export interface Registry {
 
 export async function startRegistry(): Promise<Registry> {
   const dir = await mkdtemp(path.join(tmpdir(), "tilt-live-registry-"));
-  const host = `127.0.0.1:${await freePort()}`;
+  const host = "127.0.0.1";
   const config = path.join(dir, "config.yml");
   await writeFile(
     config,
-    `version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: ${dir}/data\n  delete:\n    enabled: true\nhttp:\n  addr: ${host}\n`,
+    `version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: ${dir}/data\n  delete:\n    enabled: true\nhttp:\n  addr: ${host}:80\n`,
   );
   const child: ChildProcess = spawn("docker-registry", ["serve", config], { stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
@@ -37,13 +42,12 @@ export async function startRegistry(): Promise<Registry> {
     await rm(dir, { recursive: true, force: true });
   };
   try {
-    await waitFor(
-      async () => {
-        if (child.exitCode !== null) throw new Error(`docker-registry exited (${child.exitCode}): ${stderr}`);
-        return (await fetch(`http://${host}/v2/`).catch(() => undefined))?.ok === true;
-      },
-      { timeoutMs: 15_000, what: `docker-registry on ${host}` },
-    );
+    await waitFor(async () => child.exitCode === null && (await fetch(`http://${host}/v2/`).catch(() => undefined))?.ok === true, {
+      timeoutMs: 15_000,
+      what: `docker-registry on ${host}:80`,
+      context: () =>
+        `docker-registry ${child.exitCode === null ? "is running" : `exited (${child.exitCode})`}; is 127.0.0.1:80 taken (ss -ltnp)?\n${stderr}`,
+    });
   } catch (error) {
     await stop();
     throw error;

@@ -4,7 +4,8 @@
 #   node:   paketo-buildpacks/node-engine (stand-in), npm-install, node-start
 #   python: paketo-buildpacks/cpython (stand-in), pip (stand-in), pip-install, python-start, procfile (optional)
 #   go:     paketo-buildpacks/go-dist (stand-in), go-mod-vendor (optional, when built), go-build
-#   java:   tilt-live/debian-openjdk (jvm stand-in), paketo-buildpacks/syft (stand-in), maven, executable-jar
+#   java:   tilt-live/debian-openjdk (jvm stand-in), paketo-buildpacks/syft (stand-in), maven, executable-jar,
+#           spring-boot (optional; after executable-jar, as in Paketo's java composite)
 #   also in the builder (not in its order) when they were built: tilt-live/source and tilt-live from
 #   dist/buildpacks/ (npm run build), and the meta-buildpack tilt-live/dev that wraps each group above in them, so
 #   `pack build --buildpack`/--pre-/--post-buildpack finds them inside.
@@ -74,7 +75,7 @@ platform::builder::members_of() {
       if [[ -x "${GO_MOD_VENDOR_DIR}/bin/run" ]]; then printf '%s:optional\n' "${GO_MOD_VENDOR_DIR}"; fi
       printf '%s\n' "${GO_BUILD_DIR}"
       ;;
-    java) printf '%s\n' "${JVM_STAND_IN}" "${SYFT_STAND_IN}" "${MAVEN_DIR}" "${EXECUTABLE_JAR_DIR}" ;;
+    java) printf '%s\n' "${JVM_STAND_IN}" "${SYFT_STAND_IN}" "${MAVEN_DIR}" "${EXECUTABLE_JAR_DIR}" "${SPRING_BOOT_DIR}:optional" ;;
     *) util::die "no language group '$1' (known: ${ALL_LANGUAGES[*]})" ;;
   esac
 }
@@ -320,6 +321,7 @@ main() {
     "" | skaffold) ;;
     *) util::die "unknown argument '$1' (scripts/platform/builder.sh --help)" ;;
   esac
+  util::platform_user_lock
   platform::lock
   util::timed "Builder${1:+ ($1)}" platform::builder::ensure "${1:-}"
 }

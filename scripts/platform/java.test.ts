@@ -1,8 +1,9 @@
-// The Java parts of the platform scripts that need no network: the maven buildpack's offline dependency entry
-// (libpak decodes dependencies/<sha256>.toml and wants it equal to the buildpack.toml entry) and the generic
-// `replace` hook of platform::paketo::buildpack.
+// The Java parts of the platform scripts that need no network: a libpak buildpack's offline dependency (libpak
+// decodes dependencies/<sha256>.toml and wants it equal to the buildpack.toml entry; the Maven distribution and the
+// spring-cloud-bindings jar are placed the same way), the data files a buildpack ships, and the generic `replace`
+// hook of platform::paketo::buildpack.
 import { execFile } from "node:child_process";
-import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -19,14 +20,29 @@ afterEach(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
+const SOURCES =
+  "source scripts/lib.sh && source scripts/platform/lib/common.sh && source scripts/platform/lib/paketo.sh && source scripts/platform/lib/java.sh";
+
 async function bash(script: string, ...args: string[]): Promise<string> {
-  const sources =
-    "source scripts/lib.sh && source scripts/platform/lib/common.sh && source scripts/platform/lib/paketo.sh && source scripts/platform/lib/java.sh";
-  const { stdout } = await run("bash", ["-c", `${sources} && ${script}`, "bash", ...args], {
+  const { stdout } = await run("bash", ["-c", `${SOURCES} && ${script}`, "bash", ...args], {
     cwd: root,
     env: { ...process.env, TILT_LIVE_CACHE: path.join(work, "cache") },
   });
   return stdout;
+}
+
+/** Like bash(), but a failure is a result: exit code and stderr. */
+async function bashResult(script: string, ...args: string[]): Promise<{ code: number; stderr: string }> {
+  try {
+    const { stderr } = await run("bash", ["-c", `${SOURCES} && ${script}`, "bash", ...args], {
+      cwd: root,
+      env: { ...process.env, TILT_LIVE_CACHE: path.join(work, "cache") },
+    });
+    return { code: 0, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stderr: string };
+    return { code: failed.code, stderr: failed.stderr };
+  }
 }
 
 const BUILDPACK_TOML = `api = "0.7"
@@ -61,7 +77,7 @@ const BUILDPACK_TOML = `api = "0.7"
 describe("the maven buildpack's offline dependency entry", () => {
   it("is the matching [[metadata.dependencies]] table, flat, with its licenses", async () => {
     await writeFile(path.join(work, "buildpack.toml"), BUILDPACK_TOML);
-    const entry = await bash('platform::java::maven_dependency_entry "$1" "$2"', path.join(work, "buildpack.toml"), "aaa");
+    const entry = await bash('platform::java::dependency_entry "$1" "$2"', path.join(work, "buildpack.toml"), "aaa");
     expect(entry).toBe(
       [
         'cpes = ["cpe:2.3:a:apache:maven:3.9.9:*:*:*:*:*:*:*"]',
@@ -80,10 +96,70 @@ describe("the maven buildpack's offline dependency entry", () => {
 
   it("is the last entry too, and nothing for an unknown sha256", async () => {
     await writeFile(path.join(work, "buildpack.toml"), BUILDPACK_TOML);
-    expect(await bash('platform::java::maven_dependency_entry "$1" "$2"', path.join(work, "buildpack.toml"), "bbb")).toBe(
+    expect(await bash('platform::java::dependency_entry "$1" "$2"', path.join(work, "buildpack.toml"), "bbb")).toBe(
       'id = "mvnd"\nsha256 = "bbb"\nversion = "1.0.6"\n',
     );
-    expect(await bash('platform::java::maven_dependency_entry "$1" "$2"', path.join(work, "buildpack.toml"), "ccc")).toBe("");
+    expect(await bash('platform::java::dependency_entry "$1" "$2"', path.join(work, "buildpack.toml"), "ccc")).toBe("");
+  });
+});
+
+describe("a libpak buildpack's offline dependency", () => {
+  /** A buildpack dir whose buildpack.toml pins `jar` (the file's real sha256) as version 2.0.4, and the file. */
+  async function buildpackPinning(content: string): Promise<{ bp: string; file: string; sha: string }> {
+    const bp = path.join(work, "bp");
+    await mkdir(bp);
+    const file = path.join(work, "dep-2.0.4.jar");
+    await writeFile(file, content);
+    const sha = (await run("sha256sum", [file])).stdout.split(" ")[0]!;
+    await writeFile(
+      path.join(bp, "buildpack.toml"),
+      BUILDPACK_TOML.replace('sha256 = "aaa"', `sha256 = "${sha}"`).replace('version = "3.9.16"', 'version = "2.0.4"'),
+    );
+    return { bp, file, sha };
+  }
+
+  it("is placed as dependencies/<sha256>.toml (the entry) and dependencies/<sha256>/<file>, once", async () => {
+    const { bp, file, sha } = await buildpackPinning("jar bytes");
+    const place = 'platform::java::offline_dependency "$1" "$2" 2.0.4 "DEP_VERSION=2.0.4"';
+    const first = await bashResult(place, bp, file);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).toContain(`Placed dep-2.0.4.jar in ${bp}/dependencies/${sha}`);
+    expect(await readFile(path.join(bp, "dependencies", sha, "dep-2.0.4.jar"), "utf8")).toBe("jar bytes");
+    const entry = await readFile(path.join(bp, "dependencies", `${sha}.toml`), "utf8");
+    expect(entry).toContain(`sha256 = "${sha}"\nuri = "https://example.com/apache-maven-3.9.16-bin.tar.gz"\nversion = "2.0.4"\n`);
+    expect(entry).toContain('[[licenses]]\ntype = "Apache-2.0"\n');
+    const second = await bashResult(place, bp, file);
+    expect(second.stderr).toContain(`Reusing dep-2.0.4.jar in ${bp}/dependencies/${sha}`);
+  });
+
+  it("is refused, naming the setting to fix, when the buildpack pins another file or another version", async () => {
+    const { bp, file } = await buildpackPinning("jar bytes");
+    await writeFile(file, "other bytes");
+    const otherFile = await bashResult('platform::java::offline_dependency "$1" "$2" 2.0.4 "DEP_VERSION=2.0.4"', bp, file);
+    expect(otherFile.code).toBe(1);
+    expect(otherFile.stderr).toMatch(
+      /dep-2\.0\.4\.jar \(sha256 [0-9a-f]{64}\) is not a dependency of .*\/bp\/buildpack\.toml: DEP_VERSION=2\.0\.4 does not match/,
+    );
+    await writeFile(file, "jar bytes");
+    const otherVersion = await bashResult('platform::java::offline_dependency "$1" "$2" 2.0.5 "DEP_VERSION=2.0.5"', bp, file);
+    expect(otherVersion.code).toBe(1);
+    expect(otherVersion.stderr).toMatch(/entry of sha256 [0-9a-f]{64} is not version 2\.0\.5 \(DEP_VERSION=2\.0\.5\)/);
+  });
+});
+
+describe("platform::paketo::data_files", () => {
+  it("copies the include-files that are neither binaries nor buildpack.toml", async () => {
+    const src = path.join(work, "src");
+    const dir = path.join(work, "dir");
+    await mkdir(src);
+    await mkdir(dir);
+    await writeFile(
+      path.join(src, "buildpack.toml"),
+      '[metadata]\n  include-files = ["LICENSE", "linux/amd64/bin/main", "buildpack.toml", "spring-generations.toml", "absent.txt"]\n',
+    );
+    for (const file of ["LICENSE", "spring-generations.toml"]) await writeFile(path.join(src, file), file);
+    await bash('platform::paketo::data_files "$1" "$2"', src, dir);
+    expect((await readdir(dir)).sort()).toEqual(["LICENSE", "spring-generations.toml"]);
   });
 });
 

@@ -31,10 +31,11 @@ Makes the offline CNB platform (idempotent; cached under ${TILT_LIVE_CACHE}):
                        python-start ${PAKETO_PYTHON_START_VERSION}, procfile ${PAKETO_PROCFILE_VERSION};
                        stand-ins: go-dist (local Go), node-engine (Node ${NODE_ENGINE_VERSION}, npm ${NODE_ENGINE_NPM_VERSION}),
                        cpython and pip (the build image's Debian python3, python3-pip)
-  Java group           paketo-buildpacks/maven ${PAKETO_MAVEN_VERSION} (+ Maven ${MAVEN_VERSION} from Maven Central) and
-                       executable-jar ${PAKETO_EXECUTABLE_JAR_VERSION}; stand-ins: jvm (the build image's Debian
+  Java group           paketo-buildpacks/maven ${PAKETO_MAVEN_VERSION} (+ Maven ${MAVEN_VERSION} from Maven Central),
+                       executable-jar ${PAKETO_EXECUTABLE_JAR_VERSION} and spring-boot ${PAKETO_SPRING_BOOT_VERSION} (+ spring-cloud-bindings
+                       ${SPRING_CLOUD_BINDINGS_VERSION} from Maven Central); stand-ins: jvm (the build image's Debian
                        openjdk-17-jdk-headless), syft (syft ${SYFT_VERSION} from the Go module proxy); a seed Maven
-                       repository and a 'maven' binding for samples/java
+                       repository and a 'maven' binding for samples/java and samples/spring
   builder              ${BUILDER_IMAGE} (see scripts/platform/builder.sh)
 
 With --lang LANG (what \`npm run demo -- --lang LANG\` uses): the Docker engine, the stack images, lifecycle, pack,
@@ -112,7 +113,9 @@ platform::part::python() {
 platform::part::java() {
   util::timed "Paketo maven ${PAKETO_MAVEN_VERSION}" platform::paketo::maven
   util::timed "Paketo executable-jar ${PAKETO_EXECUTABLE_JAR_VERSION}" platform::paketo::executable_jar
+  util::timed "Paketo spring-boot ${PAKETO_SPRING_BOOT_VERSION}" platform::paketo::spring_boot
   util::timed "Maven ${MAVEN_VERSION} distribution" platform::java::maven_dist
+  util::timed "spring-cloud-bindings ${SPRING_CLOUD_BINDINGS_VERSION}" platform::java::spring_cloud_bindings
   util::timed "syft ${SYFT_VERSION}" platform::java::syft
   util::timed "jvm, syft stand-ins" platform::stand_ins::ensure jvm syft
   util::timed "Maven seed repository" platform::java::seed
@@ -136,6 +139,7 @@ main() {
   start=$(date +%s%N)
   util::print::title "tilt-live platform (cache: ${TILT_LIVE_CACHE})${lang:+, ${lang} only}"
   platform::check_host
+  util::platform_user_lock
   platform::lock
   util::timed "Docker engine" platform::docker::ensure
   util::timed "Stack images" platform::stack::ensure

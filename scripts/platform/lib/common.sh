@@ -40,6 +40,7 @@ PYTHON_START_DIR="${TILT_LIVE_CACHE}/buildpacks/paketo-python-start/${PAKETO_PYT
 PROCFILE_DIR="${TILT_LIVE_CACHE}/buildpacks/paketo-procfile/${PAKETO_PROCFILE_VERSION}"
 MAVEN_DIR="${TILT_LIVE_CACHE}/buildpacks/paketo-maven/${PAKETO_MAVEN_VERSION}"
 EXECUTABLE_JAR_DIR="${TILT_LIVE_CACHE}/buildpacks/paketo-executable-jar/${PAKETO_EXECUTABLE_JAR_VERSION}"
+SPRING_BOOT_DIR="${TILT_LIVE_CACHE}/buildpacks/paketo-spring-boot/${PAKETO_SPRING_BOOT_VERSION}"
 # The tilt-live buildpacks (npm run build); overridable to try a builder with other copies.
 TILT_LIVE_SOURCE_BP_DIR="${TILT_LIVE_SOURCE_BP_DIR:-${TILT_LIVE_ROOT}/dist/buildpacks/tilt-live-source}"
 TILT_LIVE_BP_DIR="${TILT_LIVE_BP_DIR:-${TILT_LIVE_ROOT}/dist/buildpacks/tilt-live}"

@@ -74,7 +74,19 @@ platform::paketo::buildpack() {
   sed -e "s/{{.version}}/${version}/" "$src/buildpack.toml" |
     awk '/^\[\[targets\]\]/ { skip = 1; next } skip && /^(\[|$)/ { skip = 0 } !skip' >"$dir/buildpack.toml"
   grep -q "^  version = \"${version}\"\$" "$dir/buildpack.toml" || platform::paketo::set_version "$dir/buildpack.toml" "$version"
+  platform::paketo::data_files "$src" "$dir"
   platform::paketo::ok "$dir" "$version" || util::die "paketo-buildpacks/${name} assembled incompletely in $dir"
+}
+
+# platform::paketo::data_files SRC DIR: the files libpak's packager ships beside the binaries and buildpack.toml
+# (`include-files` of [metadata]), from SRC into DIR: spring-boot reads its spring-generations.toml from the
+# buildpack's directory; LICENSE and NOTICE go with what is built from the source. Packit buildpacks list none.
+platform::paketo::data_files() {
+  local src="$1" dir="$2" file
+  for file in $(sed -n 's/^\s*include-files\s*=\s*\[\(.*\)\]\s*$/\1/p' "$src/buildpack.toml" | tr -d ' "' | tr ',' ' '); do
+    [[ "$file" == */bin/* || "$file" == buildpack.toml || ! -f "$src/$file" ]] && continue
+    cp "$src/$file" "$dir/$file"
+  done
 }
 
 platform::paketo::go_build() { platform::paketo::buildpack go-build "${PAKETO_GO_BUILD_VERSION}"; }
@@ -95,4 +107,7 @@ platform::paketo::maven() {
 }
 platform::paketo::executable_jar() {
   platform::paketo::buildpack executable-jar "${PAKETO_EXECUTABLE_JAR_VERSION}" github.com/paketo-buildpacks/executable-jar/v6 cmd/main
+}
+platform::paketo::spring_boot() {
+  platform::paketo::buildpack spring-boot "${PAKETO_SPRING_BOOT_VERSION}" github.com/paketo-buildpacks/spring-boot/v5 cmd/main
 }
