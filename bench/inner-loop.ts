@@ -45,6 +45,7 @@ export async function buildImage(platform: Platform, resources: Resources, profi
     image,
     path: appDir,
     args: [...liveBuildArgs(platform, profile.buildpacks), ...(profile.buildArgs?.(platform) ?? [])],
+    ...(profile.buildTimeoutMs ? { timeoutMs: profile.buildTimeoutMs } : {}),
   });
 }
 
@@ -55,7 +56,7 @@ export async function startSession(
   /** Further `docker run` arguments (the soak's log options). */
   extraRunArgs: string[] = [],
 ): Promise<Session & { buildMs: number }> {
-  const appDir = await copySample(profile.sample);
+  const appDir = await copySample(profile.fetchApp ? await profile.fetchApp() : profile.sample);
   const image = randomName(`${profile.name}-bench`);
   const { durationMs } = await buildImage(platform, resources, profile, appDir, image);
   const runArgs = ["--publish", `127.0.0.1::${FLOOR_PORT}`, ...(profile.runArgs?.(platform) ?? []), ...extraRunArgs];

@@ -3,10 +3,19 @@
 import { LIVE_GROUPS, mavenBuildArgs, mavenMirrorRunArgs } from "../integration/harness/live.js";
 import type { Platform } from "../integration/harness/platform.js";
 import type { Milestone } from "./profile.js";
+import path from "node:path";
+import { execa } from "execa";
+import { repoRoot } from "../integration/harness/index.js";
+import { pinnedVersion } from "../integration/harness/versions.js";
 import { JVM_QUICK_START_OPTIONS } from "../src/buildpack/jvm-quick-start.js";
 export interface LanguageProfile {
   name: string;
+  /** The sample dir in this repo; for a fetched app, the overlay the platform script puts on top of it. */
   sample: string;
+  /** The app dir, when it is fetched rather than the sample itself (go-large: scripts/platform/go-large.sh). */
+  fetchApp?: () => Promise<string>;
+  /** How long a pack build may take, when longer than the harness's 10 minutes (a cold build of a large app). */
+  buildTimeoutMs?: number;
   /** The file whose message line is edited. */
   file: string;
   setMessage(text: string, message: string): string;
@@ -56,6 +65,31 @@ export const go: LanguageProfile = {
     "export GOCACHE=/layers/paketo-buildpacks_go-build/gocache PATH=/layers/paketo-buildpacks_go-dist/go/bin:$PATH",
     "rm -rf /tmp/floor/src && mkdir -p /tmp/floor && cp -r /layers/tilt-live/src/. /tmp/floor/src",
     "cd /tmp/floor/src && go build -o /tmp/floor/app -buildmode pie -trimpath .",
+    "PORT=$FLOOR_PORT /tmp/floor/app >/tmp/floor/log 2>&1 &",
+    "echo $! > /tmp/floor/pid",
+  ].join("\n"),
+};
+
+// A large real Go project (issue 24): kpack v0.17.2's controller, its modules vendored, fetched and pinned by
+// scripts/platform/go-large.sh with the overlay of samples/go-large (a web answer from a deep package). The edit
+// is one line in pkg/apis/build/v1alpha2; the floor is go-build's command line run in the synced source itself,
+// which a 180 MB copy per run (as the small sample's floor makes) would slow down.
+export const goLarge: LanguageProfile = {
+  ...go,
+  name: "go-large",
+  sample: "samples/go-large/overlay",
+  fetchApp: async () => (await execa("bash", [path.join(repoRoot, "scripts/platform/go-large.sh"), "path"])).stdout.trim(),
+  file: "pkg/apis/build/v1alpha2/tilt_live_message.go",
+  setMessage: (text, message) => text.replace(/return "[^"]*"/, `return "${message}"`),
+  buildArgs: () => ["--env", `BP_GO_TARGETS=${pinnedVersion("GO_LARGE_TARGETS")}`],
+  // Cold, `go build` alone took 5 min 22 s on the issue's machine, the whole build 12 min.
+  buildTimeoutMs: 40 * 60_000,
+  floorScript: [
+    "set -e",
+    "if [ -f /tmp/floor/pid ]; then kill $(cat /tmp/floor/pid) 2>/dev/null || true; sleep 0.05; fi",
+    "export GOCACHE=/layers/paketo-buildpacks_go-build/gocache PATH=/layers/paketo-buildpacks_go-dist/go/bin:$PATH",
+    "mkdir -p /tmp/floor",
+    `cd /layers/tilt-live/src && go build -o /tmp/floor/app -buildmode pie -trimpath ${pinnedVersion("GO_LARGE_TARGETS")}`,
     "PORT=$FLOOR_PORT /tmp/floor/app >/tmp/floor/log 2>&1 &",
     "echo $! > /tmp/floor/pid",
   ].join("\n"),
@@ -184,6 +218,7 @@ export const springQuickStart = quickStart(spring, springFloor);
 
 export const LANGUAGES: Record<string, LanguageProfile> = {
   go,
+  "go-large": goLarge,
   node,
   python,
   java,

@@ -57,10 +57,10 @@ export function liveBuildArgs(platform: Platform, group: string[] = LIVE_GROUPS.
   return [...OFFLINE, "--run-image", platform.buildImage, ...group.flatMap((bp) => ["--buildpack", bp])];
 }
 
-/** A private copy of a sample app (tests and benchmarks edit the source). */
+/** A private copy of a sample app (tests and benchmarks edit the source): a dir of this repo, or an absolute path. */
 export async function copySample(sample: string): Promise<string> {
   const app = path.join(await mkdtemp(path.join(tmpdir(), `tilt-live-${path.basename(sample)}-`)), "app");
-  await cp(path.join(repoRoot, sample), app, { recursive: true });
+  await cp(path.resolve(repoRoot, sample), app, { recursive: true });
   return app;
 }
 

@@ -1,4 +1,4 @@
-import { mkdir, readdir, symlink, writeFile } from "node:fs/promises";
+import { lstat, mkdir, readFile, readdir, readlink, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { tempDir } from "../testing/temp-dir.js";
@@ -40,5 +40,22 @@ describe("copyGroupBuildpacks", () => {
       "package.json",
       "src",
     ]);
+  });
+
+  it("stores a large file that two buildpacks hold once: the later copy is a relative link to the first", async () => {
+    const root = await tempDir("tilt-live-bps-");
+    const source = join(root, "cnb");
+    await checkoutShapedBuildpack(source, "tilt-live");
+    await checkoutShapedBuildpack(source, "tilt-live_source");
+    const big = "x".repeat(1024 * 1024);
+    for (const id of ["tilt-live", "tilt-live_source"]) await writeFile(join(source, id, "1.0.0", "bin", "tilt-live"), big);
+    const dest = join(root, "dest");
+    const deduped = await copyGroupBuildpacks(source, [entry("tilt-live/source"), entry("tilt-live")], dest);
+    expect(deduped).toBe(big.length);
+    const first = join(dest, "tilt-live_source", "1.0.0", "bin", "tilt-live");
+    const later = join(dest, "tilt-live", "1.0.0", "bin", "tilt-live");
+    expect((await lstat(first)).isFile()).toBe(true);
+    expect(await readlink(later)).toBe("../../../tilt-live_source/1.0.0/bin/tilt-live");
+    expect(await readFile(later, "utf8")).toBe(big);
   });
 });

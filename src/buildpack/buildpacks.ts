@@ -1,12 +1,14 @@
 /**
  * Copies the group's buildpack directories and the lifecycle's builder binary into the image, so that a
  * rebuild runs exactly the bits the image build ran. Large identical files (tilt-live's own executable sits
- * in both of its buildpacks) are stored once, as hard links.
+ * in both of its buildpacks) are stored once: the later copies are symbolic links to the first. Hard links
+ * would save only build-time disk: the exporter writes every path of a layer as a file of its own (lifecycle
+ * archive/archive.go has no hard-link entries), so each hard link weighed its full size in the image.
  */
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { link, mkdir } from "node:fs/promises";
-import { join } from "node:path";
+import { mkdir, symlink } from "node:fs/promises";
+import { dirname, join, relative } from "node:path";
 import type { GroupEntry } from "../cnb/group.js";
 import { escapeBuildpackId } from "../cnb/names.js";
 import { SOURCE_BUILDPACK_ID, TILT_LIVE_ID } from "../contract/context.js";
@@ -21,7 +23,10 @@ async function sha256(path: string): Promise<string> {
   return hash.digest("hex");
 }
 
-/** Places files by copying, except that a large file identical to one placed before becomes a hard link to it. */
+/**
+ * Places files by copying, except that a large file identical to one placed before becomes a relative symbolic
+ * link to it (relative: the layer is exported at the same path, and a link stays right wherever it is read).
+ */
 class DedupingPlacer {
   private readonly seen = new Map<string, string>();
   deduped = 0;
@@ -31,7 +36,7 @@ class DedupingPlacer {
       const key = `${st.size}:${await sha256(source)}`;
       const first = this.seen.get(key);
       if (first) {
-        await link(first, dest);
+        await symlink(relative(dirname(dest), first), dest);
         this.deduped += st.size;
         return;
       }

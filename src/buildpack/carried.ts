@@ -13,12 +13,15 @@ import type { GroupEntry } from "../cnb/group.js";
 import { readLayerToml } from "../cnb/layer.js";
 import { escapeBuildpackId } from "../cnb/names.js";
 import { exists, linkTree, treeSize } from "../fsutil/copy.js";
+import { isGoBuildCache, trimGoCache, type GoCacheTrim } from "./go-cache-trim.js";
 
 export interface CarriedLayer {
   buildpackId: string;
   name: string;
   bytes: number;
   types: { build: boolean; cache: boolean };
+  /** What was left out of a Go build cache (go-cache-trim.ts); absent for other layers. */
+  goCacheTrim?: GoCacheTrim;
 }
 
 /** Layer names of one buildpack dir: directories that have a `<name>.toml` beside them. */
@@ -32,7 +35,8 @@ export async function layerNames(bpLayersDir: string): Promise<string[]> {
     .sort();
 }
 
-export async function carryLayers(layersRoot: string, earlier: GroupEntry[], dest: string): Promise<CarriedLayer[]> {
+/** `buildStartMs`: no later than the start of this image's build phase (what a Go build cache is trimmed by). */
+export async function carryLayers(layersRoot: string, earlier: GroupEntry[], dest: string, buildStartMs: number): Promise<CarriedLayer[]> {
   const carried: CarriedLayer[] = [];
   for (const bp of earlier) {
     const bpDir = join(layersRoot, escapeBuildpackId(bp.id));
@@ -44,11 +48,13 @@ export async function carryLayers(layersRoot: string, earlier: GroupEntry[], des
       // Hard links: the layers root is one filesystem, and the lifecycle only reads these after the build.
       await linkTree(join(bpDir, name), join(target, name));
       await copyFile(tomlPath, join(target, `${name}.toml`));
+      const goCacheTrim = (await isGoBuildCache(join(target, name))) ? await trimGoCache(join(target, name), buildStartMs) : undefined;
       carried.push({
         buildpackId: bp.id,
         name,
-        bytes: await treeSize(join(bpDir, name)),
+        bytes: await treeSize(join(target, name)),
         types: { build: layer.types.build, cache: layer.types.cache },
+        ...(goCacheTrim ? { goCacheTrim } : {}),
       });
     }
   }

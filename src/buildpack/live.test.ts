@@ -1,4 +1,4 @@
-import { lstat, mkdir, readFile, readdir, readlink, rm, stat, writeFile } from "node:fs/promises";
+import { lstat, mkdir, readFile, readdir, readlink, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
 import { readToml } from "../cnb/toml.js";
@@ -124,6 +124,23 @@ describe("the tilt-live build on a Go group", () => {
     expect(f.output.text).toContain("paketo-buildpacks/go-dist:go (build+cache, 12 B)");
   });
 
+  it("weighs what it adds, in the log and in meta/weight.json", async () => {
+    const weight = JSON.parse(await readFile(join(own(), "meta", "weight.json"), "utf8"));
+    const parts = weight.layers.map((l: { part: string }) => l.part).sort();
+    expect(parts).toEqual([
+      "buildpacks",
+      "carried paketo-buildpacks/go-build:gocache",
+      "carried paketo-buildpacks/go-dist:go",
+      "lifecycle",
+      "meta",
+      "src",
+      "tools",
+    ]);
+    expect(weight.layers.find((l: { part: string }) => l.part === "carried paketo-buildpacks/go-dist:go").bytes).toBe(12);
+    expect(weight.addedBytes).toBe(weight.layers.reduce((sum: number, l: { bytes: number }) => sum + l.bytes, 0));
+    expect(f.output.text).toMatch(/\n {2}Dev image weight: [\d.]+ (B|KiB) added \(.*carried paketo-buildpacks\/go-dist:go 12 B/);
+  });
+
   it("declares the processes again under the supervisor and records the originals", async () => {
     const launch = await readToml(join(own(), "launch.toml"), "launch.toml");
     expect(launch.processes).toEqual([
@@ -178,6 +195,30 @@ describe("the tilt-live build on a Go group", () => {
     expect(f.output.text).toContain("  This is a DEVELOPMENT image: it holds the app's source, toolchains and tilt-live's rebuild tools\n");
     expect(f.output.text.match(/\n {4}Completed in \d+(\.\d+)?s\n/g)?.length).toBeGreaterThanOrEqual(4);
     expect(f.output.text).toContain(`    web (default): ${join(f.layersRoot, "paketo-buildpacks_go-build", "targets", "bin", "app")}\n`);
+  });
+});
+
+describe("the tilt-live build on a Go group with a real Go build cache", () => {
+  it("carries only the cache entries this build used, and leaves go-build's cache layer whole for pack", async () => {
+    const f = await lifecycleFixture();
+    await writeFile(join(f.appDir, "main.go"), "package main\n");
+    await runSource(f);
+    await goBuildpackLayers(f);
+    const cache = join(f.layersRoot, "paketo-buildpacks_go-build", "gocache");
+    await writeFile(join(cache, "README"), "This directory holds cached build artifacts from the Go build system.\n");
+    await mkdir(join(cache, "ab"));
+    await writeFile(join(cache, "ab", "ab01-d"), "used by this build");
+    await writeFile(join(cache, "ab", "ab02-d"), "restored from pack's cache, not used");
+    // The lifecycle restores cache layers with their mtimes normalized to 1980-01-01 (go-cache-trim.ts).
+    const normalized = Date.parse("1980-01-01T00:00:01Z") / 1000;
+    await utimes(join(cache, "ab", "ab02-d"), normalized, normalized);
+    await emptyAppDir(f);
+    await runLive(f);
+    const carried = join(f.layersRoot, "tilt-live", "carried", "paketo-buildpacks_go-build", "gocache");
+    expect(await readdir(join(carried, "ab"))).toEqual(["ab01-d"]);
+    expect((await readdir(join(cache, "ab"))).sort()).toEqual(["ab01-d", "ab02-d"]);
+    expect(await readFile(join(carried, "00", "entry"), "utf8")).toBe("cached object");
+    expect(f.output.text).toContain("Go build cache: kept the 1 entries this build used, left out 1 it did not (36 B)");
   });
 });
 

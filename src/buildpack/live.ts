@@ -4,7 +4,7 @@
  * declared again to run under the supervisor.
  */
 import { dirname, join } from "node:path";
-import { readdir } from "node:fs/promises";
+import { readdir, stat } from "node:fs/promises";
 import { readGroup, type GroupEntry } from "../cnb/group.js";
 import { writeLaunch } from "../cnb/launch.js";
 import { escapeBuildpackId } from "../cnb/names.js";
@@ -32,7 +32,8 @@ import { copyTree, dropWorldWrite, exists, formatBytes, moveTree, treeSize } fro
 import { copyFile } from "node:fs/promises";
 import { indexTree, writeMirrorIndex } from "../fsutil/mirror-index.js";
 import { copyGroupBuildpacks } from "./buildpacks.js";
-import { carryLayers } from "./carried.js";
+import { carryLayers, type CarriedLayer } from "./carried.js";
+import { totalBytes, weighLayers, weightLine } from "./weigh.js";
 import type { BuildInput } from "./inputs.js";
 import { LAUNCH_ONLY, contributeLayer } from "./layer.js";
 import { exportBuildpackFiles, exportLifecycleFiles } from "./metadata.js";
@@ -125,12 +126,21 @@ export async function buildLive(input: BuildInput, options: LiveBuildOptions): P
   });
 
   logger.process("Carrying build and cache layers (toolchains, compile caches)");
+  // The detector wrote group.toml before the build phase began: its mtime bounds the build's start from below,
+  // which is the safe side for trimming a Go build cache (go-cache-trim.ts).
+  const buildStartMs = (await stat(join(layersRoot, "group.toml"))).mtimeMs;
+  let carried: CarriedLayer[] = [];
   await logger.timed(2, () =>
     contributeLayer(input.ownLayersDir, Layers.carried, LAUNCH_ONLY, logger, async (dir) => {
-      const carried = await carryLayers(layersRoot, others, dir);
+      carried = await carryLayers(layersRoot, others, dir, buildStartMs);
       for (const layer of carried) {
         const flags = [layer.types.build && "build", layer.types.cache && "cache"].filter(Boolean).join("+");
         logger.subprocess(`${layer.buildpackId}:${layer.name} (${flags}, ${formatBytes(layer.bytes)})`);
+        const trim = layer.goCacheTrim;
+        if (trim)
+          logger.subprocess(
+            `  Go build cache: kept the ${trim.keptEntries} entries this build used, left out ${trim.droppedEntries} it did not (${formatBytes(trim.droppedBytes)})`,
+          );
       }
       if (carried.length === 0) logger.subprocess("None: the earlier buildpacks have no build or cache layers");
     }),
@@ -152,6 +162,11 @@ export async function buildLive(input: BuildInput, options: LiveBuildOptions): P
   // Only for Skaffold's auto sync: the lifecycle warns that [[bom]] is deprecated whenever a buildpack writes one.
   const bom = skaffoldAutoSync(setting) ? [await skaffoldSyncEntry(input, paths.src, imageBuild)] : [];
   await declareProcesses(input, earlier, tools, paths.processes, bom);
+
+  const weights = await weighLayers(input.ownLayersDir, carried);
+  await writeJson(paths.weight, { addedBytes: totalBytes(weights), layers: weights });
+  logger.break();
+  logger.process(weightLine(weights));
 }
 
 /** Skaffold's `sync: auto` rules (src/buildpack/skaffold-sync.ts), as the `[[bom]]` entry Skaffold looks for. */

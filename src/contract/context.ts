@@ -96,6 +96,8 @@ export function livePaths(layersRoot: string) {
     imageInputs: join(meta, "image-inputs.json"),
     /** The entries of the source the image was built from (src/fsutil/mirror-index.ts). */
     sourceIndex: join(meta, "source-index.json"),
+    /** The weigh-in of tilt-live's layers as built (src/buildpack/weigh.ts): what the dev image adds, in bytes. */
+    weight: join(meta, "weight.json"),
     buildpackMeta: join(meta, "buildpacks"),
     buildpacks: join(own, Layers.buildpacks),
     lifecycle: join(own, Layers.lifecycle, "lifecycle"),

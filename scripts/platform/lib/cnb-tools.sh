@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Step: the CNB lifecycle and pack, built from their Go modules (CGO_ENABLED=0, version ldflags), the lifecycle
 # tarball `pack builder create` takes as `[lifecycle] uri`, and a local buildpacksio/lifecycle image for pack's
-# untrusted (5-container) flow. Cached by version under ${TILT_LIVE_CACHE}/bin.
+# untrusted (5-container) flow. Cached by version and patch set (platform/lifecycle/) under ${TILT_LIVE_CACHE}/bin.
 
 LIFECYCLE_MODULE="github.com/buildpacks/lifecycle"
 PACK_MODULE="github.com/buildpacks/pack"
@@ -22,6 +22,11 @@ platform::cnb::lifecycle() {
     util::die "no source for lifecycle ${LIFECYCLE_VERSION} (see above)"
   src="${TILT_LIVE_CACHE}/src/lifecycle-v${LIFECYCLE_VERSION}"
   util::writable_copy "$dir" "$src"
+  local patch
+  for patch in "${LIFECYCLE_PATCHES[@]}"; do
+    util::print::info "Patching the lifecycle: $(basename "$patch")"
+    util::run_logged "${PLATFORM_LOGS}/lifecycle-patch.log" patch -d "$src" -p1 --forward -i "$patch"
+  done
   ldflags="-s -w -X ${LIFECYCLE_MODULE}/cmd.Version=${LIFECYCLE_VERSION} -X ${LIFECYCLE_MODULE}/cmd.SCMRepository=${LIFECYCLE_MODULE}"
   rm -rf "${LIFECYCLE_DIR}" && mkdir -p "${LIFECYCLE_BIN_DIR}"
   util::print::info "Building lifecycle ${LIFECYCLE_VERSION} (go build, CGO_ENABLED=0)"

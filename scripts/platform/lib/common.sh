@@ -9,7 +9,11 @@ PLATFORM_LOGS="${PLATFORM_CACHE}/logs"
 PLATFORM_ENV_FILE="${PLATFORM_CACHE}/platform.env"
 PLATFORM_JSON_FILE="${PLATFORM_CACHE}/platform.json"
 
-LIFECYCLE_DIR="${TILT_LIVE_CACHE}/bin/lifecycle-v${LIFECYCLE_VERSION}"
+# Fixes the platform applies to the lifecycle's source before building it (platform/lifecycle/*.patch, each says why);
+# their hash is part of the cache key, so a patched lifecycle never replaces a cached one that another run uses.
+LIFECYCLE_PATCHES=("${PLATFORM_SRC}"/lifecycle/*.patch)
+LIFECYCLE_PATCHES_KEY=$(cat "${LIFECYCLE_PATCHES[@]}" | sha256sum | cut -c1-12)
+LIFECYCLE_DIR="${TILT_LIVE_CACHE}/bin/lifecycle-v${LIFECYCLE_VERSION}-${LIFECYCLE_PATCHES_KEY}"
 LIFECYCLE_BIN_DIR="${LIFECYCLE_DIR}/linux-amd64/lifecycle"
 LIFECYCLE_TGZ="${LIFECYCLE_DIR}/lifecycle-v${LIFECYCLE_VERSION}+linux.x86-64.tgz"
 LIFECYCLE_IMAGE="buildpacksio/lifecycle:${LIFECYCLE_VERSION}"
