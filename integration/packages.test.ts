@@ -33,6 +33,8 @@ import { expectRebuild, failFast } from "./harness/suite.js";
 const INDEX = "application/vnd.oci.image.index.v1+json";
 const MANIFEST = "application/vnd.oci.image.manifest.v1+json";
 const DETECTING = /===> DETECTING/;
+/** Offline builds that pull a `docker://` package once (the builder and run image are local: never pulled). */
+const PULL_PACKAGE = ["--network", "none", "--pull-policy", "if-not-present", "--trust-builder"];
 
 interface Manifest {
   mediaType: string;
@@ -148,11 +150,7 @@ describe.sequential("tilt-live as OCI buildpackages: the meta-buildpack by one n
       path: app,
       timeTo: DETECTING,
       args: [
-        "--network",
-        "none",
-        "--pull-policy",
-        "if-not-present",
-        "--trust-builder",
+        ...PULL_PACKAGE,
         "--run-image",
         platform.buildImage,
         "--buildpack",
@@ -193,7 +191,8 @@ describe.sequential("tilt-live as OCI buildpackages: the meta-buildpack by one n
       path: app,
       timeTo: DETECTING,
       args: [
-        ...["--network", "none", "--pull-policy", "if-not-present", "--trust-builder", "--run-image", platform.buildImage],
+        ...PULL_PACKAGE,
+        ...["--run-image", platform.buildImage],
         ...["--pre-buildpack", `docker://${published.source}`, "--post-buildpack", `docker://${published.live}`],
       ],
     });
@@ -257,17 +256,7 @@ describe.sequential("tilt-live as OCI buildpackages: the meta-buildpack by one n
     await packBuild(platform, resources, {
       image,
       path: await copySample("samples/node"),
-      args: [
-        "--network",
-        "none",
-        "--pull-policy",
-        "if-not-present",
-        "--trust-builder",
-        "--buildpack",
-        `docker://${published.meta}`,
-        "--env",
-        "BP_TILT_LIVE_ENABLED=false",
-      ],
+      args: [...PULL_PACKAGE, "--buildpack", `docker://${published.meta}`, "--env", "BP_TILT_LIVE_ENABLED=false"],
     });
     expect((await lifecycleMetadata(image)).buildpacks?.map((bp) => bp.key)).toEqual(LIVE_GROUPS.node.slice(1, -1));
     const build = JSON.parse((await imageLabel(image, "io.buildpacks.build.metadata")) ?? "{}") as {
