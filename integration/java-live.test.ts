@@ -15,15 +15,12 @@ import {
   type RunningContainer,
 } from "./harness/index.js";
 import { java } from "../bench/languages.js";
-import { LIVE_GROUPS, REBUILD, syncFile } from "./harness/live.js";
+import { LIVE_GROUPS, NEW_MAVEN_DEPENDENCY_JAR, REBUILD, syncFile, syncNewMavenDependency } from "./harness/live.js";
 import { expectGracefulStop, expectRebuild, languageSuite } from "./harness/suite.js";
 
 const JAVA_LIVE_GROUP = LIVE_GROUPS.java;
 const MAIN = "src/main/java/dev/tiltlive/sample/Main.java";
 const setMessage = (expression: string) => (text: string) => text.replace(/return [^;]*;/, `return ${expression};`);
-/** The dependency the test adds: in the seed repository (MAVEN_SEED_EXTRA_ARTIFACTS in scripts/versions.env), not in the image's Maven cache. */
-const NEW_DEPENDENCY = { groupId: "org.json", artifactId: "json", version: "20240303" };
-const MAVEN_CACHE = "/layers/paketo-buildpacks_maven/cache";
 /** executable-jar's launch SBOM (libpak's ScanLaunch) where the lifecycle puts it: exported with the image, rewritten by a rebuild. */
 const LAUNCH_SBOM = "/layers/sbom/launch/paketo-buildpacks_executable-jar/sbom.syft.json";
 const JVM_FLAGS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC";
@@ -125,19 +122,12 @@ describe("tilt-live on the Java (Maven) sample", () => {
   });
 
   it("picks up a dependency added to pom.xml (from the mirror, not yet in the Maven cache) and the app uses it", async () => {
-    const { groupId, artifactId, version } = NEW_DEPENDENCY;
-    const jar = `${MAVEN_CACHE}/repository/${groupId.replaceAll(".", "/")}/${artifactId}/${version}/${artifactId}-${version}.jar`;
-    expect((await dockerExec(container.name, ["test", "-e", jar])).exitCode).toBe(1);
-    await syncFile(container.name, suite.app, "pom.xml", (text) =>
-      text.replace(
-        "<dependencies>",
-        `<dependencies>\n    <dependency><groupId>${groupId}</groupId><artifactId>${artifactId}</artifactId><version>${version}</version></dependency>`,
-      ),
-    );
+    expect((await dockerExec(container.name, ["test", "-e", NEW_MAVEN_DEPENDENCY_JAR])).exitCode).toBe(1);
+    await syncNewMavenDependency(container.name, suite.app);
     await syncFile(container.name, suite.app, MAIN, (text) => setMessage('org.json.JSONObject.quote("v4")')(text));
     await expectRebuild(container.name);
     expect(await waitForHttp(container)).toBe('"v4"\n');
-    expect((await dockerExec(container.name, ["test", "-e", jar])).exitCode).toBe(0);
+    expect((await dockerExec(container.name, ["test", "-e", NEW_MAVEN_DEPENDENCY_JAR])).exitCode).toBe(0);
   });
 
   it("stops the JVM within its grace period on SIGTERM", async () => {

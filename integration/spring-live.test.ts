@@ -18,16 +18,13 @@ import {
   type RunningContainer,
 } from "./harness/index.js";
 import { spring } from "../bench/languages.js";
-import { LIVE_GROUPS, REBUILD, syncFile } from "./harness/live.js";
+import { LIVE_GROUPS, NEW_MAVEN_DEPENDENCY_JAR, REBUILD, syncFile, syncNewMavenDependency } from "./harness/live.js";
 import { expectRebuild, languageSuite } from "./harness/suite.js";
 
 const SPRING_BOOT = "3.5.7";
 const CONTROLLER = "src/main/java/dev/tiltlive/spring/Application.java";
 /** Rewrites the first return statement: message()'s. */
 const setMessage = (expression: string) => (text: string) => text.replace(/return [^;]*;/, `return ${expression};`);
-/** The dependency the test adds: in the seed repository (MAVEN_SEED_EXTRA_ARTIFACTS in scripts/versions.env), not in the image's Maven cache. */
-const NEW_DEPENDENCY = { groupId: "org.json", artifactId: "json", version: "20240303" };
-const MAVEN_CACHE = "/layers/paketo-buildpacks_maven/cache";
 const BINDINGS_JAR = `spring-cloud-bindings-${pinnedVersion("SPRING_CLOUD_BINDINGS_VERSION")}.jar`;
 /** Where spring-boot puts the bindings jar, and the link it makes to it among the app's libraries on every build. */
 const BINDINGS_LAYER_JAR = `/layers/paketo-buildpacks_spring-boot/spring-cloud-bindings/${BINDINGS_JAR}`;
@@ -130,21 +127,16 @@ describe("tilt-live on the Spring Boot sample", () => {
   });
 
   it("picks up a dependency added to pom.xml (from the mirror, not yet in the Maven cache) and the app uses it", async () => {
-    const { groupId, artifactId, version } = NEW_DEPENDENCY;
-    const jar = `${MAVEN_CACHE}/repository/${groupId.replaceAll(".", "/")}/${artifactId}/${version}/${artifactId}-${version}.jar`;
-    expect((await dockerExec(container.name, ["test", "-e", jar])).exitCode).toBe(1);
-    await syncFile(container.name, suite.app, "pom.xml", (text) =>
-      text.replace(
-        "<dependencies>",
-        `<dependencies>\n    <dependency><groupId>${groupId}</groupId><artifactId>${artifactId}</artifactId><version>${version}</version></dependency>`,
-      ),
-    );
+    expect((await dockerExec(container.name, ["test", "-e", NEW_MAVEN_DEPENDENCY_JAR])).exitCode).toBe(1);
+    await syncNewMavenDependency(container.name, suite.app);
     await syncFile(container.name, suite.app, CONTROLLER, setMessage('org.json.JSONObject.quote("v4")'));
     await expectRebuild(container.name);
     expect(await waitForHttp(container)).toBe('"v4"\n');
-    expect((await dockerExec(container.name, ["test", "-e", jar])).exitCode).toBe(0);
+    expect((await dockerExec(container.name, ["test", "-e", NEW_MAVEN_DEPENDENCY_JAR])).exitCode).toBe(0);
     // Repackaged into the Boot jar's libraries, which the maven buildpack exploded into the app dir.
-    expect((await dockerExec(container.name, ["test", "-f", `/workspace/BOOT-INF/lib/${artifactId}-${version}.jar`])).exitCode).toBe(0);
+    expect(
+      (await dockerExec(container.name, ["test", "-f", `/workspace/BOOT-INF/lib/${NEW_MAVEN_DEPENDENCY_JAR.split("/").at(-1)}`])).exitCode,
+    ).toBe(0);
     expect(await containerIdentity(container.name)).toBe(identity);
   });
 

@@ -52,6 +52,27 @@ export function mavenMirrorRunArgs(platform: Platform): string[] {
   return ["--volume", `${platform.mavenMirror}:${platform.mavenMirrorMount}:ro`];
 }
 
+/**
+ * The dependency the Java tests add to a sample's pom.xml: in the seed repository (MAVEN_SEED_EXTRA_ARTIFACTS in
+ * scripts/versions.env), not in the image's Maven cache; and where that cache layer holds its jar once a rebuild fetched it.
+ */
+const NEW_MAVEN_DEPENDENCY = { groupId: "org.json", artifactId: "json", version: "20240303" };
+export const NEW_MAVEN_DEPENDENCY_JAR = (() => {
+  const { groupId, artifactId, version } = NEW_MAVEN_DEPENDENCY;
+  return `/layers/paketo-buildpacks_maven/cache/repository/${groupId.replaceAll(".", "/")}/${artifactId}/${version}/${artifactId}-${version}.jar`;
+})();
+
+/** Adds NEW_MAVEN_DEPENDENCY to the app copy's pom.xml and syncs it into the container. */
+export async function syncNewMavenDependency(container: string, appDir: string): Promise<void> {
+  const { groupId, artifactId, version } = NEW_MAVEN_DEPENDENCY;
+  await syncFile(container, appDir, "pom.xml", (text) =>
+    text.replace(
+      "<dependencies>",
+      `<dependencies>\n    <dependency><groupId>${groupId}</groupId><artifactId>${artifactId}</artifactId><version>${version}</version></dependency>`,
+    ),
+  );
+}
+
 /** `pack build` arguments for a dev image: offline, the build image as run image, an explicit group. */
 export function liveBuildArgs(platform: Platform, group: string[] = LIVE_GROUPS.go): string[] {
   return [...OFFLINE, "--run-image", platform.buildImage, ...group.flatMap((bp) => ["--buildpack", bp])];
