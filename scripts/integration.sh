@@ -20,6 +20,11 @@ main() {
     util::timed "Skaffold ${SKAFFOLD_VERSION}" bash scripts/platform/skaffold.sh build
     bash scripts/platform/builder.sh skaffold
   fi
+  # The large Go project of the go-large test (cached by version; scripts/platform/go-large.sh), for runs that
+  # include it.
+  if [[ $# -eq 0 || "$*" == *go-large* ]]; then
+    util::timed "go-large (${GO_LARGE_MODULE} ${GO_LARGE_VERSION})" bash scripts/platform/go-large.sh fetch
+  fi
   export TILT_LIVE_PLATFORM_READY=1
   util::timed "Integration tests" npx vitest run --project integration "$@"
 }

@@ -6,6 +6,8 @@
 // left: they run in order (vitest runs a file's tests sequentially unless told otherwise; `describe.sequential`
 // in the files says so), and once one fails the rest of the file is skipped, so the first failure is the one
 // reported instead of a cascade of follow-on errors.
+import { rm } from "node:fs/promises";
+import path from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, expect } from "vitest";
 import {
   containerLogs,
@@ -43,18 +45,21 @@ export function failFast(): void {
 }
 
 /**
- * Registers the file's hooks: the platform, a copy of `sample`, the cleanup of what the tests made, and
- * failFast (the tests share one image and container).
+ * Registers the file's hooks: the platform, a copy of `sample` (a sample dir, or what `sample()` returns: a
+ * fetched app's dir), the cleanup of what the tests made and of that copy, and failFast (the tests share one
+ * image and container).
  */
-export function liveSuite(sample: string): LiveSuite {
+export function liveSuite(sample: string | (() => Promise<string>)): LiveSuite {
   const suite = { resources: new Resources() } as LiveSuite;
   failFast();
   beforeAll(async () => {
     suite.platform = await ensurePlatform();
-    suite.app = await copySample(sample);
+    suite.app = await copySample(typeof sample === "string" ? sample : await sample());
   });
   afterAll(async () => {
     await suite.resources.cleanup();
+    // copySample's private temp dir: a fetched app's copy is hundreds of MB.
+    if (suite.app) await rm(path.dirname(suite.app), { recursive: true, force: true });
   });
   return suite;
 }
@@ -63,6 +68,10 @@ export function liveSuite(sample: string): LiveSuite {
 export interface LiveLanguage {
   name: string;
   sample: string;
+  /** The app dir, when it is fetched rather than the sample itself (go-large). */
+  fetchApp?: () => Promise<string>;
+  /** How long its pack build may take, when longer than the harness's 10 minutes (a cold build of a large app). */
+  buildTimeoutMs?: number;
   /** The group, tilt-live around the language's Paketo buildpacks (LIVE_GROUPS). */
   buildpacks: string[];
   containerPort: number;
@@ -75,7 +84,7 @@ export interface LiveLanguage {
 export interface LanguageSuite extends LiveSuite {
   readonly language: LiveLanguage;
   /** `pack build` of the sample into a dev image named `<language>-live-*`: offline, the language's group. */
-  buildImage(extraArgs?: string[]): Promise<{ image: string; log: string }>;
+  buildImage(extraArgs?: string[]): Promise<{ image: string; log: string; durationMs: number }>;
   /** Runs `image` with `env` (the watcher off unless it says otherwise) and the language's run arguments. */
   runImage(image: string, env?: Record<string, string>): Promise<RunningContainer>;
   /** buildThroughOrder for the language's sample, as `<language>-live-order-*`. */
@@ -83,15 +92,16 @@ export interface LanguageSuite extends LiveSuite {
 }
 
 export function languageSuite(language: LiveLanguage): LanguageSuite {
-  const suite = liveSuite(language.sample) as LanguageSuite;
+  const suite = liveSuite(language.fetchApp ?? language.sample) as LanguageSuite;
   const platformArgs = (args: LiveLanguage["buildArgs"]) => args?.(suite.platform) ?? [];
   return Object.assign(suite, {
     language,
     async buildImage(extraArgs: string[] = []) {
       const image = randomName(`${language.name}-live`);
       const args = [...liveBuildArgs(suite.platform, language.buildpacks), ...platformArgs(language.buildArgs), ...extraArgs];
-      const { log } = await packBuild(suite.platform, suite.resources, { image, path: suite.app, args });
-      return { image, log };
+      const timeout = language.buildTimeoutMs ? { timeoutMs: language.buildTimeoutMs } : {};
+      const { log, durationMs } = await packBuild(suite.platform, suite.resources, { image, path: suite.app, args, ...timeout });
+      return { image, log, durationMs };
     },
     runImage(image: string, env: Record<string, string> = { TILT_LIVE_WATCH: "false" }) {
       const args = platformArgs(language.runArgs);
