@@ -60,6 +60,12 @@ describe.sequential("tilt-live on a large Go project (kpack's controller)", () =
     expect(liveMs).toBeLessThan(coldBuildMs / 4);
   });
 
+  it("re-stamps the carried Go build cache in the background, so that rebuilds do not copy it up one by one", async () => {
+    await expect
+      .poll(() => containerLogs(container.name), { timeout: 300_000, interval: 2_000 })
+      .toMatch(/Go build cache \S+: re-stamped \d+ entries \(.+\) in [\d.]+s/);
+  });
+
   it("leaves no container, image or volume behind", async () => {
     await resources.cleanup();
     await resources.assertNoLeaks();
