@@ -69,6 +69,7 @@ async function benchLanguage(name: string, runs: number): Promise<LanguageResult
   try {
     process.stderr.write(`[bench] ${name}: building the dev image\n`);
     const session = await startSession(platform, resources, profile);
+    process.stderr.write(`[bench] ${name}: dev image built (cold: a new pack cache) in ${seconds(session.buildMs)}\n`);
     // One warm-up of each kind, not counted: the first rebuild in a container links the carried layers.
     if (profile.dependencyChange) await dependencyUpdate(session, "warmup-dependency", 0);
     const warm = await liveUpdate(session, "warmup-live");
