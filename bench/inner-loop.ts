@@ -177,6 +177,7 @@ export async function fullRebuild(
   // holds what the live updates copied up (a large app's whole Go build cache, GBs), and with it in place the
   // export of go-large's full build ran out of disk on the bench machine (twice, 2026-12-06).
   await execa("docker", ["rm", "--force", session.container.name]);
+  const previousImage = await imageId(session.image);
   const { durationMs } = await buildImage(platform, resources, session.profile, session.appDir, session.image);
   session.container = await runContainer(resources, {
     image: session.image,
@@ -185,7 +186,14 @@ export async function fullRebuild(
   });
   // The floor port went with the old container; the floor is measured before the full builds.
   await waitForBody(session.container, `${message}\n`, 60_000);
-  return { totalMs: performance.now() - started, packMs: durationMs };
+  const totalMs = performance.now() - started;
+  // The image the build replaced is dangling now: gone at once, not at the cleanup, for the same reason of disk.
+  if (previousImage !== (await imageId(session.image))) await execa("docker", ["image", "rm", previousImage]);
+  return { totalMs, packMs: durationMs };
+}
+
+async function imageId(image: string): Promise<string> {
+  return (await execa("docker", ["image", "inspect", "--format", "{{.Id}}", image])).stdout.trim();
 }
 
 /** The floor: the language's own incremental build in the container, then the new process answering. */
