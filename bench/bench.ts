@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { execa } from "execa";
 import { ensurePlatform, repoRoot, Resources } from "../integration/harness/index.js";
-import { dependencyUpdate, fullRebuild, floorUpdate, liveUpdate, startSession } from "./inner-loop.js";
+import { dependencyUpdate, fullRebuild, floorUpdate, liveUpdate, startSession, type LiveUpdate } from "./inner-loop.js";
 import { runMain } from "./cli.js";
 import { weighDevImage, type ImageWeight } from "./image-weight.js";
 import { language } from "./languages.js";
@@ -62,6 +62,15 @@ interface LanguageResult {
   weight: ImageWeight;
 }
 
+/** A live update's output with each line's arrival (ms after the rebuild started), for the profile's details. */
+function printLines(label: string, update: LiveUpdate): void {
+  for (const line of update.rebuild.lines)
+    process.stderr.write(`[bench] ${label} ${String(Math.round(line.ms)).padStart(5)} ${line.text}\n`);
+  process.stderr.write(
+    `[bench] ${label} ${String(Math.round(update.rebuild.wallMs)).padStart(5)} (rebuild exit), GET / answered ${Math.round(update.responseMs)} ms later\n`,
+  );
+}
+
 async function benchLanguage(name: string, runs: number): Promise<LanguageResult> {
   const profile = language(name);
   const platform = await ensurePlatform();
@@ -74,6 +83,7 @@ async function benchLanguage(name: string, runs: number): Promise<LanguageResult
     if (profile.dependencyChange) await dependencyUpdate(session, "warmup-dependency", 0);
     const warm = await liveUpdate(session, "warmup-live");
     process.stderr.write(`[bench] ${name}: first live update in the new container ${seconds(warm.totalMs)}\n`);
+    printLines(`${name} first`, warm);
     const livePath = /Change set: restart only/.test(warm.output) ? "restart" : "rebuild";
     await floorUpdate(session, "warmup-floor");
     const live: number[] = [];
@@ -100,11 +110,7 @@ async function benchLanguage(name: string, runs: number): Promise<LanguageResult
       for (const [step, ms] of Object.entries(s)) note(steps, step, ms);
       note(profileRuns, "sync (tar into the container)", result.syncMs);
       const marks = segments(result.rebuild.lines, profile.milestones ?? []);
-      if (i === 1) {
-        // One live update's output with each line's arrival (ms after rebuild started), for the profile's details.
-        for (const line of result.rebuild.lines)
-          process.stderr.write(`[bench] ${name} ${String(Math.round(line.ms)).padStart(5)} ${line.text}\n`);
-      }
+      if (i === 1) printLines(`${name} run 1`, result);
       for (const [label, ms] of Object.entries(marks)) note(profileRuns, label, ms);
       const marked = Object.values(marks).reduce((a, b) => a + b, 0);
       note(
