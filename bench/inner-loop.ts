@@ -175,7 +175,7 @@ export async function fullRebuild(
   await writeMessage(session, message);
   // The old container goes before the build rather than after (the same work, timed the same): its writable layer
   // holds what the live updates copied up (a large app's whole Go build cache, GBs), and with it in place the
-  // export of go-large's full build ran out of disk on the bench machine (twice, 2026-12-06).
+  // export of go-large's full build ran out of disk on the bench machine (three runs, 2026-12-06).
   await execa("docker", ["rm", "--force", session.container.name]);
   const previousImage = await imageId(session.image);
   const { durationMs } = await buildImage(platform, resources, session.profile, session.appDir, session.image);
