@@ -13,6 +13,28 @@ demo_language() {
   printf 'go\n'
 }
 
+# bench_orchestrators ARGS...: the value of --orchestrator among the bench's arguments, else nothing.
+bench_orchestrators() {
+  while (($# > 0)); do
+    [[ "$1" == --orchestrator ]] && { printf '%s\n' "${2:-}"; return 0; }
+    shift
+  done
+}
+
+# orchestrator_parts LIST: what the orchestrator bench needs beside the platform (each cached by version), as
+# scripts/integration.sh builds it for the Tilt, Kubernetes and Skaffold test files.
+orchestrator_parts() {
+  local list=",$1,"
+  util::timed "Tilt and Docker Compose" bash scripts/platform/tilt.sh
+  if [[ "$list" == *,k8s,* ]]; then
+    util::timed "Kubernetes ${K8S_VERSION} (binaries, packages)" bash scripts/platform/k8s.sh build
+  fi
+  if [[ "$list" == *,skaffold,* ]]; then
+    util::timed "Skaffold ${SKAFFOLD_VERSION}" bash scripts/platform/skaffold.sh build
+    bash scripts/platform/builder.sh skaffold
+  fi
+}
+
 main() {
   local tool="${1:-}"
   case "$tool" in
@@ -27,6 +49,9 @@ main() {
   [[ "$tool" == demo ]] && setup_args=(--lang "$(demo_language "$@")")
   util::platform_lock
   util::timed "Platform" bash scripts/platform/setup.sh "${setup_args[@]}"
+  local orchestrators=""
+  [[ "$tool" == bench ]] && orchestrators="$(bench_orchestrators "$@")"
+  [[ -z "$orchestrators" ]] || orchestrator_parts "$orchestrators"
   export TILT_LIVE_PLATFORM_READY=1
   npx esbuild "bench/${tool}.ts" --bundle --platform=node --format=esm --packages=external \
     --outfile="dist/bench/${tool}.mjs" --log-level=warning

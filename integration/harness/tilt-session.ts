@@ -51,9 +51,29 @@ export async function waitForAnswer(
   throw new Error(`GET ${url} never answered ${JSON.stringify(body)} (last ${JSON.stringify(last)})\n${await context()}`);
 }
 
+/** One line of a process's output and when it arrived (Date.now()): the bench's per-step timeline. */
+export interface ArrivedLine {
+  at: number;
+  text: string;
+}
+
+/** Calls `onLine` with each complete line of `chunk`s fed to the returned function, stamped with its arrival. */
+export function lineStamper(onLine: (line: ArrivedLine) => void): (chunk: Buffer | string) => void {
+  let partial = "";
+  return (chunk) => {
+    const at = Date.now();
+    partial += chunk.toString();
+    const parts = partial.split("\n");
+    partial = parts.pop() ?? "";
+    for (const text of parts) onLine({ at, text });
+  };
+}
+
 export class TiltSession {
   private up: ResultPromise | undefined;
   upLog = "";
+  /** `tilt up`'s output line by line with each line's arrival: Tilt streams its log there as it goes. */
+  readonly upLines: ArrivedLine[] = [];
 
   constructor(
     readonly tilt: string,
@@ -71,7 +91,11 @@ export class TiltSession {
       all: true,
       reject: false,
     });
-    this.up.all?.on("data", (chunk: Buffer) => (this.upLog += chunk.toString()));
+    const stamp = lineStamper((line) => this.upLines.push(line));
+    this.up.all?.on("data", (chunk: Buffer) => {
+      this.upLog += chunk.toString();
+      stamp(chunk);
+    });
   }
 
   async uiResource(): Promise<UIResource> {
