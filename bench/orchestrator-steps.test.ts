@@ -31,6 +31,14 @@ describe("tiltSteps", () => {
       execOverhead: 1500 - 1350,
     });
   });
+  it("times a lost port-forward from Tilt's line until GET answered", () => {
+    const lost = [
+      ...lines,
+      ...at([[1790, "example-go │ Reconnecting... Error port-forwarding example-go (8080 -> 8080): lost connection to pod"]]),
+    ];
+    expect(tiltSteps(lost, 2800).portForwardDown).toBe(1010);
+    expect(tiltSteps(lines, 1800).portForwardDown).toBeUndefined();
+  });
   it("says so with a negative step when GET answered before Tilt logged the end", () => {
     expect(tiltSteps(lines, 1740).untilResponse).toBe(-20);
   });

@@ -44,7 +44,8 @@ function rebuildOwn(stepsOf: Steps | undefined, lines: readonly TimedLine[]): St
  * the sync exec (tar) until `[CMD 1/1]`, the run exec (`rebuild`) until `Container ... updated!`, then until GET
  * answers (the port-forward or published port; negative when the answer came before Tilt logged the end). Inside the
  * run exec: the rebuild client's summary, and `execOverhead`, the run exec less the rebuild's own total, restart and
- * ready (the exec's start and end, the client, the socket).
+ * ready (the exec's start and end, the client, the socket). Beside them, `portForwardDown` when Tilt's port-forward
+ * was lost during the edit: from Tilt's line saying so until GET answered.
  */
 export function tiltSteps(lines: readonly TimedLine[], responseMs: number): Steps {
   const changed = mark(lines, /\d+ Files? Changed: /);
@@ -66,6 +67,10 @@ export function tiltSteps(lines: readonly TimedLine[], responseMs: number): Step
   const own = rebuildOwn(summary, inRun);
   const accounted = (summary.total ?? Number.NaN) + (summary.restart ?? 0) + (summary.ready ?? 0);
   if (steps.runExec !== undefined && Number.isFinite(accounted)) own.execOverhead = steps.runExec - accounted;
+  // Tilt's port-forward (Kubernetes) ends when a forwarded connection fails in the pod (client-go closes the whole
+  // forward), and Tilt starts a new one: from its "Reconnecting..." line until GET answered.
+  const lost = mark(lines, /Reconnecting\.\.\. Error port-forwarding/, changed?.index);
+  if (lost) own.portForwardDown = responseMs - lost.at;
   return { ...steps, ...own };
 }
 

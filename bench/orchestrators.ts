@@ -149,19 +149,22 @@ async function deploySkaffold(platform: Platform): Promise<Deployed> {
 }
 
 /** One edit of main.go's message: written, answered, settled, and its lines turned into steps. */
-async function timeEdit(deployed: Deployed, message: string): Promise<EditRun> {
+async function timeEdit(deployed: Deployed, message: string): Promise<EditRun & { lines: TimedLine[]; polls: TimedLine[] }> {
   const file = path.join(deployed.app, go.file);
   const text = go.setMessage(await readFile(file, "utf8"), message);
   const from = deployed.lines().length;
   await writeFile(file, text);
   const editedAt = Date.now();
-  const editToResponseMs = await waitForAnswer(deployed.url, `${message}\n`, editedAt, 120_000);
+  const polls: TimedLine[] = [];
+  const editToResponseMs = await waitForAnswer(deployed.url, `${message}\n`, editedAt, 120_000, undefined, (ms, answer) =>
+    polls.push({ ms, text: answer.trim().slice(0, 120) }),
+  );
   await deployed.settle(from);
   const lines = deployed
     .lines()
     .slice(from)
     .map((line) => ({ ms: line.at - editedAt, text: line.text }));
-  return { editToResponseMs, steps: deployed.steps(lines, editToResponseMs) };
+  return { editToResponseMs, steps: deployed.steps(lines, editToResponseMs), lines, polls };
 }
 
 async function deploy(name: OrchestratorName, platform: Platform, resources: Resources): Promise<Deployed> {
@@ -184,14 +187,22 @@ export async function benchOrchestrator(name: OrchestratorName, runs: number): P
     log(`${name}: deploying samples/go (a pack build)`);
     const deployed = await deploy(name, platform, resources);
     try {
-      const first = await timeEdit(deployed, `${name}-first`);
+      const { lines: _lines, polls: _polls, ...first } = await timeEdit(deployed, `${name}-first`);
       log(`${name}: first edit in the new container ${seconds(first.editToResponseMs)} ${JSON.stringify(first.steps)}`);
       const later: EditRun[] = [];
       for (let i = 1; i <= runs; i++) {
         // A pause between edits, as between a developer's saves: nothing of the previous update is still running.
         await sleep(1_000);
-        later.push(await timeEdit(deployed, `${name}-${i}`));
-        log(`${name} run ${i}: ${seconds(later.at(-1)!.editToResponseMs)} ${JSON.stringify(later.at(-1)!.steps)}`);
+        const edit = await timeEdit(deployed, `${name}-${i}`);
+        // One edit's output with each line's arrival (ms after the write), for the step-by-step details.
+        if (i === 1) {
+          for (const line of edit.lines) log(`${name} ${String(line.ms).padStart(5)} ${line.text}`);
+          // GET's answers in the same edit, each change of answer once: what a client saw, and when.
+          const changes = edit.polls.filter((poll, j) => j === 0 || poll.text !== edit.polls[j - 1]!.text);
+          for (const poll of changes) log(`${name} ${String(poll.ms).padStart(5)} GET: ${poll.text}`);
+        }
+        later.push({ editToResponseMs: edit.editToResponseMs, steps: edit.steps });
+        log(`${name} run ${i}: ${seconds(edit.editToResponseMs)} ${JSON.stringify(edit.steps)}`);
       }
       return orchestratorResult({ orchestrator: name, first, later });
     } finally {

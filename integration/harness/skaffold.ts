@@ -94,6 +94,14 @@ export async function prepareSkaffold(platform: Platform, app: string, group: re
   return { app, home, appImage, url: `http://127.0.0.1:${port}/` };
 }
 
+/**
+ * docs/skaffold.md's command line. `--watch-poll-interval` is also the quiet time Skaffold's file watch waits for
+ * after the last change before it syncs (pkg/skaffold/trigger/fsnotify): its default, 1000 ms, was a whole second of
+ * every edit (bench/results/2026-12-06-orchestrators.json). An editor's save is over in far less than 100 ms, and the
+ * supervisor's watcher debounces what it syncs and its build queue coalesces what comes during a build.
+ */
+export const SKAFFOLD_DEV_ARGS = ["dev", "--port-forward=user", "--watch-poll-interval=100"];
+
 /** A background `skaffold dev` of a SkaffoldProject (`--tail`: the app's output comes through too). */
 export class SkaffoldDev {
   private dev: ResultPromise | undefined;
@@ -107,7 +115,7 @@ export class SkaffoldDev {
   ) {}
 
   start(): void {
-    this.dev = execa(this.skaffold, ["dev", "--port-forward=user", "--tail=true", "--cache-artifacts=false"], {
+    this.dev = execa(this.skaffold, [...SKAFFOLD_DEV_ARGS, "--tail=true", "--cache-artifacts=false"], {
       cwd: this.project.app,
       env: { HOME: this.project.home, SKAFFOLD_UPDATE_CHECK: "false", SKAFFOLD_COLLECT_METRICS: "false" },
       all: true,

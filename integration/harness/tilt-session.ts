@@ -25,26 +25,29 @@ export async function dockerLines(argv: string[]): Promise<string[]> {
     .filter((line) => line !== "");
 }
 
-/** GET `url`, or the error as text. */
+/** GET `url`, or the error as text (with its cause: fetch's own message says only "fetch failed"). */
 export async function getText(url: string): Promise<string> {
   try {
     return await (await fetch(url, { signal: AbortSignal.timeout(2_000) })).text();
   } catch (error) {
-    return String(error);
+    const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : "";
+    return `${String(error)}${cause}`;
   }
 }
 
-/** Polls GET `url` until it answers `body`; returns the time from `since`. */
+/** Polls GET `url` until it answers `body`; returns the time from `since`. `onPoll` sees each answer and its time. */
 export async function waitForAnswer(
   url: string,
   body: string,
   since: number,
   timeoutMs: number,
   context = async () => "",
+  onPoll?: (ms: number, answer: string) => void,
 ): Promise<number> {
   let last = "";
   while (Date.now() - since < timeoutMs) {
     last = await getText(url);
+    onPoll?.(Date.now() - since, last);
     if (last === body) return Date.now() - since;
     await sleep(50);
   }
