@@ -13,7 +13,8 @@ import type { GroupEntry } from "../cnb/group.js";
 import { readLayerToml } from "../cnb/layer.js";
 import { escapeBuildpackId } from "../cnb/names.js";
 import { exists, linkTree, treeSize } from "../fsutil/copy.js";
-import { isGoBuildCache, trimGoCache, type GoCacheTrim } from "./go-cache-trim.js";
+import { isGoBuildCache } from "../contract/go-build-cache.js";
+import { trimGoCache, type GoCacheTrim } from "./go-cache-trim.js";
 
 export interface CarriedLayer {
   buildpackId: string;

@@ -4,7 +4,7 @@
  * lifecycle's own builder, the recorded build-time env and the image's copies of the buildpacks.
  * The supervisor (or the standalone `rebuild --no-restart`) calls it; restarting the app is the caller's job.
  */
-import { access, constants, mkdir, readdir, rm, symlink, copyFile } from "node:fs/promises";
+import { access, constants, mkdir, readdir, rm, symlink, copyFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
 import { readGroup } from "../../cnb/group.js";
@@ -27,6 +27,7 @@ import { readRecordedVars } from "../../contract/recorded-vars.js";
 import { skipSbomWork } from "./rebuild-sbom.js";
 import { readImageInputs, withoutImageInputsAsBuilt } from "../../contract/image-inputs.js";
 import { createSourceMirror } from "./source-mirror.js";
+import { asBuiltGoRoot } from "./go-root.js";
 import { checkSyntax, closeResidentParsers } from "./syntax-check.js";
 
 /** rebuild's exit status when only a new image can take the change (documented in the README). */
@@ -131,7 +132,7 @@ export function createRebuild(options: RebuildOptions): Rebuild {
       const restored = await step("restore", "Restored layer metadata and carried layers", () => restoreLayers(options.layersRoot, paths));
       if (restored.length > 0) onOutput(`    ${restored.join(", ")}\n`);
       if (ctx.goCgo && !(await hasCCompiler(options.env.PATH))) onOutput(`  ${CGO_REBUILD_WARNING}\n`);
-      const platformDir = await preparePlatform(options.tmpDir, paths);
+      const platformDir = await preparePlatform(options.tmpDir, options.layersRoot, paths);
       const sbomNote = await skipSbomWork(platformDir, options.layersRoot, paths, vars);
       if (sbomNote) onOutput(`  ${sbomNote}\n`);
       const oomBefore = await readOomKills();
@@ -235,7 +236,7 @@ async function restoreLayers(layersRoot: string, paths: LivePaths): Promise<stri
   return restored;
 }
 
-async function preparePlatform(tmpDir: string | undefined, paths: ReturnType<typeof livePaths>): Promise<string> {
+async function preparePlatform(tmpDir: string | undefined, layersRoot: string, paths: LivePaths): Promise<string> {
   const dir = runtimePaths(tmpDir).platform;
   await rm(dir, { recursive: true, force: true });
   await mkdir(join(dir, "env"), { recursive: true, mode: 0o700 });
@@ -243,6 +244,11 @@ async function preparePlatform(tmpDir: string | undefined, paths: ReturnType<typ
     await copyFile(join(paths.platformEnv, name), join(dir, "env", name));
   }
   await restoreBindings(paths.bindings, dir);
+  // Through the platform dir: the lifecycle passes only a few variables of its own env on to buildpacks
+  // (lifecycle env/build.go BuildEnvIncludelist), and every platform env file (env.WithPlatform).
+  const goRoot = join(dir, "env", "GOROOT");
+  const asBuilt = (await exists(goRoot)) ? undefined : await asBuiltGoRoot(layersRoot, paths.carried);
+  if (asBuilt) await writeFile(goRoot, asBuilt);
   return dir;
 }
 

@@ -19,6 +19,7 @@ import {
 } from "../../contract/context.js";
 import { readWatchSettings } from "../../contract/config.js";
 import { TiltLiveError, formatError } from "../../core/errors.js";
+import { formatBytes } from "../../fsutil/copy.js";
 import { readGroup } from "../../cnb/group.js";
 import { exitStatus, type AppProcess, type AppSpec } from "./app-process.js";
 import { AppController, describeStop, type BackoffOptions, type StoppedApp } from "./app-controller.js";
@@ -26,6 +27,7 @@ import { BuildQueue, type Rebuild } from "../rebuild/build-queue.js";
 import { closeResidentParsers } from "../rebuild/syntax-check.js";
 import { serveControl, type ControlServer, type SupervisorStatus } from "./control.js";
 import { refreshEnv, changedNames, type EnvMod } from "./env-mods.js";
+import { warmGoBuildCaches, type GoCacheWarmup } from "./go-cache-warm.js";
 import { computeLaunchEnv } from "./launch-env.js";
 import { listeningPorts, waitUntilListening, type Readiness } from "./readiness.js";
 import { createRuntimeLog, type RuntimeLog } from "./runtime-log.js";
@@ -254,6 +256,24 @@ function handleStopSignals(
   return { done, stopping: () => stopping !== undefined };
 }
 
+function describeWarmup(w: GoCacheWarmup, log: RuntimeLog): string {
+  const what = `Go build cache ${w.cache}: re-stamped ${w.restamped} entries (${formatBytes(w.bytes)}) in ${log.seconds(w.ms)}`;
+  const fresh = w.fresh > 0 ? `, ${w.fresh} already fresh` : "";
+  return w.stopped
+    ? `${what}${fresh}, then stopped (${w.stopped}): the first rebuild re-stamps the rest`
+    : `${what}${fresh}, ahead of the first rebuild`;
+}
+
+/** Re-stamps the carried Go build caches (go-cache-warm.ts) beside the app's start; only logs. */
+function warmGoBuildCachesInBackground(s: Supervised): void {
+  warmGoBuildCaches(s.paths.carried).then(
+    (warmed) => {
+      for (const w of warmed) if (w.restamped > 0 || w.stopped) s.log.info(describeWarmup(w, s.log));
+    },
+    (error: unknown) => s.log.info(`Go build cache warm-up stopped: ${(error as Error).message}; the first rebuild re-stamps what is left`),
+  );
+}
+
 async function readSupervised(options: SupervisorOptions): Promise<{ s: Supervised; recorded: RecordedProcess }> {
   const processType = options.argv[0];
   if (!processType || processType.startsWith("-")) {
@@ -283,6 +303,7 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
     queue.request({ ...request, onOutput: onOutput ?? ((text) => s.log.raw(text)) });
 
   s.app.start(restarter.initial);
+  warmGoBuildCachesInBackground(s);
 
   let control: ControlServer | undefined;
   let watcher: Watcher | undefined;
