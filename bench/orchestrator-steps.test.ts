@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { skaffoldSteps, tiltSteps } from "./orchestrator-steps.js";
+import { longestGet, skaffoldSteps, tiltSteps } from "./orchestrator-steps.js";
 
 const at = (entries: Array<[number, string]>) => entries.map(([ms, text]) => ({ ms, text }));
 
@@ -76,5 +76,13 @@ describe("skaffoldSteps", () => {
     expect(steps.sync).toBe(280);
     expect(steps.watcherStart).toBeUndefined();
     expect(steps).toMatchObject({ watch: 1050, watcherRebuild: 1170, untilResponse: 60 });
+  });
+});
+
+describe("longestGet", () => {
+  it("takes the longest time between a poll's start (the previous answer plus the pause) and its answer", () => {
+    expect(longestGet([5, 60, 1130, 1190], 50)).toBe(1020);
+    expect(longestGet([3], 50)).toBe(3);
+    expect(longestGet([], 50)).toBe(0);
   });
 });

@@ -100,3 +100,18 @@ export function skaffoldSteps(lines: readonly TimedLine[], responseMs: number): 
   const inRebuild = started && succeeded ? lines.slice(started.index, succeeded.index + 1) : [];
   return { ...steps, ...rebuildOwn(succeeded ? supervisorRebuildSteps(lines[succeeded.index]!.text) : undefined, inRebuild) };
 }
+
+/**
+ * The longest single GET while waiting for the new text, from the times each answer came (ms after the edit) and
+ * the pause between polls: a GET on a keep-alive connection whose far end went away waits, under a Kubernetes
+ * port-forward, until containerd gives up on that connection (1 s after the app closed it).
+ */
+export function longestGet(answeredAt: readonly number[], pauseMs: number): number {
+  let longest = 0;
+  let previous = -pauseMs;
+  for (const at of answeredAt) {
+    longest = Math.max(longest, at - previous - pauseMs);
+    previous = at;
+  }
+  return longest;
+}

@@ -14,10 +14,10 @@ import { copySample, LIVE_GROUPS } from "../integration/harness/live.js";
 import { prepareSkaffold, SkaffoldDev, skaffoldBinary, skaffoldLeftovers, skaffoldNetworks } from "../integration/harness/skaffold.js";
 import { ensureTilt, type BuildRecord } from "../integration/harness/tilt.js";
 import { prepareTiltCompose, tearDownTiltCompose, writeTiltLiveComposeTiltfile } from "../integration/harness/tilt-compose-project.js";
-import { waitForAnswer, type ArrivedLine, type TiltSession } from "../integration/harness/tilt-session.js";
+import { POLL_PAUSE_MS, waitForAnswer, type ArrivedLine, type TiltSession } from "../integration/harness/tilt-session.js";
 import { go } from "./languages.js";
 import { orchestratorResult, type EditRun, type OrchestratorName, type OrchestratorResult } from "./orchestrator-result.js";
-import { skaffoldSteps, tiltSteps, type Steps } from "./orchestrator-steps.js";
+import { longestGet, skaffoldSteps, tiltSteps, type Steps } from "./orchestrator-steps.js";
 import type { TimedLine } from "./profile.js";
 import { seconds } from "./stats.js";
 
@@ -164,7 +164,14 @@ async function timeEdit(deployed: Deployed, message: string): Promise<EditRun & 
     .lines()
     .slice(from)
     .map((line) => ({ ms: line.at - editedAt, text: line.text }));
-  return { editToResponseMs, steps: deployed.steps(lines, editToResponseMs), lines, polls };
+  const steps = {
+    ...deployed.steps(lines, editToResponseMs),
+    longestGet: longestGet(
+      polls.map((poll) => poll.ms),
+      POLL_PAUSE_MS,
+    ),
+  };
+  return { editToResponseMs, steps, lines, polls };
 }
 
 async function deploy(name: OrchestratorName, platform: Platform, resources: Resources): Promise<Deployed> {

@@ -35,6 +35,9 @@ export async function getText(url: string): Promise<string> {
   }
 }
 
+/** waitForAnswer's pause between two GETs. */
+export const POLL_PAUSE_MS = 50;
+
 /** Polls GET `url` until it answers `body`; returns the time from `since`. `onPoll` sees each answer and its time. */
 export async function waitForAnswer(
   url: string,
@@ -49,7 +52,7 @@ export async function waitForAnswer(
     last = await getText(url);
     onPoll?.(Date.now() - since, last);
     if (last === body) return Date.now() - since;
-    await sleep(50);
+    await sleep(POLL_PAUSE_MS);
   }
   throw new Error(`GET ${url} never answered ${JSON.stringify(body)} (last ${JSON.stringify(last)})\n${await context()}`);
 }
