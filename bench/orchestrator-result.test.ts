@@ -1,3 +1,5 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { medianSteps, orchestratorResult, orchestratorsJson, parseOrchestrators } from "./orchestrator-result.js";
 
@@ -53,5 +55,23 @@ describe("orchestratorsJson", () => {
   });
   it("has no ratios without Compose", () => {
     expect(JSON.parse(orchestratorsJson([result("k8s", 1250)])).overCompose).toBeUndefined();
+  });
+});
+
+describe("committed orchestrator results", () => {
+  it("are one JSON line each, with the fields docs/performance.md quotes", async () => {
+    for (const name of ["2026-12-06-orchestrators.json", "2026-12-06-orchestrators-3.json"]) {
+      const text = await readFile(path.join(import.meta.dirname, "results", name), "utf8");
+      expect(text.trimEnd().split("\n")).toHaveLength(1);
+      const result = JSON.parse(text);
+      expect(result.bench).toBe("tilt-live-orchestrators");
+      expect(result.orchestrators.map((o: { orchestrator: string }) => o.orchestrator)).toEqual(["compose", "k8s", "skaffold"]);
+      for (const o of result.orchestrators) {
+        expect(o.editToResponseMs.median).toBeGreaterThan(0);
+        expect(o.editToResponseMs.p95).toBeGreaterThanOrEqual(o.editToResponseMs.median);
+        expect(Object.keys(o.stepsMs)).toContain("watch");
+        expect(o.firstOverLater).toBeCloseTo(o.firstEditMs / o.editToResponseMs.median, 1);
+      }
+    }
   });
 });
