@@ -60,7 +60,7 @@ describe("orchestratorsJson", () => {
 
 describe("committed orchestrator results", () => {
   it("are one JSON line each, with the fields docs/performance.md quotes", async () => {
-    for (const name of ["2026-12-06-orchestrators.json", "2026-12-06-orchestrators-3.json"]) {
+    for (const name of ["2026-12-06-orchestrators.json", "2026-12-06-orchestrators-3.json", "2026-12-06-orchestrators-4.json"]) {
       const text = await readFile(path.join(import.meta.dirname, "results", name), "utf8");
       expect(text.trimEnd().split("\n")).toHaveLength(1);
       const result = JSON.parse(text);
