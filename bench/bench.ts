@@ -9,6 +9,8 @@ import { dependencyUpdate, fullRebuild, floorUpdate, liveUpdate, startSession, t
 import { runMain } from "./cli.js";
 import { weighDevImage, type ImageWeight } from "./image-weight.js";
 import { language } from "./languages.js";
+import { orchestratorsJson, parseOrchestrators, type OrchestratorName, type OrchestratorResult } from "./orchestrator-result.js";
+import { benchOrchestrator } from "./orchestrators.js";
 import { resultKind, saveResult } from "./results-file.js";
 import { segments } from "./profile.js";
 import { printSoak, soak, type SoakResult } from "./soak.js";
@@ -17,23 +19,33 @@ import { formatBytes } from "../src/fsutil/copy.js";
 
 interface Options {
   languages: string[];
+  /** `--orchestrator`: the orchestrator bench instead of the languages' inner loop. */
+  orchestrators: OrchestratorName[];
   runs: number;
   /** Live updates in the soak; 0: no soak. */
   soak: number;
 }
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { languages: ["go", "node", "python"], runs: 5, soak: 0 };
+  const options: Options = { languages: ["go", "node", "python"], orchestrators: [], runs: 5, soak: 0 };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === "--runs") options.runs = Number(argv[++i]);
     else if (arg === "--lang") options.languages = (argv[++i] ?? "").split(",");
+    else if (arg === "--orchestrator") options.orchestrators = parseOrchestrators(argv[++i] ?? "");
     else if (arg === "--soak") options.soak = /^\d+$/.test(argv[i + 1] ?? "") ? Number(argv[++i]) : 200;
-    else throw new Error(`unknown argument ${arg} (usage: bench [--lang go,node,python] [--runs N] [--soak [N]])`);
+    else
+      throw new Error(
+        `unknown argument ${arg} (usage: bench [--lang go,node,python] [--orchestrator compose,k8s,skaffold] [--runs N] [--soak [N]])`,
+      );
   }
   if (!Number.isInteger(options.runs) || options.runs < 1) throw new Error("--runs takes a whole number >= 1");
   // `--soak` alone runs only the soak; with --lang, both.
   if (options.soak > 0 && !argv.includes("--lang")) options.languages = [];
+  if (options.orchestrators.length > 0) {
+    if (argv.includes("--lang") || options.soak > 0) throw new Error("--orchestrator runs on its own (no --lang, no --soak)");
+    options.languages = [];
+  }
   return options;
 }
 
@@ -196,8 +208,30 @@ function row(label: string, s: Summary): string {
   return `  ${label.padEnd(44)} ${seconds(s.median).padStart(8)}  (min ${seconds(s.min)}, max ${seconds(s.max)}, n=${s.runs})`;
 }
 
+/** The orchestrator bench: one JSON line, written to bench/results/<date>-orchestrators.json. */
+async function mainOrchestrators(options: Options): Promise<void> {
+  const results: OrchestratorResult[] = [];
+  for (const name of options.orchestrators) results.push(await benchOrchestrator(name, options.runs));
+  console.log("\none-line edit of samples/go → new response (median of the later edits)");
+  for (const r of results) {
+    console.log(
+      `  ${r.orchestrator.padEnd(9)} ${seconds(r.editToResponseMs.median)} (p95 ${seconds(r.editToResponseMs.p95)}, n=${r.runs}); first edit in a new container ${seconds(r.firstEditMs)} = ${r.firstOverLater} x (target <= 1.2)`,
+    );
+    console.log(
+      `    steps: ${Object.entries(r.stepsMs)
+        .map(([k, v]) => `${k} ${v} ms`)
+        .join(", ")}`,
+    );
+  }
+  const json = orchestratorsJson(results, { runs: options.runs });
+  console.log(json);
+  const saved = await saveResult(path.join(repoRoot, "bench", "results"), new Date(), "orchestrators", json);
+  process.stderr.write(`[bench] result written to ${path.relative(repoRoot, saved)}\n`);
+}
+
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
+  if (options.orchestrators.length > 0) return mainOrchestrators(options);
   const detect = await benchDetect();
   const results: LanguageResult[] = [];
   for (const name of options.languages) results.push(await benchLanguage(name, options.runs));

@@ -18,6 +18,7 @@ import {
 } from "../integration/harness/index.js";
 import { copySample, liveBuildArgs, REBUILD, syncFile, waitForBody } from "../integration/harness/live.js";
 import type { LanguageProfile } from "./languages.js";
+import { rebuildSummarySteps } from "./rebuild-log.js";
 
 /** The port, inside the session's container, the floor's own build of the app listens on. */
 const FLOOR_PORT = 9090;
@@ -149,12 +150,7 @@ export async function dependencyUpdate(
 }
 
 export function parseRebuild(stdout: string, stderr: string, wallMs: number): Omit<RebuildTimings, "lines"> {
-  const steps: Record<string, number> = {};
-  const summary = /rebuild succeeded \(exit 0\): (.*)$/m.exec(stderr)?.[1] ?? "";
-  for (const part of summary.split(", ")) {
-    const m = /^(\w+) ([\d.]+)s$/.exec(part);
-    if (m) steps[m[1]!] = Number(m[2]) * 1000;
-  }
+  const steps = rebuildSummarySteps(stderr);
   // tilt-live's own two buildpacks run inside the build phase; each ends with a top-level "Completed in".
   let ownBuildpackMs = 0;
   for (const block of stdout.split(/\n(?=tilt-live )/).slice(1)) {

@@ -4,41 +4,22 @@
 // update through Kubernetes' exec (same pod); a compile error keeps the pod serving; a replaced pod starts from the
 // image and Tilt brings the edits back; the rebuild tool works under `kubectl exec`. The app is reached only through
 // Tilt's port-forward on 127.0.0.1. Starts the cluster, and stops it at the end: no pods, node images or processes.
-import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import os from "node:os";
+import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensurePlatform, randomName, repoRoot, Resources, TILT_LIVE_VERSION, type Platform } from "./harness/index.js";
-import { clusterStatus, kubectl, nodeImages, removeNodeImages, startCluster, stopCluster, type Cluster } from "./harness/k8s.js";
-import { ensureTilt, tiltEnv, type BuildRecord } from "./harness/tilt.js";
-import { freePort, getText, TiltSession } from "./harness/tilt-session.js";
-
-/** Replaces `from` in `text`; fails when the sample no longer contains it (the sample changed shape). */
-function replaceAll(text: string, from: string, to: string, file: string): string {
-  if (!text.includes(from)) throw new Error(`${file} no longer contains ${JSON.stringify(from)}`);
-  return text.split(from).join(to);
-}
-
-interface PodInfo {
-  name: string;
-  uid: string;
-  containerID: string;
-  restarts: number;
-  ready: boolean;
-  deleting: boolean;
-}
+import { ensurePlatform, Resources, TILT_LIVE_VERSION, type Platform } from "./harness/index.js";
+import { clusterStatus, kubectl, startCluster, stopCluster, type Cluster } from "./harness/k8s.js";
+import { deploymentPods, forgetK8sTilt, prepareK8sTilt, tearDownK8sTilt, type K8sTiltProject, type PodInfo } from "./harness/k8s-tilt.js";
+import { ensureTilt, type BuildRecord } from "./harness/tilt.js";
+import { getText, type TiltSession } from "./harness/tilt-session.js";
 
 describe("tilt up with the tilt_live extension on Kubernetes (samples/k8s)", () => {
   const resources = new Resources();
   let platform: Platform;
   let cluster: Cluster | undefined;
   let clusterStarting = false;
-  let tilt: string;
-  let env: Record<string, string>;
-  let dir: string;
-  let k8sDir: string;
+  let project: K8sTiltProject | undefined;
   let goDir: string;
   let name: string;
   let session: TiltSession;
@@ -50,22 +31,7 @@ describe("tilt up with the tilt_live extension on Kubernetes (samples/k8s)", () 
     return result.stdout;
   }
 
-  async function pods(): Promise<PodInfo[]> {
-    const list = JSON.parse(await k(["get", "pods", "-l", `app=${name}`, "-o", "json"])) as {
-      items: Array<{
-        metadata: { name: string; uid: string; deletionTimestamp?: string };
-        status: { containerStatuses?: Array<{ containerID?: string; restartCount: number; ready: boolean }> };
-      }>;
-    };
-    return list.items.map((pod) => ({
-      name: pod.metadata.name,
-      uid: pod.metadata.uid,
-      containerID: pod.status.containerStatuses?.[0]?.containerID ?? "",
-      restarts: pod.status.containerStatuses?.[0]?.restartCount ?? 0,
-      ready: pod.status.containerStatuses?.[0]?.ready ?? false,
-      deleting: pod.metadata.deletionTimestamp !== undefined,
-    }));
-  }
+  const pods = (): Promise<PodInfo[]> => deploymentPods(cluster!, name);
 
   /** The one live pod of the deployment (waits while a replaced one is still terminating). */
   async function runningPod(timeoutMs = 120_000): Promise<PodInfo> {
@@ -87,76 +53,28 @@ describe("tilt up with the tilt_live extension on Kubernetes (samples/k8s)", () 
   }
 
   beforeAll(async () => {
+    let tilt: string;
     [platform, tilt] = await Promise.all([ensurePlatform(), ensureTilt()]);
     clusterStarting = true;
     cluster = await startCluster();
     console.log(`[k8s-live] cluster start (build cached or not, see k8s.sh output): ${cluster.startSeconds.toFixed(1)} s`);
-    env = tiltEnv([path.dirname(platform.pack), cluster.binDir], {
-      PACK_HOME: platform.packHome,
-      PACK_VOLUME_KEY: platform.packVolumeKey,
-      KUBECONFIG: cluster.kubeconfig,
-    });
-    dir = await mkdtemp(path.join(os.tmpdir(), "tilt-live-k8s-"));
-    goDir = path.join(dir, "go");
-    k8sDir = path.join(dir, "k8s");
-    await cp(path.join(repoRoot, "samples/go"), goDir, { recursive: true });
-    await cp(path.join(repoRoot, "samples/k8s"), k8sDir, { recursive: true });
-    name = randomName("k8s-go");
-    session = new TiltSession(tilt, env, k8sDir, await freePort(), name);
-    const appPort = await freePort();
-    url = `http://127.0.0.1:${appPort}/`;
-    // The sample as shipped, with this run's names: the extension by absolute path, a unique image/deployment name,
-    // a free local port, and --network none (the build needs nothing from outside this machine).
-    let tiltfile = await readFile(path.join(k8sDir, "Tiltfile"), "utf8");
-    tiltfile = replaceAll(tiltfile, "'../../tilt_live/Tiltfile'", `'${path.join(repoRoot, "tilt_live/Tiltfile")}'`, "Tiltfile");
-    tiltfile = replaceAll(tiltfile, "'example-go'", `'${name}'`, "Tiltfile");
-    tiltfile = replaceAll(tiltfile, "port_forwards='8080:8080'", `port_forwards='${appPort}:8080'`, "Tiltfile");
-    tiltfile = replaceAll(
-      tiltfile,
-      "run_image='tilt-live/stack-build:latest')",
-      "run_image='tilt-live/stack-build:latest', pack_args=['--network', 'none'])",
-      "Tiltfile",
-    );
-    tiltfile = replaceAll(tiltfile, "allow_k8s_contexts('tilt-live')", `allow_k8s_contexts('${cluster.context}')`, "Tiltfile");
-    await writeFile(path.join(k8sDir, "Tiltfile"), tiltfile);
-    const deployment = await readFile(path.join(k8sDir, "deployment.yml"), "utf8");
-    await writeFile(path.join(k8sDir, "deployment.yml"), replaceAll(deployment, "example-go", name, "deployment.yml"));
+    project = await prepareK8sTilt(platform, tilt, cluster);
+    ({ goDir, name, session, url } = project);
   });
 
   afterAll(async () => {
-    await session?.stopUp();
     const problems: string[] = [];
     try {
-      if (dir && cluster) {
-        // `tilt down` has no --port: it reads the Tiltfile and deletes what k8s_yaml applied.
-        const down = await execa(tilt, ["down"], { cwd: k8sDir, env, reject: false, all: true });
-        if (down.exitCode !== 0) problems.push(`tilt down failed:\n${down.all}`);
-        const deadline = Date.now() + 90_000;
-        while ((await pods()).length > 0 && Date.now() < deadline) await sleep(500);
-        const left = await pods();
-        if (left.length > 0) problems.push(`tilt down left pods: ${left.map((pod) => pod.name).join(", ")}`);
-        // The kubelet keeps pulled images; remove this run's from the node's store and check.
-        await removeNodeImages(
-          cluster,
-          (await nodeImages(cluster)).filter((ref) => ref.includes(name)),
-        );
-        const images = (await nodeImages(cluster)).filter((ref) => ref.includes(name));
-        if (images.length > 0) problems.push(`images left in the node's containerd: ${images.join(", ")}`);
-      }
+      if (project && cluster) problems.push(...(await tearDownK8sTilt(project, cluster)));
     } finally {
       if (clusterStarting) {
         await stopCluster();
         const status = await clusterStatus();
         if (status.up || /running/.test(status.output)) problems.push(`the cluster still runs after stop:\n${status.output}`);
       }
-      // Docker: pack's caching tag, Tilt's tags with and without the registry (Tilt and pack never remove them).
-      if (name) {
-        const { stdout } = await execa("docker", ["image", "ls", "--format", "{{.Repository}}:{{.Tag}}"]);
-        for (const ref of stdout.split("\n").filter((line) => line.includes(name))) resources.image(ref.trim());
-      }
+      if (project) await forgetK8sTilt(project, resources);
       await resources.cleanup();
       await resources.assertNoLeaks();
-      if (dir) await rm(dir, { recursive: true, force: true });
     }
     expect(problems).toEqual([]);
   });

@@ -7,26 +7,23 @@
 // served with no image build (Skaffold's output and the container's image) on the path the change calls for (a
 // rebuild for Go, a restart only for a .js file), a compile or syntax error keeps the old app serving,
 // project.toml (which the rules leave out) makes Skaffold build a new image.
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { execa, type ResultPromise } from "execa";
+import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { containerLogs, imageLabel, randomName, repoRoot } from "./harness/index.js";
+import { containerLogs, imageLabel } from "./harness/index.js";
 import { LIVE_GROUPS, SYNC_TARGET } from "./harness/live.js";
+import {
+  prepareSkaffold,
+  SkaffoldDev,
+  skaffoldBinary,
+  skaffoldLeftovers,
+  skaffoldNetworks,
+  type SkaffoldProject,
+} from "./harness/skaffold.js";
 import { liveSuite } from "./harness/suite.js";
-import { dockerLines, freePort, getText, seconds, waitForAnswer } from "./harness/tilt-session.js";
-
-/** scripts/platform/builder.sh skaffold (run by scripts/integration.sh for this file). */
-const SKAFFOLD_BUILDER = "tilt-live/builder-skaffold:latest";
-
-async function skaffoldBinary(): Promise<string> {
-  const script = path.join(repoRoot, "scripts/platform/skaffold.sh");
-  const built = await execa("bash", [script, "build"], { all: true, reject: false, cwd: repoRoot });
-  if (built.exitCode !== 0) throw new Error(`scripts/platform/skaffold.sh build failed:\n${built.all ?? ""}`);
-  return (await execa("bash", [script, "path"], { cwd: repoRoot })).stdout.trim();
-}
+import { dockerLines, getText, seconds, waitForAnswer } from "./harness/tilt-session.js";
 
 /** One sample under `skaffold dev`: its group, the file the tests edit, and the path an edit of it takes. */
 interface SkaffoldCase {
@@ -48,42 +45,6 @@ const CASES: SkaffoldCase[] = [
   },
 ];
 
-/** The README's skaffold.yaml, with this run's group, image names and port. */
-function skaffoldYaml(group: readonly string[], app: string, runImage: string, port: number): string {
-  return `apiVersion: skaffold/v4beta11
-kind: Config
-build:
-  local:
-    push: false
-    useBuildkit: false
-  tagPolicy:
-    sha256: {}
-  artifacts:
-    - image: ${app}
-      buildpacks:
-        builder: ${SKAFFOLD_BUILDER}
-        runImage: RUN_IMAGE
-        trustBuilder: true
-        buildpacks: [${group.join(", ")}]
-      requires:
-        - image: ${runImage}
-          alias: RUN_IMAGE
-      sync:
-        auto: true
-    - image: ${runImage}
-      context: skaffold/run-image
-deploy:
-  docker:
-    images: [${app}]
-portForward:
-  - resourceType: container
-    resourceName: ${app}
-    port: 8080
-    address: 127.0.0.1
-    localPort: ${port}
-`;
-}
-
 /** The image's ID, or "" when no image has that name. */
 async function imageId(ref: string): Promise<string> {
   return (await dockerLines(["image", "ls", "--no-trunc", "--format", "{{.ID}}", ref]))[0] ?? "";
@@ -97,16 +58,15 @@ interface DevmodeBom {
 for (const { sample, group, file, succeeded } of CASES)
   describe.sequential(`skaffold dev with sync: auto on a tilt-live image (${sample}, Docker deployer)`, () => {
     const suite = liveSuite(sample);
-    let skaffold: string;
-    let home: string;
+    let project: SkaffoldProject;
     let appImage: string;
     let url: string;
-    let dev: ResultPromise | undefined;
-    let devLog = "";
+    let dev: SkaffoldDev | undefined;
     let networksBefore: string[] = [];
     let buildImageId = "";
 
-    const builds = () => devLog.split(`Building [${appImage}]...`).length - 1;
+    const devLog = () => dev?.log ?? "";
+    const builds = () => devLog().split(`Building [${appImage}]...`).length - 1;
     const edit = async (file: string, change: (text: string) => string): Promise<number> => {
       const local = path.join(suite.app, file);
       await writeFile(local, change(await readFile(local, "utf8").catch(() => "")));
@@ -121,45 +81,21 @@ for (const { sample, group, file, succeeded } of CASES)
     };
     const rebuildsDone = async (): Promise<number> =>
       ((await containerLogs(appImage)).match(/\[tilt-live\] rebuild #\d+ (\(restart only\) )?(succeeded|failed)/g) ?? []).length;
-    const context = async () => `--- skaffold dev output (last 4000 chars) ---\n${devLog.slice(-4000)}`;
+    const context = async () => (dev ? dev.context() : "");
 
     beforeAll(async () => {
-      skaffold = await skaffoldBinary();
-      home = await mkdtemp(path.join(tmpdir(), "tilt-live-skaffold-home-"));
-      // Skaffold's global config in the temp HOME: no metrics (off unless set; this also stops its prompt), no
-      // survey prompt, no update check (SKAFFOLD_UPDATE_CHECK=false says so too; SKAFFOLD_COLLECT_METRICS is no flag).
-      await mkdir(path.join(home, ".skaffold"), { recursive: true });
-      await writeFile(
-        path.join(home, ".skaffold", "config"),
-        "global:\n  collect-metrics: false\n  update-check: false\n  survey:\n    disable-prompt: true\nkubeContexts: []\n",
-      );
-      appImage = randomName("skaffold-app");
-      const runImage = randomName("skaffold-run");
-      const port = await freePort();
-      url = `http://127.0.0.1:${port}/`;
-      await mkdir(path.join(suite.app, "skaffold", "run-image"), { recursive: true });
-      // The LABEL gives the artifact an image ID of its own. With FROM alone it is the build image itself, and
-      // Skaffold prunes the images it built by ID with force (pkg/skaffold/docker/image.go Prune): in a full suite
-      // run the build image's `latest` tag went with it, and every later pack build failed.
-      await writeFile(
-        path.join(suite.app, "skaffold", "run-image", "Dockerfile"),
-        `FROM ${suite.platform.buildImage}\nLABEL io.tilt-live.skaffold-run-image="true"\n`,
-      );
+      const skaffold = await skaffoldBinary();
       buildImageId = await imageId(suite.platform.buildImage);
-      await writeFile(path.join(suite.app, "skaffold.yaml"), skaffoldYaml(group, appImage, runImage, port));
-      networksBefore = await dockerLines(["network", "ls", "--quiet", "--filter", "name=skaffold-network"]);
+      project = await prepareSkaffold(suite.platform, suite.app, group);
+      ({ appImage, url } = project);
+      dev = new SkaffoldDev(skaffold, project);
+      networksBefore = await skaffoldNetworks();
     });
 
     afterAll(async () => {
-      if (dev) {
-        dev.kill("SIGINT"); // Skaffold removes its containers and network on the way out
-        await Promise.race([dev.catch(() => undefined), sleep(30_000)]);
-        dev.kill("SIGKILL");
-        await dev.catch(() => undefined);
-      }
+      await dev?.stop();
       try {
-        expect(await dockerLines(["ps", "--all", "--quiet", "--filter", `name=${appImage}`])).toEqual([]);
-        expect(await dockerLines(["network", "ls", "--quiet", "--filter", "name=skaffold-network"])).toEqual(networksBefore);
+        if (project) expect(await skaffoldLeftovers(project, networksBefore)).toEqual([]);
       } finally {
         // Skaffold's images (name:latest and name:<sha256>, both artifacts) and pack's cache volumes carry the run prefix.
         await suite.resources.cleanup();
@@ -167,22 +103,13 @@ for (const { sample, group, file, succeeded } of CASES)
         // The platform's build image (the run-image artifact's base) outlives Skaffold's cleanup and ours.
         expect(await imageId(suite.platform.buildImage)).toBe(buildImageId);
         await rm(path.dirname(suite.app), { recursive: true, force: true });
-        if (home) await rm(home, { recursive: true, force: true });
       }
     });
 
     it("builds the image once with the Skaffold builder, deploys it and serves v1; the label carries the sync rules", async () => {
-      dev = execa(skaffold, ["dev", "--port-forward=user", "--tail=true", "--cache-artifacts=false"], {
-        cwd: suite.app,
-        env: { HOME: home, SKAFFOLD_UPDATE_CHECK: "false", SKAFFOLD_COLLECT_METRICS: "false" },
-        all: true,
-        reject: false,
-      });
-      dev.all?.on("data", (chunk: Buffer) => (devLog += chunk.toString()));
+      dev!.start();
       await waitForAnswer(url, "v1\n", Date.now(), 240_000, context);
-      const deadline = Date.now() + 30_000;
-      while (!devLog.includes("Watching for changes...") && Date.now() < deadline) await sleep(100);
-      expect(devLog).toContain("Watching for changes...");
+      expect(await dev!.watching(30_000)).toBe(true);
       expect(builds()).toBe(1);
       // GOOGLE_DEVMODE=1 (set by Skaffold) turned the supervisor's watcher on.
       expect(await containerLogs(appImage)).toContain(`[tilt-live] watching ${SYNC_TARGET}`);
@@ -200,10 +127,10 @@ for (const { sample, group, file, succeeded } of CASES)
         ["v1", "v2"],
         ["v2", "v3"],
       ] as const) {
-        const syncs = devLog.split("Syncing 1 files for").length;
+        const syncs = devLog().split("Syncing 1 files for").length;
         const editedAt = await edit(file, (text) => text.replace(`const message = "${from}"`, `const message = "${to}"`));
         times.push(await waitForAnswer(url, `${to}\n`, editedAt, 120_000, context));
-        expect(devLog.split("Syncing 1 files for").length).toBe(syncs + 1);
+        expect(devLog().split("Syncing 1 files for").length).toBe(syncs + 1);
       }
       expect(builds()).toBe(1);
       expect(await deployed()).toEqual(before);

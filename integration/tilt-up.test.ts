@@ -1,12 +1,11 @@
 // Real `tilt up` with the tilt_live extension and Docker Compose on a private copy of samples/go: the first deploy
 // is a pack build, an edit of main.go is a live update in the running container (Tilt's own state says so), an
 // edit of project.toml (fall_back_on) is a new image. Prints edit → new response times. Leaves nothing behind.
-import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { repoRoot, TILT_LIVE_VERSION } from "./harness/index.js";
+import { TILT_LIVE_VERSION } from "./harness/index.js";
 import type { BuildRecord } from "./harness/tilt.js";
-import { composeContainer, editApp, expectLiveUpdates, tiltComposeSuite } from "./harness/tilt-compose.js";
+import { composeContainer, editApp, expectLiveUpdates, tiltComposeSuite, writeTiltLiveComposeTiltfile } from "./harness/tilt-compose.js";
 import { getText, seconds } from "./harness/tilt-session.js";
 
 describe.sequential("tilt up with the tilt_live extension (Docker Compose, samples/go)", () => {
@@ -14,13 +13,7 @@ describe.sequential("tilt up with the tilt_live extension (Docker Compose, sampl
   const { service } = suite;
 
   beforeAll(async () => {
-    // The README's example, plus --network none (the build needs nothing from outside this machine).
-    await writeFile(
-      path.join(suite.app, "Tiltfile"),
-      `load('${path.join(repoRoot, "tilt_live/Tiltfile")}', 'tilt_live')\n\n` +
-        `tilt_live('${suite.image}', run_image='tilt-live/stack-build:latest', pack_args=['--network', 'none'])\n` +
-        `docker_compose('docker-compose.yml', project_name='${suite.project}')\n`,
-    );
+    await writeTiltLiveComposeTiltfile(suite);
   });
 
   let baseline: BuildRecord;

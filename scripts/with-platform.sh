@@ -4,13 +4,28 @@
 # its language), then runs bench/<tool>.ts.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-# demo_language ARGS...: the value of --lang among the demo's arguments, else go (bench/demo.ts's default).
-demo_language() {
+# flag_value FLAG ARGS...: the value of FLAG among the arguments (`FLAG VALUE`), else nothing.
+flag_value() {
+  local flag="$1"
+  shift
   while (($# > 0)); do
-    [[ "$1" == --lang ]] && { printf '%s\n' "${2:-}"; return 0; }
+    [[ "$1" == "$flag" ]] && { printf '%s\n' "${2:-}"; return 0; }
     shift
   done
-  printf 'go\n'
+}
+
+# orchestrator_parts LIST: what the orchestrator bench needs beside the platform (each cached by version), as
+# scripts/integration.sh builds it for the Tilt, Kubernetes and Skaffold test files.
+orchestrator_parts() {
+  local list=",$1,"
+  util::timed "Tilt and Docker Compose" bash scripts/platform/tilt.sh
+  if [[ "$list" == *,k8s,* ]]; then
+    util::timed "Kubernetes ${K8S_VERSION} (binaries, packages)" bash scripts/platform/k8s.sh build
+  fi
+  if [[ "$list" == *,skaffold,* ]]; then
+    util::timed "Skaffold ${SKAFFOLD_VERSION}" bash scripts/platform/skaffold.sh build
+    bash scripts/platform/builder.sh skaffold
+  fi
 }
 
 main() {
@@ -24,13 +39,17 @@ main() {
   util::timed "Build the buildpacks" bash scripts/build.sh
   # The demo sets up only its language's parts (a builder of that group alone); the bench, every language's.
   local setup_args=()
-  [[ "$tool" == demo ]] && setup_args=(--lang "$(demo_language "$@")")
+  # bench/demo.ts's default language is go.
+  [[ "$tool" == demo ]] && setup_args=(--lang "$(flag_value --lang "$@" | grep . || echo go)")
   util::platform_lock
   util::timed "Platform" bash scripts/platform/setup.sh "${setup_args[@]}"
   # The bench's go-large profile builds a fetched project (cached by version; scripts/platform/go-large.sh).
   if [[ "$tool" == bench && "$*" == *go-large* ]]; then
     util::timed "go-large (${GO_LARGE_MODULE} ${GO_LARGE_VERSION})" bash scripts/platform/go-large.sh fetch
   fi
+  local orchestrators=""
+  [[ "$tool" == bench ]] && orchestrators="$(flag_value --orchestrator "$@")"
+  [[ -z "$orchestrators" ]] || orchestrator_parts "$orchestrators"
   export TILT_LIVE_PLATFORM_READY=1
   npx esbuild "bench/${tool}.ts" --bundle --platform=node --format=esm --packages=external \
     --outfile="dist/bench/${tool}.mjs" --log-level=warning

@@ -1,64 +1,30 @@
-// What the `tilt up` + Docker Compose test files share: a private copy of samples/go with a compose file that
-// publishes the app on a free loopback port, a TiltSession on it (the test file writes the Tiltfile), the edit
-// and live-update loop, and the teardown (`tilt down`, Tilt's tags, the network, the leak check).
-import { readFile, rm, writeFile } from "node:fs/promises";
+// What the `tilt up` + Docker Compose test files share: a TiltComposeProject (tilt-compose-project.ts) set up and torn
+// down by the file's hooks, and the edit and live-update loop.
+import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, expect } from "vitest";
-import { randomName } from "./names.js";
-import { copySample } from "./live.js";
-import { ensurePlatform, type Platform } from "./platform.js";
 import { Resources } from "./resources.js";
 import { failFast } from "./suite.js";
-import { ensureTilt, tiltEnv, type BuildRecord } from "./tilt.js";
-import { dockerLines, freePort, TiltSession } from "./tilt-session.js";
+import type { BuildRecord } from "./tilt.js";
+import { dockerLines } from "./tilt-session.js";
+import { prepareTiltCompose, tearDownTiltCompose, type TiltComposeProject } from "./tilt-compose-project.js";
 
-export interface TiltComposeSuite {
-  readonly resources: Resources;
-  readonly service: string;
-  /** The rest is set before the test file's own beforeAll runs. */
-  platform: Platform;
-  session: TiltSession;
-  /** The private copy of samples/go, where the Tiltfile goes. */
-  app: string;
-  /** The compose service's image (tracked by `resources`). */
-  image: string;
-  project: string;
-  /** GET / of the app, through its published loopback port. */
-  url: string;
-}
+export { writeTiltLiveComposeTiltfile } from "./tilt-compose-project.js";
+/** What a test file's hooks set up: a TiltComposeProject. */
+export type TiltComposeSuite = TiltComposeProject;
 
 /**
- * Registers the file's hooks: the platform and Tilt, the app copy with its docker-compose.yml, a TiltSession
- * (not started) whose PATH has the platform's pack, and at the end its teardown; plus failFast.
+ * Registers the file's hooks: prepareTiltCompose before the file's tests, tearDownTiltCompose after them; plus
+ * failFast.
  */
 export function tiltComposeSuite(kind: string): TiltComposeSuite {
   const suite = { resources: new Resources(), service: "web" } as TiltComposeSuite;
   failFast();
   beforeAll(async () => {
-    let tilt: string;
-    [suite.platform, tilt] = await Promise.all([ensurePlatform(), ensureTilt()]);
-    suite.app = await copySample("samples/go");
-    suite.image = suite.resources.image(randomName(kind));
-    suite.project = randomName(kind);
-    const appPort = await freePort();
-    suite.url = `http://127.0.0.1:${appPort}/`;
-    await writeFile(
-      path.join(suite.app, "docker-compose.yml"),
-      `services:\n  ${suite.service}:\n    image: ${suite.image}\n    ports: ["127.0.0.1:${appPort}:8080"]\n`,
-    );
-    const env = tiltEnv([path.dirname(suite.platform.pack)], {
-      PACK_HOME: suite.platform.packHome,
-      PACK_VOLUME_KEY: suite.platform.packVolumeKey,
-    });
-    suite.session = new TiltSession(tilt, env, suite.app, await freePort(), suite.service);
+    Object.assign(suite, await prepareTiltCompose(kind, suite.resources));
   });
   afterAll(async () => {
-    // `tilt down` has no --port: it reads the Tiltfile and removes the compose project's containers and network.
-    const problems = suite.session ? await suite.session.stop(suite.resources, suite.image, suite.project) : [];
-    await suite.resources.cleanup();
-    await suite.resources.assertNoLeaks();
-    if (suite.app) await rm(path.dirname(suite.app), { recursive: true, force: true });
-    expect(problems).toEqual([]);
+    expect(await tearDownTiltCompose(suite)).toEqual([]);
   });
   return suite;
 }

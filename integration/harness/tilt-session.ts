@@ -25,35 +25,61 @@ export async function dockerLines(argv: string[]): Promise<string[]> {
     .filter((line) => line !== "");
 }
 
-/** GET `url`, or the error as text. */
+/** GET `url`, or the error as text (with its cause: fetch's own message says only "fetch failed"). */
 export async function getText(url: string): Promise<string> {
   try {
     return await (await fetch(url, { signal: AbortSignal.timeout(2_000) })).text();
   } catch (error) {
-    return String(error);
+    const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : "";
+    return `${String(error)}${cause}`;
   }
 }
 
-/** Polls GET `url` until it answers `body`; returns the time from `since`. */
+/** waitForAnswer's pause between two GETs. */
+export const POLL_PAUSE_MS = 50;
+
+/** Polls GET `url` until it answers `body`; returns the time from `since`. `onPoll` sees each answer and its time. */
 export async function waitForAnswer(
   url: string,
   body: string,
   since: number,
   timeoutMs: number,
   context = async () => "",
+  onPoll?: (ms: number, answer: string) => void,
 ): Promise<number> {
   let last = "";
   while (Date.now() - since < timeoutMs) {
     last = await getText(url);
+    onPoll?.(Date.now() - since, last);
     if (last === body) return Date.now() - since;
-    await sleep(50);
+    await sleep(POLL_PAUSE_MS);
   }
   throw new Error(`GET ${url} never answered ${JSON.stringify(body)} (last ${JSON.stringify(last)})\n${await context()}`);
+}
+
+/** One line of a process's output and when it arrived (Date.now()): the bench's per-step timeline. */
+export interface ArrivedLine {
+  at: number;
+  text: string;
+}
+
+/** Calls `onLine` with each complete line of `chunk`s fed to the returned function, stamped with its arrival. */
+export function lineStamper(onLine: (line: ArrivedLine) => void): (chunk: Buffer | string) => void {
+  let partial = "";
+  return (chunk) => {
+    const at = Date.now();
+    partial += chunk.toString();
+    const parts = partial.split("\n");
+    partial = parts.pop() ?? "";
+    for (const text of parts) onLine({ at, text });
+  };
 }
 
 export class TiltSession {
   private up: ResultPromise | undefined;
   upLog = "";
+  /** `tilt up`'s output line by line with each line's arrival: Tilt streams its log there as it goes. */
+  readonly upLines: ArrivedLine[] = [];
 
   constructor(
     readonly tilt: string,
@@ -71,7 +97,11 @@ export class TiltSession {
       all: true,
       reject: false,
     });
-    this.up.all?.on("data", (chunk: Buffer) => (this.upLog += chunk.toString()));
+    const stamp = lineStamper((line) => this.upLines.push(line));
+    this.up.all?.on("data", (chunk: Buffer) => {
+      this.upLog += chunk.toString();
+      stamp(chunk);
+    });
   }
 
   async uiResource(): Promise<UIResource> {
