@@ -5,6 +5,7 @@
 // image and Tilt brings the edits back; the rebuild tool works under `kubectl exec`. The app is reached only through
 // Tilt's port-forward on 127.0.0.1. Starts the cluster, and stops it at the end: no pods, node images or processes.
 import { readFile, writeFile } from "node:fs/promises";
+import { Agent, get } from "node:http";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -105,7 +106,24 @@ describe("tilt up with the tilt_live extension on Kubernetes (samples/k8s)", () 
 
   const times: number[] = [];
 
+  /** GET `url` on the agent's one connection: the answer, and whether the connection was an earlier request's. */
+  function getOnConnection(agent: Agent): Promise<{ body: string; reused: boolean }> {
+    return new Promise((resolve, reject) => {
+      const req = get(url, { agent }, (res) => {
+        let body = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => (body += chunk));
+        res.on("end", () => resolve({ body, reused: req.reusedSocket }));
+      });
+      req.on("error", reject);
+    });
+  }
+
   it("live-updates an edit of main.go through Kubernetes' exec: spanID liveupdate:, same pod and container", async () => {
+    // A client that keeps its connection, as browsers do: through tilt-live's proxy (TILT_LIVE_PROXY in
+    // deployment.yml) it outlives each restart; the app's own port would have closed it under the port-forward.
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    expect(await getOnConnection(agent)).toEqual({ body: "v1\n", reused: false });
     for (const [from, to] of [
       ["v1", "v2"],
       ["v2", "v3"],
@@ -113,6 +131,7 @@ describe("tilt up with the tilt_live extension on Kubernetes (samples/k8s)", () 
     ] as const) {
       const editedAt = await edit((text) => text.replace(`"${from}"`, `"${to}"`));
       times.push(await session.waitForAnswer(url, `${to}\n`, editedAt, 120_000));
+      expect(await getOnConnection(agent)).toEqual({ body: `${to}\n`, reused: true });
       const record = await session.nextBuild(baseline, 60_000);
       expect(record.error ?? "").toBe("");
       expect(record.spanID).toBe(`liveupdate:${name}:${name}`);
@@ -127,6 +146,10 @@ describe("tilt up with the tilt_live extension on Kubernetes (samples/k8s)", () 
     expect(logs).toContain(`'${path.join(goDir, "main.go")}' --> '/layers/tilt-live/src/main.go'`);
     expect(logs).toContain("/layers/tilt-live/tools/bin/rebuild");
     expect(logs).toMatch(/Container \S+ updated!/);
+    agent.destroy();
+    const appLog = await k(["logs", pod.name]);
+    expect(appLog).toContain("[tilt-live] proxy: port 8081 forwards to the app's 8080; requests wait up to 30.0s while it restarts\n");
+    expect(appLog).toMatch(/\[tilt-live\] rebuild #3 succeeded in [\d.]+s; app restarted in [\d.]+s .*; listening on 8080 after/);
     console.log(`[k8s-live] edit of main.go → new response (Kubernetes): ${times.map((t) => (t / 1000).toFixed(2)).join(" s, ")} s`);
   });
 

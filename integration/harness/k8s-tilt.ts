@@ -53,7 +53,7 @@ export async function prepareK8sTilt(platform: Platform, tilt: string, cluster: 
   let tiltfile = await readFile(path.join(k8sDir, "Tiltfile"), "utf8");
   tiltfile = replaceAll(tiltfile, "'../../tilt_live/Tiltfile'", `'${path.join(repoRoot, "tilt_live/Tiltfile")}'`, "Tiltfile");
   tiltfile = replaceAll(tiltfile, "'example-go'", `'${name}'`, "Tiltfile");
-  tiltfile = replaceAll(tiltfile, "port_forwards='8080:8080'", `port_forwards='${appPort}:8080'`, "Tiltfile");
+  tiltfile = replaceAll(tiltfile, "port_forwards='8080:8081'", `port_forwards='${appPort}:8081'`, "Tiltfile");
   tiltfile = replaceAll(
     tiltfile,
     "run_image='tilt-live/stack-build:latest')",

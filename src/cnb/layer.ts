@@ -4,6 +4,12 @@ import type { LayerName } from "./names.js";
 import { optionalBoolean, optionalTable, readOptionalToml, writeToml, type TomlTable } from "./toml.js";
 import { TiltLiveError } from "../core/errors.js";
 
+/**
+ * The mtime the lifecycle gives every file it exports (lifecycle archive/writer.go NormalizedModTime, written by
+ * layers/writer.go): a file of the image that still has it was not written since the image was built.
+ */
+export const EXPORTED_MTIME_MS = Date.UTC(1980, 0, 1, 0, 0, 1);
+
 export interface LayerTypes {
   launch: boolean;
   build: boolean;

@@ -13,6 +13,7 @@ import {
   readChangeSettings,
   readDebugLogging,
   readLifecyclePath,
+  readProxySettings,
   readWatchSettings,
 } from "./config.js";
 import { formatError, TiltLiveError } from "../core/errors.js";
@@ -144,6 +145,17 @@ describe("configuration parsing", () => {
     expect(formatError(thrown(() => readWatchSettings({ TILT_LIVE_WATCH_DEBOUNCE_MS: "soon" }, recorded)))).toContain(
       "Fix: Set TILT_LIVE_WATCH_DEBOUNCE_MS to a whole number greater than 0, or leave it unset for the default (40).",
     );
+  });
+
+  it("reads TILT_LIVE_PROXY as LISTEN:APP, two different ports, and refuses anything else with the form", () => {
+    expect(readProxySettings({})).toBeUndefined();
+    expect(readProxySettings({ TILT_LIVE_PROXY: " " })).toBeUndefined();
+    expect(readProxySettings({ TILT_LIVE_PROXY: " 8081:8080 " })).toEqual({ listenPort: 8081, appPort: 8080 });
+    for (const bad of ["8080", "8080:8080", "0:8080", "8081:70000", "a:b", "8081:8080:1"]) {
+      const error = thrown(() => readProxySettings({ TILT_LIVE_PROXY: bad }));
+      expect(error.message).toBe(`TILT_LIVE_PROXY must be LISTEN:APP, got "${bad}"`);
+      expect(formatError(error)).toContain("Fix: Set TILT_LIVE_PROXY to LISTEN:APP, two different TCP ports");
+    }
   });
 });
 

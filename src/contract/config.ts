@@ -40,6 +40,7 @@ export function skaffoldAutoSync(get: (name: string) => string | undefined): boo
 export const RuntimeVars = {
   watch: "TILT_LIVE_WATCH",
   watchDebounceMs: "TILT_LIVE_WATCH_DEBOUNCE_MS",
+  proxy: "TILT_LIVE_PROXY",
 } as const;
 
 /**
@@ -214,4 +215,28 @@ export function readWatchSettings(
     enabled: watch === "unset" ? recorded.watch : watch === "true",
     debounceMs: parsePositiveInt(env[RuntimeVars.watchDebounceMs], RuntimeVars.watchDebounceMs, recorded.watchDebounceMs),
   };
+}
+
+/** The supervisor's HTTP proxy (src/runtime/supervise/port-proxy.ts): it listens on `listenPort`, the app on `appPort`. */
+export interface ProxySettings {
+  listenPort: number;
+  appPort: number;
+}
+
+const PROXY_FORM = "LISTEN:APP, two different TCP ports: the proxy's own and the one the app listens on (e.g. 8081:8080)";
+
+/** TILT_LIVE_PROXY, set on the container: undefined when it is unset or empty. */
+export function readProxySettings(env: NodeJS.ProcessEnv): ProxySettings | undefined {
+  const value = env[RuntimeVars.proxy]?.trim();
+  if (value === undefined || value === "") return undefined;
+  const match = /^(\d{1,5}):(\d{1,5})$/.exec(value);
+  const [listenPort, appPort] = match ? [Number(match[1]), Number(match[2])] : [0, 0];
+  const valid = (port: number) => port >= 1 && port <= 65535;
+  if (!valid(listenPort) || !valid(appPort) || listenPort === appPort) {
+    throw new TiltLiveError("config", `${RuntimeVars.proxy} must be LISTEN:APP, got "${value}"`, {
+      variable: RuntimeVars.proxy,
+      allowed: PROXY_FORM,
+    });
+  }
+  return { listenPort, appPort };
 }

@@ -14,7 +14,8 @@
  * that rewrites a file always moves its ctime, even when tar restores an mtime rounded to the second) and the
  * destination still has the size and mtime the previous mirror gave it; a file the index knows no signature
  * of (the build's index, or none) is compared by its bytes, so the change set of the first rebuild holds only
- * what the sync really changed. Symlinks are copied as links and never followed (a link that points outside
+ * what the sync really changed, unless both sides still carry `untouchedMtimeMs` with the same size and mode
+ * (the image's export time: neither was written since the image was built). Symlinks are copied as links and never followed (a link that points outside
  * the tree stays a link).
  */
 import { chmod, lstat, mkdir, readdir, readFile, readlink, rm, symlink } from "node:fs/promises";
@@ -46,6 +47,11 @@ export interface MirrorOptions {
   keep?: (relativePath: string) => boolean;
   /** Delete every destination-only entry `keep` does not name, not only those the user deleted. */
   clean?: boolean;
+  /**
+   * An mtime that only files nobody wrote since the image was built have (the export's): a file whose source
+   * and destination both have it, and the same size, is unchanged without reading either.
+   */
+  untouchedMtimeMs?: number;
 }
 
 export interface MirrorStats {
@@ -82,6 +88,7 @@ interface Walk {
   next: MirrorIndex;
   keep: (relativePath: string) => boolean;
   clean: boolean;
+  untouchedMtimeMs: number | undefined;
 }
 
 function changeType(kind: Kind): MirrorChange["type"] {
@@ -109,6 +116,7 @@ export async function mirrorTree(
     next: new Map(),
     keep: options.keep ?? (() => false),
     clean: options.clean ?? false,
+    untouchedMtimeMs: options.untouchedMtimeMs,
   };
   const srcStat = await lstat(source);
   if (!srcStat.isDirectory()) throw new Error(`${source} is not a directory`);
@@ -216,7 +224,9 @@ async function mirrorEntry(source: string, dest: string, rel: string, walk: Walk
     stats.unchanged++;
     return;
   }
-  if (existing && known === undefined && existing.size === srcStat.size && (await sameBytes(source, dest))) {
+  const untouched =
+    walk.untouchedMtimeMs !== undefined && srcStat.mtimeMs === walk.untouchedMtimeMs && existing?.mtimeMs === walk.untouchedMtimeMs;
+  if (existing && known === undefined && existing.size === srcStat.size && (untouched || (await sameBytes(source, dest)))) {
     // The export may have given the app dir other modes (pack's 0777); the bytes are what the build read.
     if ((existing.mode & 0o7777) !== (srcStat.mode & 0o7777)) await chmod(dest, srcStat.mode & 0o7777);
     stats.unchanged++;

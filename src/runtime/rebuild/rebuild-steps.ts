@@ -85,7 +85,7 @@ export function createRebuild(options: RebuildOptions): Rebuild {
       const rules = await compileRules(group, settings, paths.src, vars);
       const clean = request.clean === true;
       const stats = await step("mirror", clean ? "Mirrored the source, --clean" : "Mirrored the source", () =>
-        source.mirror(ctx.appDir, { keep: rules.outputs, clean }).catch((error: unknown) => {
+        source.mirror(ctx.appDir, { keep: rules.outputs, clean, untouchedMtimeMs: EXPORTED_MTIME_MS }).catch((error: unknown) => {
           mirrorIncomplete = true;
           throw error;
         }),

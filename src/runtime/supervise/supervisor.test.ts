@@ -1,6 +1,6 @@
 import { EventEmitter } from "node:events";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
-import { createServer, get } from "node:http";
+import { Agent, createServer, get } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -72,10 +72,14 @@ async function setUp(processes: object[], contextExtra: object = {}): Promise<vo
   await writeFile(join(layers, "bp", "l", "env.launch", "GREETING.override"), "hello");
 }
 
-async function start(extra: Partial<SupervisorOptions> = {}): Promise<void> {
-  // The launcher applied the layers' env before the supervisor started: do the same.
+/** The env the launcher gives the supervisor: the layers' launch env applied to the container's. */
+async function startEnv(): Promise<NodeJS.ProcessEnv> {
   const mods = await computeLaunchEnv({ layersRoot: layers, buildpacks: [{ id: "bp", api: "0.10" }], processType: "web" });
-  const env = applyEnvMods({ PATH: process.env.PATH, CNB_LAYERS_DIR: layers, PORT_FILE: join(root, "port"), PORT: String(port) }, mods);
+  return applyEnvMods({ PATH: process.env.PATH, CNB_LAYERS_DIR: layers, PORT_FILE: join(root, "port"), PORT: String(port) }, mods);
+}
+
+async function start(extra: Partial<SupervisorOptions> = {}): Promise<void> {
+  const env = await startEnv();
   running = runSupervisor({
     argv: ["web"],
     env,
@@ -309,6 +313,41 @@ describe("runSupervisor", () => {
     expect(stderr.join("")).toContain("changed: main.go; rebuilding");
     // Nobody requested this build: its output goes to the container log.
     expect(stderr.join("")).toContain("compiled by the watcher's build\n");
+  });
+
+  it("serves the app through its proxy (TILT_LIVE_PROXY): one client connection outlives the app's restart", async () => {
+    await setUp([web]);
+    const proxyPort = await freePort();
+    await start({ env: { ...(await startEnv()), TILT_LIVE_PROXY: `${proxyPort}:${port}` } });
+    await until(fetchApp, "the app to answer");
+    expect(stderr.join("")).toContain(`[tilt-live] proxy: port ${proxyPort} forwards to the app's ${port}; requests wait up to 10.0s while it restarts\n`);
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const viaProxy = () =>
+        new Promise<{ pid: number; reused: boolean }>((resolve, reject) => {
+          const req = get({ host: "127.0.0.1", port: proxyPort, path: "/", agent }, (res) => {
+            let body = "";
+            res.on("data", (c) => (body += c));
+            res.on("end", () => resolve({ pid: (JSON.parse(body) as { pid: number }).pid, reused: req.reusedSocket }));
+          }).on("error", reject);
+        });
+      const before = await viaProxy();
+      const rebuilt = await sendControl(join(root, "tilt-live", "control.sock"), { op: "rebuild", restart: true });
+      expect(rebuilt).toMatchObject({ type: "result", ok: true });
+      const after = await viaProxy();
+      expect(after.pid).not.toBe(before.pid);
+      expect(after.reused).toBe(true);
+    } finally {
+      agent.destroy();
+    }
+  });
+
+  it("refuses a malformed TILT_LIVE_PROXY before it starts the app", async () => {
+    await setUp([web]);
+    await start({ env: { ...(await startEnv()), TILT_LIVE_PROXY: "8080" } });
+    await expect(running).rejects.toThrow('TILT_LIVE_PROXY must be LISTEN:APP, got "8080"');
+    running = undefined;
+    expect(await readFile(join(root, "port"), "utf8").catch(() => "not started")).toBe("not started");
   });
 
   it("rejects an unknown process type", async () => {

@@ -17,7 +17,7 @@ import {
   type LivePaths,
   type RecordedProcess,
 } from "../../contract/context.js";
-import { readWatchSettings } from "../../contract/config.js";
+import { readProxySettings, readWatchSettings, RuntimeVars, type ProxySettings } from "../../contract/config.js";
 import { TiltLiveError, formatError } from "../../core/errors.js";
 import { formatBytes } from "../../fsutil/copy.js";
 import { readGroup } from "../../cnb/group.js";
@@ -29,6 +29,7 @@ import { serveControl, type ControlServer, type SupervisorStatus } from "./contr
 import { refreshEnv, changedNames, type EnvMod } from "./env-mods.js";
 import { warmGoBuildCaches, type GoCacheWarmup } from "./go-cache-warm.js";
 import { computeLaunchEnv } from "./launch-env.js";
+import { startPortProxy, type PortProxy } from "./port-proxy.js";
 import { listeningPorts, waitUntilListening, type Readiness } from "./readiness.js";
 import { createRuntimeLog, type RuntimeLog } from "./runtime-log.js";
 import { startWatcher, type Watcher } from "./watcher.js";
@@ -274,6 +275,26 @@ function warmGoBuildCachesInBackground(s: Supervised): void {
   );
 }
 
+/** The port proxy TILT_LIVE_PROXY asks for, listening before the app starts: early requests wait for the app. */
+async function startProxy(s: Supervised, settings: ProxySettings): Promise<PortProxy> {
+  const holdMs = s.ctx.readyTimeoutSeconds * 1000;
+  const proxy = await startPortProxy({
+    ...settings,
+    holdMs,
+    onUnreachable: (detail) => s.log.info(`proxy: ${detail}; answering 502 until the app listens on ${settings.appPort} again`),
+  }).catch((error: unknown) => {
+    throw new TiltLiveError("config", `${RuntimeVars.proxy}: the proxy cannot listen on port ${settings.listenPort}`, {
+      variable: RuntimeVars.proxy,
+      detail: `${(error as Error).message}: another process holds the port, or it is the app's own.`,
+      allowed: "LISTEN:APP with a LISTEN port nothing else in the container uses",
+    }, { cause: error });
+  });
+  s.log.info(
+    `proxy: port ${proxy.port} forwards to the app's ${settings.appPort}; requests wait up to ${s.log.seconds(holdMs)} while it restarts`,
+  );
+  return proxy;
+}
+
 async function readSupervised(options: SupervisorOptions): Promise<{ s: Supervised; recorded: RecordedProcess }> {
   const processType = options.argv[0];
   if (!processType || processType.startsWith("-")) {
@@ -291,7 +312,9 @@ async function readSupervised(options: SupervisorOptions): Promise<{ s: Supervis
 
 export async function runSupervisor(options: SupervisorOptions): Promise<number> {
   const { s, recorded } = await readSupervised(options);
-  const watch = readWatchSettings(options.env, s.ctx); // before the app starts: a bad switch stops here
+  // Before the app starts: a bad switch stops here.
+  const watch = readWatchSettings(options.env, s.ctx);
+  const proxySettings = readProxySettings(options.env);
   const startEnv: Record<string, string> = {};
   for (const [k, v] of Object.entries(options.env)) if (v !== undefined) startEnv[k] = v;
   const restarter = await createRestarter(s, options, startEnv, recorded);
@@ -302,6 +325,7 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
   const requestBuild = (request: { restart: boolean; clean?: boolean }, onOutput?: (text: string) => void) =>
     queue.request({ ...request, onOutput: onOutput ?? ((text) => s.log.raw(text)) });
 
+  const proxy = proxySettings ? await startProxy(s, proxySettings) : undefined;
   s.app.start(restarter.initial);
   warmGoBuildCachesInBackground(s);
 
@@ -312,7 +336,9 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
       watcher?.close();
       closeResidentParsers();
     },
-    after: async () => control?.close(),
+    after: async () => {
+      await Promise.all([control?.close(), proxy?.close()]);
+    },
   });
   try {
     control = await serveControl(runtimePaths(options.tmpDir).socket, {
