@@ -54,6 +54,20 @@ describe("the tilt-live build on a Go group", () => {
     });
   });
 
+  it("tells the buildpacks after tilt-live/source to keep the app dir's source (BP_KEEP_FILES=*), unless the user set it", async () => {
+    const snapshotLayer = join(f.layersRoot, "tilt-live_source", "snapshot");
+    expect(await readFile(join(snapshotLayer, "env.build", "BP_KEEP_FILES.override"), "utf8")).toBe("*");
+    expect(f.output.text).toContain("    Keeping the app dir's source for rebuilds (BP_KEEP_FILES=* for the buildpacks after this one)\n");
+
+    const g = await lifecycleFixture();
+    await writeFile(join(g.appDir, "main.go"), "package main\n");
+    await writeFile(join(g.platformDir, "env", "BP_KEEP_FILES"), "static/*");
+    await runSource(g);
+    expect(g.output.text).toContain(
+      "    BP_KEEP_FILES=static/* is set on the platform: the image keeps only that, rebuilds keep all of the source\n",
+    );
+  });
+
   it("adds nothing world-writable, even from an app dir that pack made 0777", async () => {
     const g = await lifecycleFixture();
     const { chmod } = await import("node:fs/promises");

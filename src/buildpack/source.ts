@@ -3,6 +3,7 @@
  * destroy. The pristine app source and the recorded build env go into a build-only layer (not exported:
  * tilt-live, last in the group, turns them into launch layers).
  */
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { copyTree, dropWorldWrite, formatBytes, treeSize } from "../fsutil/copy.js";
 import { Layers, TILT_LIVE_ID } from "../contract/context.js";
@@ -10,8 +11,10 @@ import { readGroup } from "../cnb/group.js";
 import { readOptionalToml } from "../cnb/toml.js";
 import { PAKETO_LIVE_RELOAD } from "./detect.js";
 import { BUILD_ONLY, contributeLayer } from "./layer.js";
+import { lookup } from "../contract/config.js";
 import type { BuildInput } from "./inputs.js";
 import { recordEnv, writeRecordedEnv } from "../contract/recorded-env.js";
+import { KEEP_ALL_FILES, KEEP_FILES_VAR } from "../contract/kept-source.js";
 
 export async function buildSource(input: BuildInput): Promise<void> {
   const { logger } = input;
@@ -27,7 +30,20 @@ export async function buildSource(input: BuildInput): Promise<void> {
     logger.subprocess(`Copied ${formatBytes(await treeSize(join(dir, "tree")))} from ${input.appDir}`);
     logger.subprocess(`Recorded ${Object.keys(recorded.platformEnv).length} build-time platform variable(s)`);
     if (recorded.excluded.length > 0) logger.subprocess(`Left out (BP_TILT_LIVE_ENV_EXCLUDE): ${recorded.excluded.join(", ")}`);
+    await writeBuildEnv(dir, KEEP_FILES_VAR, KEEP_ALL_FILES);
+    const user = lookup(input.platformEnv, {}, KEEP_FILES_VAR);
+    logger.subprocess(
+      user === undefined
+        ? `Keeping the app dir's source for rebuilds (${KEEP_FILES_VAR}=${KEEP_ALL_FILES} for the buildpacks after this one)`
+        : `${KEEP_FILES_VAR}=${user} is set on the platform: the image keeps only that, rebuilds keep all of the source`,
+    );
   });
+}
+
+/** Sets `name` for the buildpacks after this one: the layer's env.build (buildpack spec, "Environment"). */
+async function writeBuildEnv(layerDir: string, name: string, value: string): Promise<void> {
+  await mkdir(join(layerDir, "env.build"), { recursive: true });
+  await writeFile(join(layerDir, "env.build", `${name}.override`), value);
 }
 
 /** detect.ts let this buildpack stand in for watchexec: only tilt-live, later in the group, makes that good. */

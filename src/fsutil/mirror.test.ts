@@ -188,6 +188,30 @@ describe("mirrorTree", () => {
     expect((await readdir(dst)).sort()).toEqual(["node_modules", "package-lock.json", "server.js"]);
   });
 
+  it("takes a file both sides still have at the export's mtime as unchanged without reading it; a synced one is read", async () => {
+    const { utimes } = await import("node:fs/promises");
+    const { src, dst } = await dirs();
+    const exported = Date.UTC(1980, 0, 1, 0, 0, 1);
+    // The image: the source snapshot and the app dir, both written by the export. A same-size difference the
+    // shortcut cannot see stands for "not read": an untouched pair is never compared.
+    await mkdir(dst);
+    for (const [name, source, app] of [
+      ["untouched.go", "aaaa", "bbbb"],
+      ["synced.go", "v2v2", "v1v1"],
+    ] as const) {
+      await writeFile(join(src, name), source);
+      await writeFile(join(dst, name), app);
+      await utimes(join(dst, name), exported / 1000, exported / 1000);
+    }
+    await utimes(join(src, "untouched.go"), exported / 1000, exported / 1000);
+    const { stats } = await mirrorTree(src, dst, await indexTree(src), { untouchedMtimeMs: exported });
+    expect(stats).toMatchObject({ unchanged: 1, changedFiles: ["synced.go"] });
+    expect(await readFile(join(dst, "synced.go"), "utf8")).toBe("v2v2");
+    expect(await readFile(join(dst, "untouched.go"), "utf8")).toBe("bbbb");
+    // Without the option every file the index has no signature of is compared by its bytes.
+    expect((await mirrorTree(src, dst, await indexTree(src))).stats.changedFiles).toEqual(["untouched.go"]);
+  });
+
   it("makes an exact copy with `clean`, but for what `keep` names", async () => {
     const { src, dst } = await dirs();
     await writeFile(join(src, "app.py"), "v1");

@@ -58,6 +58,7 @@ set -e
 env | sort > "${f.root}/builder-env"
 echo "$0" > "${f.root}/builder-argv0"
 ls "$CNB_PLATFORM_DIR/env" > "${f.root}/builder-platform-env"
+cat "$CNB_PLATFORM_DIR/env/BP_KEEP_FILES" > "${f.root}/builder-keep-files"
 ls "$CNB_LAYERS_DIR/paketo-buildpacks_go-dist" > "${f.root}/builder-go-dist"
 cp "$CNB_APP_DIR/main.go" "${f.root}/builder-saw-main.go" 2>/dev/null || true
 cp "$CNB_GROUP_PATH" "${f.root}/builder-group.toml"
@@ -112,7 +113,9 @@ describe("a rebuild in the running container", () => {
     expect(Object.keys(result.timings).sort()).toEqual(["build", "check", "mirror", "restore", "total", "validate"]);
     expect(await readFile(join(f.root, "builder-saw-main.go"), "utf8")).toBe('const message = "v2"');
     expect((await readFile(join(f.root, "builder-argv0"), "utf8")).trim()).toMatch(/\/builder$/);
-    expect((await readFile(join(f.root, "builder-platform-env"), "utf8")).trim()).toBe("BP_GO_TARGETS");
+    // The recorded variable, and go-build's BP_KEEP_FILES: the app dir keeps its source for the next mirror.
+    expect((await readFile(join(f.root, "builder-platform-env"), "utf8")).trim().split("\n")).toEqual(["BP_GO_TARGETS", "BP_KEEP_FILES"]);
+    expect(await readFile(join(f.root, "builder-keep-files"), "utf8")).toBe("*");
     expect((await readFile(join(f.root, "builder-go-dist"), "utf8")).split("\n")).toEqual(expect.arrayContaining(["go", "go.toml"]));
     const env = await readFile(join(f.root, "builder-env"), "utf8");
     expect(env).toContain("PATH=/usr/bin:/bin\n");

@@ -8,7 +8,7 @@ import { access, constants, mkdir, readdir, rm, symlink, copyFile, writeFile } f
 import { join } from "node:path";
 import { execa } from "execa";
 import { readGroup } from "../../cnb/group.js";
-import { parseLayerToml } from "../../cnb/layer.js";
+import { EXPORTED_MTIME_MS, parseLayerToml } from "../../cnb/layer.js";
 import { readToml } from "../../cnb/toml.js";
 import { livePaths, readBuildEnv, readContext, runtimePaths, type LiveContext, type LivePaths } from "../../contract/context.js";
 import { TiltLiveError, formatError, toTiltLiveError } from "../../core/errors.js";
@@ -28,6 +28,7 @@ import { skipSbomWork } from "./rebuild-sbom.js";
 import { readImageInputs, withoutImageInputsAsBuilt } from "../../contract/image-inputs.js";
 import { createSourceMirror } from "./source-mirror.js";
 import { asBuiltGoRoot } from "./go-root.js";
+import { KEEP_ALL_FILES, KEEP_FILES_VAR } from "../../contract/kept-source.js";
 import { checkSyntax, closeResidentParsers } from "./syntax-check.js";
 
 /** rebuild's exit status when only a new image can take the change (documented in the README). */
@@ -246,6 +247,7 @@ async function preparePlatform(tmpDir: string | undefined, layersRoot: string, p
   await restoreBindings(paths.bindings, dir);
   // Through the platform dir: the lifecycle passes only a few variables of its own env on to buildpacks
   // (lifecycle env/build.go BuildEnvIncludelist), and every platform env file (env.WithPlatform).
+  await writeFile(join(dir, "env", KEEP_FILES_VAR), KEEP_ALL_FILES);
   const goRoot = join(dir, "env", "GOROOT");
   const asBuilt = (await exists(goRoot)) ? undefined : await asBuiltGoRoot(layersRoot, paths.carried);
   if (asBuilt) await writeFile(goRoot, asBuilt);

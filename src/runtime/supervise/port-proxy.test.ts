@@ -51,9 +51,19 @@ interface Answer {
   reusedSocket: boolean;
 }
 
-function send(port: number, options: { method?: string; path?: string; body?: string; agent?: Agent; headers?: Record<string, string> } = {}): Promise<Answer> {
+function send(
+  port: number,
+  options: { method?: string; path?: string; body?: string; agent?: Agent; headers?: Record<string, string> } = {},
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: "127.0.0.1", port, method: options.method ?? "GET", path: options.path ?? "/", agent: options.agent, headers: options.headers });
+    const req = request({
+      host: "127.0.0.1",
+      port,
+      method: options.method ?? "GET",
+      path: options.path ?? "/",
+      agent: options.agent,
+      headers: options.headers,
+    });
     req.on("response", (res) => {
       let body = "";
       res.setEncoding("utf8");
@@ -87,7 +97,10 @@ describe("the supervisor's port proxy", () => {
       let body = "";
       req.on("data", (chunk: Buffer) => (body += chunk));
       req.on("end", () => {
-        res.writeHead(201, { "set-cookie": ["a=1", "b=2"], "x-seen": `${req.method} ${req.url} ${req.headers["x-mine"]} ${req.headers.host}` });
+        res.writeHead(201, {
+          "set-cookie": ["a=1", "b=2"],
+          "x-seen": `${req.method} ${req.url} ${req.headers["x-mine"]} ${req.headers.host}`,
+        });
         res.end(`got ${body}`);
       });
     });

@@ -12,9 +12,17 @@
  * `holdMs`, instead of failing: connection refused is retried, every other error answers 502. Upgrades
  * (WebSocket) are passed through as raw bytes once the app accepted the connection.
  */
-import { createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from "node:http";
 import { connect, type Socket } from "node:net";
 import type { Duplex } from "node:stream";
+import { errnoCode } from "../../core/errno.js";
 import { setTimeout as sleep } from "node:timers/promises";
 
 /** How long a refused connection waits before the next try: about a Go app's bind after exec. */
@@ -93,7 +101,7 @@ export function startPortProxy(options: PortProxyOptions): Promise<PortProxy> {
         unreachableSaid = false;
         return socket;
       } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
+        const code = errnoCode(error);
         if (code !== "ECONNREFUSED" || Date.now() >= deadline) {
           const detail =
             code === "ECONNREFUSED"
@@ -146,8 +154,7 @@ export function startPortProxy(options: PortProxyOptions): Promise<PortProxy> {
     upstream.on("error", (error) => {
       if (!answered && !hasBody(req) && !res.destroyed && Date.now() < deadline) {
         void sleep(RETRY_MS).then(() => forward(req, res, deadline));
-      }
-      else badGateway(res, `the app dropped the request: ${error.message}`);
+      } else badGateway(res, `the app dropped the request: ${error.message}`);
     });
     // The client went away before the answer was complete: so does the request to the app.
     res.on("close", () => {
@@ -162,7 +169,9 @@ export function startPortProxy(options: PortProxyOptions): Promise<PortProxy> {
     try {
       app = await connectApp();
     } catch (error) {
-      client.end(`HTTP/1.1 502 Bad Gateway\r\nconnection: close\r\ncontent-length: 0\r\nx-tilt-live-proxy: ${(error as Error).message}\r\n\r\n`);
+      client.end(
+        `HTTP/1.1 502 Bad Gateway\r\nconnection: close\r\ncontent-length: 0\r\nx-tilt-live-proxy: ${(error as Error).message}\r\n\r\n`,
+      );
       return;
     }
     const lines = [`${req.method} ${req.url} HTTP/${req.httpVersion}`];

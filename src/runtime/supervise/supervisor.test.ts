@@ -320,7 +320,9 @@ describe("runSupervisor", () => {
     const proxyPort = await freePort();
     await start({ env: { ...(await startEnv()), TILT_LIVE_PROXY: `${proxyPort}:${port}` } });
     await until(fetchApp, "the app to answer");
-    expect(stderr.join("")).toContain(`[tilt-live] proxy: port ${proxyPort} forwards to the app's ${port}; requests wait up to 10.0s while it restarts\n`);
+    expect(stderr.join("")).toContain(
+      `[tilt-live] proxy: port ${proxyPort} forwards to the app's ${port}; requests wait up to 10.0s while it restarts\n`,
+    );
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     try {
       const viaProxy = () =>

@@ -283,11 +283,16 @@ async function startProxy(s: Supervised, settings: ProxySettings): Promise<PortP
     holdMs,
     onUnreachable: (detail) => s.log.info(`proxy: ${detail}; answering 502 until the app listens on ${settings.appPort} again`),
   }).catch((error: unknown) => {
-    throw new TiltLiveError("config", `${RuntimeVars.proxy}: the proxy cannot listen on port ${settings.listenPort}`, {
-      variable: RuntimeVars.proxy,
-      detail: `${(error as Error).message}: another process holds the port, or it is the app's own.`,
-      allowed: "LISTEN:APP with a LISTEN port nothing else in the container uses",
-    }, { cause: error });
+    throw new TiltLiveError(
+      "config",
+      `${RuntimeVars.proxy}: the proxy cannot listen on port ${settings.listenPort}`,
+      {
+        variable: RuntimeVars.proxy,
+        detail: `${(error as Error).message}: another process holds the port, or it is the app's own.`,
+        allowed: "LISTEN:APP with a LISTEN port nothing else in the container uses",
+      },
+      { cause: error },
+    );
   });
   s.log.info(
     `proxy: port ${proxy.port} forwards to the app's ${settings.appPort}; requests wait up to ${s.log.seconds(holdMs)} while it restarts`,
