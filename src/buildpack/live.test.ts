@@ -142,6 +142,7 @@ describe("the tilt-live build on a Go group", () => {
     const weight = JSON.parse(await readFile(join(own(), "meta", "weight.json"), "utf8"));
     const parts = weight.layers.map((l: { part: string }) => l.part).sort();
     expect(parts).toEqual([
+      "app dir source (BP_KEEP_FILES=*)",
       "buildpacks",
       "carried paketo-buildpacks/go-build:gocache",
       "carried paketo-buildpacks/go-dist:go",
@@ -153,6 +154,8 @@ describe("the tilt-live build on a Go group", () => {
     expect(weight.layers.find((l: { part: string }) => l.part === "carried paketo-buildpacks/go-dist:go").bytes).toBe(12);
     expect(weight.addedBytes).toBe(weight.layers.reduce((sum: number, l: { bytes: number }) => sum + l.bytes, 0));
     expect(f.output.text).toMatch(/\n {2}Dev image weight: [\d.]+ (B|KiB) added \(.*carried paketo-buildpacks\/go-dist:go 12 B/);
+    // go-build ran and the user left BP_KEEP_FILES to tilt-live/source: the app dir's source counts too.
+    expect(f.output.text).toMatch(/Dev image weight: .*app dir source \(BP_KEEP_FILES=\*\) \d+ B/);
   });
 
   it("declares the processes again under the supervisor and records the originals", async () => {

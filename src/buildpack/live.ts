@@ -34,6 +34,7 @@ import { indexTree, writeMirrorIndex } from "../fsutil/mirror-index.js";
 import { copyGroupBuildpacks } from "./buildpacks.js";
 import { carryLayers, type CarriedLayer } from "./carried.js";
 import { totalBytes, weighLayers, weightLine } from "./weigh.js";
+import { KEEP_ALL_FILES, KEEP_FILES_VAR, keepsDeletedSource } from "../contract/kept-source.js";
 import type { BuildInput } from "./inputs.js";
 import { LAUNCH_ONLY, contributeLayer } from "./layer.js";
 import { exportBuildpackFiles, exportLifecycleFiles } from "./metadata.js";
@@ -163,7 +164,13 @@ export async function buildLive(input: BuildInput, options: LiveBuildOptions): P
   const bom = skaffoldAutoSync(setting) ? [await skaffoldSyncEntry(input, paths.src, imageBuild)] : [];
   await declareProcesses(input, earlier, tools, paths.processes, bom);
 
-  const weights = await weighLayers(input.ownLayersDir, carried);
+  const keptSource = keepsDeletedSource(
+    earlier.map((bp) => bp.id),
+    lookup(input.platformEnv, {}, KEEP_FILES_VAR),
+  )
+    ? [{ part: `app dir source (${KEEP_FILES_VAR}=${KEEP_ALL_FILES})`, bytes: await treeSize(input.appDir) }]
+    : [];
+  const weights = await weighLayers(input.ownLayersDir, carried, keptSource);
   await writeJson(paths.weight, { addedBytes: totalBytes(weights), layers: weights });
   logger.break();
   logger.process(weightLine(weights));

@@ -36,6 +36,13 @@ describe("weighLayers", () => {
     );
   });
 
+  it("counts what tilt-live adds outside its layers (the app dir's kept source) with them", async () => {
+    const own = await tempDir("tilt-live-weigh-");
+    await layer(own, "tools", 10);
+    const weights = await weighLayers(own, [], [{ part: "app dir source (BP_KEEP_FILES=*)", bytes: 2048 }]);
+    expect(weightLine(weights)).toBe("Dev image weight: 2.0 KiB added (app dir source (BP_KEEP_FILES=*) 2.0 KiB, tools 10 B)");
+  });
+
   it("weighs nothing when tilt-live has no layers", async () => {
     const own = await tempDir("tilt-live-weigh-");
     expect(await weighLayers(own, [])).toEqual([]);

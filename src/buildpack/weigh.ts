@@ -15,9 +15,9 @@ export interface LayerWeight {
   bytes: number;
 }
 
-/** tilt-live's launch layers, the carried ones each on its own, heaviest first. */
-export async function weighLayers(ownLayersDir: string, carried: CarriedLayer[]): Promise<LayerWeight[]> {
-  const weights: LayerWeight[] = [];
+/** tilt-live's launch layers, the carried ones each on its own, and `others` it adds elsewhere, heaviest first. */
+export async function weighLayers(ownLayersDir: string, carried: CarriedLayer[], others: LayerWeight[] = []): Promise<LayerWeight[]> {
+  const weights: LayerWeight[] = [...others];
   for (const name of await layerNames(ownLayersDir)) {
     if (name === Layers.carried) continue;
     weights.push({ part: name, bytes: await treeSize(join(ownLayersDir, name)) });

@@ -16,3 +16,14 @@ export const KEEP_FILES_VAR = "BP_KEEP_FILES";
 
 /** Every entry of the app dir. */
 export const KEEP_ALL_FILES = "*";
+
+/** The buildpacks that delete the app dir's source but for the BP_KEEP_FILES globs (go-build source_deleter.go). */
+const SOURCE_DELETERS: ReadonlySet<string> = new Set(["paketo-buildpacks/go-build"]);
+
+/**
+ * Whether the dev image holds source in its app dir that the production image would not: a source-deleting
+ * buildpack ran, and BP_KEEP_FILES was tilt-live's (a value the user set on the platform wins at image build).
+ */
+export function keepsDeletedSource(groupIds: readonly string[], userKeepFiles: string | undefined): boolean {
+  return userKeepFiles === undefined && groupIds.some((id) => SOURCE_DELETERS.has(id));
+}
