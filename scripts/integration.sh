@@ -25,6 +25,13 @@ main() {
   if [[ $# -eq 0 || "$*" == *go-large* ]]; then
     util::timed "go-large (${GO_LARGE_MODULE} ${GO_LARGE_VERSION})" bash scripts/platform/go-large.sh fetch
   fi
+  # pack keeps, in TMPDIR, a copy of each ephemeral builder it makes for a `--buildpack docker://...` build
+  # (imgutil.local.image.*: 711 MB for the meta-buildpack's) and never removes it: the run gets its own TMPDIR,
+  # removed when the run ends. A short path, as unix sockets may be made under it.
+  local run_tmp
+  run_tmp="$(mktemp -d /tmp/tl-it.XXXXXX)"
+  util::on_exit rm -rf "${run_tmp}"
+  export TMPDIR="${run_tmp}"
   export TILT_LIVE_PLATFORM_READY=1
   util::timed "Integration tests" npx vitest run --project integration "$@"
 }
