@@ -174,7 +174,11 @@ describe("tilt up with the tilt_live extension on Kubernetes (samples/k8s)", () 
   });
 
   it("runs the rebuild tool under kubectl exec (no launcher env, non-root, argv without a shell)", async () => {
-    const result = await kubectl(cluster!, ["exec", pod.name, "--", "/layers/tilt-live/tools/bin/rebuild"]);
+    // Nothing changed since the last good build: a plain rebuild only restarts; --clean runs the build phase.
+    const restart = await kubectl(cluster!, ["exec", pod.name, "--", "/layers/tilt-live/tools/bin/rebuild"]);
+    expect(restart.exitCode, restart.all).toBe(0);
+    expect(restart.stdout).toContain("Change set: restart only (no file changed since the last good build)");
+    const result = await kubectl(cluster!, ["exec", pod.name, "--", "/layers/tilt-live/tools/bin/rebuild", "--clean"]);
     expect(result.exitCode, result.all).toBe(0);
     expect(result.stdout).toMatch(/^ {2}Ran the build phase \(\d+(\.\d+)?s\)$/m);
     expect(result.stderr).toMatch(/^\[tilt-live\] rebuild succeeded \(exit 0\)/m);
