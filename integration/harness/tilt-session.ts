@@ -1,21 +1,11 @@
 // A background `tilt up` on a Docker Compose project and the polls an edit test needs (Tilt's own build records,
 // the app's answer), plus its teardown: `tilt down`, Tilt's image tags, the compose network, a leak check.
-import { createServer } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { execa, type ResultPromise } from "execa";
 import type { Resources } from "./resources.js";
 import type { BuildRecord, UIResource } from "./tilt.js";
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
-}
+export { freePort } from "../../src/testing/free-port.js";
 
 export async function dockerLines(argv: string[]): Promise<string[]> {
   const { stdout } = await execa("docker", argv);

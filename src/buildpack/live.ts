@@ -34,7 +34,7 @@ import { indexTree, writeMirrorIndex } from "../fsutil/mirror-index.js";
 import { copyGroupBuildpacks } from "./buildpacks.js";
 import { carryLayers, type CarriedLayer } from "./carried.js";
 import { totalBytes, weighLayers, weightLine } from "./weigh.js";
-import { KEEP_ALL_FILES, KEEP_FILES_VAR, keepsDeletedSource } from "../contract/kept-source.js";
+import { KEEP_ALL_FILES, KEEP_FILES_VAR, keepsDeletedSource, userKeepFiles } from "../contract/kept-source.js";
 import type { BuildInput } from "./inputs.js";
 import { LAUNCH_ONLY, contributeLayer } from "./layer.js";
 import { exportBuildpackFiles, exportLifecycleFiles } from "./metadata.js";
@@ -166,7 +166,7 @@ export async function buildLive(input: BuildInput, options: LiveBuildOptions): P
 
   const keptSource = keepsDeletedSource(
     earlier.map((bp) => bp.id),
-    lookup(input.platformEnv, {}, KEEP_FILES_VAR),
+    userKeepFiles(input.platformEnv),
   )
     ? [{ part: `app dir source (${KEEP_FILES_VAR}=${KEEP_ALL_FILES})`, bytes: await treeSize(input.appDir) }]
     : [];

@@ -11,10 +11,9 @@ import { readGroup } from "../cnb/group.js";
 import { readOptionalToml } from "../cnb/toml.js";
 import { PAKETO_LIVE_RELOAD } from "./detect.js";
 import { BUILD_ONLY, contributeLayer } from "./layer.js";
-import { lookup } from "../contract/config.js";
 import type { BuildInput } from "./inputs.js";
 import { recordEnv, writeRecordedEnv } from "../contract/recorded-env.js";
-import { KEEP_ALL_FILES, KEEP_FILES_VAR } from "../contract/kept-source.js";
+import { KEEP_ALL_FILES, KEEP_FILES_VAR, userKeepFiles } from "../contract/kept-source.js";
 
 export async function buildSource(input: BuildInput): Promise<void> {
   const { logger } = input;
@@ -31,7 +30,7 @@ export async function buildSource(input: BuildInput): Promise<void> {
     logger.subprocess(`Recorded ${Object.keys(recorded.platformEnv).length} build-time platform variable(s)`);
     if (recorded.excluded.length > 0) logger.subprocess(`Left out (BP_TILT_LIVE_ENV_EXCLUDE): ${recorded.excluded.join(", ")}`);
     await writeBuildEnv(dir, KEEP_FILES_VAR, KEEP_ALL_FILES);
-    const user = lookup(input.platformEnv, {}, KEEP_FILES_VAR);
+    const user = userKeepFiles(input.platformEnv);
     logger.subprocess(
       user === undefined
         ? `Keeping the app dir's source for rebuilds (${KEEP_FILES_VAR}=${KEEP_ALL_FILES} for the buildpacks after this one)`

@@ -27,3 +27,8 @@ const SOURCE_DELETERS: ReadonlySet<string> = new Set(["paketo-buildpacks/go-buil
 export function keepsDeletedSource(groupIds: readonly string[], userKeepFiles: string | undefined): boolean {
   return userKeepFiles === undefined && groupIds.some((id) => SOURCE_DELETERS.has(id));
 }
+
+/** The BP_KEEP_FILES the user set on the platform (`<platform>/env`), if any: it wins over tilt-live's at image build. */
+export function userKeepFiles(platformEnv: Record<string, string>): string | undefined {
+  return platformEnv[KEEP_FILES_VAR];
+}

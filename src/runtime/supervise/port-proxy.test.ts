@@ -2,6 +2,7 @@ import { once } from "node:events";
 import { Agent, createServer, request, type IncomingMessage, type RequestListener, type Server } from "node:http";
 import { connect, type AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
+import { freePort } from "../../testing/free-port.js";
 import { endToEndHeaders, startPortProxy, type PortProxy } from "./port-proxy.js";
 
 const started: { close(): unknown }[] = [];
@@ -26,15 +27,6 @@ async function stopApp(server: Server): Promise<void> {
   server.close();
   server.closeAllConnections();
   await closed;
-}
-
-/** A port nothing listens on: the kernel's choice, given back. */
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as AddressInfo;
-  await new Promise((done) => server.close(done));
-  return port;
 }
 
 async function proxy(appPort: number, holdMs = 5_000): Promise<PortProxy & { unreachable: string[] }> {

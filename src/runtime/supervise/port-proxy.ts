@@ -53,8 +53,6 @@ export interface PortProxy {
   close(): Promise<void>;
 }
 
-class AppUnreachable extends Error {}
-
 /** Copies a message's headers without the hop-by-hop ones and those its Connection header names. */
 export function endToEndHeaders(headers: IncomingHttpHeaders): IncomingHttpHeaders {
   const named = new Set(
@@ -92,9 +90,8 @@ export function startPortProxy(options: PortProxyOptions): Promise<PortProxy> {
   let boundPort = options.listenPort;
   const upgraded = new Set<Duplex>();
 
-  /** A connection to the app, waiting while nothing listens there (a restart) up to holdMs. */
-  const connectApp = async (): Promise<Socket> => {
-    const deadline = Date.now() + options.holdMs;
+  /** A connection to the app, waiting while nothing listens there (a restart) until the request's deadline. */
+  const connectApp = async (deadline: number): Promise<Socket> => {
     for (;;) {
       try {
         const socket = await connectOnce(appHost, options.appPort);
@@ -109,7 +106,7 @@ export function startPortProxy(options: PortProxyOptions): Promise<PortProxy> {
               : `${appHost}:${options.appPort}: ${(error as Error).message}`;
           if (!unreachableSaid) options.onUnreachable(detail);
           unreachableSaid = true;
-          throw new AppUnreachable(detail, { cause: error });
+          throw new Error(detail, { cause: error });
         }
         await sleep(RETRY_MS);
       }
@@ -132,7 +129,7 @@ export function startPortProxy(options: PortProxyOptions): Promise<PortProxy> {
   const forward = async (req: IncomingMessage, res: ServerResponse, deadline: number): Promise<void> => {
     let socket: Socket;
     try {
-      socket = await connectApp();
+      socket = await connectApp(deadline);
     } catch (error) {
       req.resume();
       badGateway(res, (error as Error).message);
@@ -167,7 +164,7 @@ export function startPortProxy(options: PortProxyOptions): Promise<PortProxy> {
   const passUpgrade = async (req: IncomingMessage, client: Duplex, head: Buffer): Promise<void> => {
     let app: Socket;
     try {
-      app = await connectApp();
+      app = await connectApp(Date.now() + options.holdMs);
     } catch (error) {
       client.end(
         `HTTP/1.1 502 Bad Gateway\r\nconnection: close\r\ncontent-length: 0\r\nx-tilt-live-proxy: ${(error as Error).message}\r\n\r\n`,

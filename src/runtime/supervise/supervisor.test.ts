@@ -1,9 +1,9 @@
 import { EventEmitter } from "node:events";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
-import { Agent, createServer, get } from "node:http";
-import type { AddressInfo } from "node:net";
+import { Agent, get } from "node:http";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { freePort } from "../../testing/free-port.js";
 import { tempDir } from "../../testing/temp-dir.js";
 import { waitFor } from "../../testing/wait-for.js";
 import { sendControl } from "./control.js";
@@ -33,16 +33,6 @@ let stderr: string[];
 let signals: EventEmitter;
 let running: Promise<number> | undefined;
 let port: number;
-
-/** A port nothing listens on right now: the app listens there, on every restart the same. */
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function setUp(processes: object[], contextExtra: object = {}): Promise<void> {
   const meta = join(layers, "tilt-live", "meta");
