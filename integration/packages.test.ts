@@ -6,7 +6,8 @@
 //   meta-buildpack alone;
 // - BP_TILT_LIVE_ENABLED=false with the one flag: a production image;
 // - `--buildpack tilt-live` alone (no language group) fails detection and says what to write instead.
-import { stat, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -40,7 +41,7 @@ interface Manifest {
   mediaType: string;
   manifests?: { digest: string; platform: { os: string; architecture: string } }[];
   config?: { digest: string };
-  layers?: { size: number }[];
+  layers?: { size: number; digest: string }[];
 }
 
 async function manifest(registry: Registry, repo: string, reference: string): Promise<{ body: Manifest; digest: string }> {
@@ -49,6 +50,68 @@ async function manifest(registry: Registry, repo: string, reference: string): Pr
   });
   expect(response.status, `${repo}:${reference}`).toBe(200);
   return { body: (await response.json()) as Manifest, digest: response.headers.get("docker-content-digest") ?? "" };
+}
+
+/** Buildpacks of the meta-buildpack compiled per target (Go binaries, or a toolchain inside). */
+const ARCH_BUILDS = [
+  "tilt-live",
+  "tilt-live/source",
+  "paketo-buildpacks/go-dist",
+  "paketo-buildpacks/go-build",
+  "paketo-buildpacks/node-engine",
+  "paketo-buildpacks/npm-install",
+  "paketo-buildpacks/pip-install",
+  "paketo-buildpacks/procfile",
+  "paketo-buildpacks/syft",
+  "paketo-buildpacks/maven",
+  "paketo-buildpacks/spring-boot",
+];
+/** Stand-ins that are scripts over the stack's own packages: one build serves every target. */
+const SHARED_SCRIPTS = ["paketo-buildpacks/cpython", "paketo-buildpacks/pip", "tilt-live/debian-openjdk"];
+const ELF_X86_64 = 62;
+const ELF_AARCH64 = 183;
+
+interface MetaImage {
+  config: { architecture: string; config: { Labels: Record<string, string> }; rootfs: { diff_ids: string[] } };
+  /** Buildpack id -> the diff id of its layer. */
+  buildpacks: Map<string, string>;
+  /** Layer diff id -> its blob's digest. */
+  blobs: Map<string, string>;
+  bytes: number;
+}
+
+/** One target's image of the meta-buildpack: its config, and each buildpack's layer. */
+async function metaImage(registry: Registry, digest: string): Promise<MetaImage> {
+  const { body } = await manifest(registry, "tilt-live", digest);
+  const config = (await (await fetch(`http://${registry.host}/v2/tilt-live/blobs/${body.config?.digest}`)).json()) as MetaImage["config"];
+  const layers = JSON.parse(config.config.Labels["io.buildpacks.buildpack.layers"] ?? "{}") as Record<
+    string,
+    Record<string, { layerDiffID?: string }>
+  >;
+  const buildpacks = new Map<string, string>();
+  for (const [id, versions] of Object.entries(layers)) {
+    for (const info of Object.values(versions)) buildpacks.set(id, info.layerDiffID ?? "");
+  }
+  const blobs = new Map(config.rootfs.diff_ids.map((diffId, i) => [diffId, body.layers?.[i]?.digest ?? ""]));
+  return { config, buildpacks, blobs, bytes: (body.layers ?? []).reduce((sum, layer) => sum + layer.size, 0) };
+}
+
+/** The ELF machine (e_machine) of FILE in the buildpack ID's layer of the image: fetched, unpacked with tar. */
+async function elfMachine(registry: Registry, image: MetaImage, id: string, file: string): Promise<number> {
+  const blob = image.blobs.get(image.buildpacks.get(id) ?? "");
+  expect(blob, `${id}'s layer`).toBeTruthy();
+  const response = await fetch(`http://${registry.host}/v2/tilt-live/blobs/${blob}`);
+  const layer = path.join(await mkdtemp(path.join(os.tmpdir(), "tl-layer-")), "layer.tgz");
+  await writeFile(layer, Buffer.from(await response.arrayBuffer()));
+  try {
+    const member = (await execa("tar", ["-tzf", layer])).stdout.split("\n").find((name) => name.endsWith(`/${file}`));
+    expect(member, `${file} in ${id}'s layer`).toBeTruthy();
+    const header = Buffer.from((await execa("tar", ["-xzOf", layer, member as string], { encoding: "buffer" })).stdout);
+    expect(header.subarray(0, 4).toString("latin1")).toBe("\x7fELF");
+    return header.readUInt16LE(18);
+  } finally {
+    await rm(path.dirname(layer), { recursive: true, force: true });
+  }
 }
 
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
@@ -97,7 +160,7 @@ describe.sequential("tilt-live as OCI buildpackages: the meta-buildpack by one n
     await resources.assertNoLeaks();
   });
 
-  it("pushes an image index per part (linux/amd64 + linux/arm64) and the meta-buildpack, tagged with package.json's version, and a .cnb per target", async () => {
+  it("pushes an image index per buildpack (linux/amd64 + linux/arm64), the meta-buildpack's with each target's builds, tagged with package.json's version, and a .cnb per target", async () => {
     const reg = registry as Registry;
     for (const repo of ["tilt-live/source", "tilt-live/live"]) {
       const { body, digest } = await manifest(reg, repo, TILT_LIVE_VERSION);
@@ -110,28 +173,35 @@ describe.sequential("tilt-live as OCI buildpackages: the meta-buildpack by one n
         console.log(`[packages] ${repo}:${TILT_LIVE_VERSION} linux/${entry.platform.architecture}: ${mib(bytes)} compressed`);
       }
     }
+    // The meta-buildpack: an index too, each target's image bundling that target's builds of every buildpack its order
+    // names (pack requires them all of a composite).
     const meta = await manifest(reg, "tilt-live", TILT_LIVE_VERSION);
-    expect(meta.body.mediaType).toBe(MANIFEST);
+    expect(meta.body.mediaType).toBe(INDEX);
     expect(meta.digest).toBe(published.digests.get(published.meta));
-    const config = (await (await fetch(`http://${reg.host}/v2/tilt-live/blobs/${meta.body.config?.digest}`)).json()) as {
-      architecture: string;
-      config: { Labels: Record<string, string> };
-    };
-    expect(config.architecture).toBe("amd64");
-    expect(JSON.parse(config.config.Labels["io.buildpacks.buildpackage.metadata"] ?? "{}")).toMatchObject({
-      id: "tilt-live/dev",
-      version: TILT_LIVE_VERSION,
-    });
-    // Every buildpack the meta-buildpack's order names is in the package (pack requires it of a composite).
-    const layers = Object.keys(JSON.parse(config.config.Labels["io.buildpacks.buildpack.layers"] ?? "{}") as object);
-    expect(layers).toEqual(
-      expect.arrayContaining(["tilt-live/dev", "tilt-live/source", "tilt-live", "paketo-buildpacks/go-build", "paketo-buildpacks/maven"]),
-    );
-    console.log(
-      `[packages] tilt-live:${TILT_LIVE_VERSION} (meta) linux/amd64: ${mib((meta.body.layers ?? []).reduce((s, l) => s + l.size, 0))} compressed, ${layers.length} buildpacks`,
-    );
+    const byArch = new Map<string, MetaImage>();
+    for (const entry of meta.body.manifests ?? []) byArch.set(entry.platform.architecture, await metaImage(reg, entry.digest));
+    expect([...byArch.keys()].sort()).toEqual(["amd64", "arm64"]);
+    for (const [arch, image] of byArch) {
+      expect(image.config.architecture).toBe(arch);
+      expect(JSON.parse(image.config.config.Labels["io.buildpacks.buildpackage.metadata"] ?? "{}")).toMatchObject({
+        id: "tilt-live/dev",
+        version: TILT_LIVE_VERSION,
+      });
+      expect([...image.buildpacks.keys()]).toEqual(expect.arrayContaining([...ARCH_BUILDS, ...SHARED_SCRIPTS]));
+      console.log(
+        `[packages] tilt-live:${TILT_LIVE_VERSION} (meta) linux/${arch}: ${mib(image.bytes)} compressed, ${image.buildpacks.size} buildpacks`,
+      );
+    }
+    const [amd64, arm64] = [byArch.get("amd64") as MetaImage, byArch.get("arm64") as MetaImage];
+    // Compiled buildpacks and toolchains differ per target; the stand-ins that are scripts over the stack's packages
+    // are the same layer in both.
+    for (const id of ARCH_BUILDS) expect(arm64.buildpacks.get(id), id).not.toBe(amd64.buildpacks.get(id));
+    for (const id of SHARED_SCRIPTS) expect(arm64.buildpacks.get(id), id).toBe(amd64.buildpacks.get(id));
+    // And the arm64 image's go-build is an AArch64 executable.
+    expect(await elfMachine(reg, arm64, "paketo-buildpacks/go-build", "bin/run")).toBe(ELF_AARCH64);
+    expect(await elfMachine(reg, amd64, "paketo-buildpacks/go-build", "bin/run")).toBe(ELF_X86_64);
     for (const [name, arches] of [
-      ["tilt-live", ["amd64"]],
+      ["tilt-live", ["amd64", "arm64"]],
       ["tilt-live-source", ["amd64", "arm64"]],
       ["tilt-live-live", ["amd64", "arm64"]],
     ] as const) {

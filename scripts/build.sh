@@ -3,7 +3,7 @@
 # official Node binary, builds the static init and the static rebuild client, and assembles the two buildpack
 # directories under dist/buildpacks/. The buildpacks then run in a build image that has no Node.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-source "${TILT_LIVE_ROOT}/scripts/platform/lib/common.sh" # platform::apt_install
+source "${TILT_LIVE_ROOT}/scripts/platform/lib/common.sh" # platform::apt_install, platform::emulator
 
 usage() {
   cat <<USAGE
@@ -83,14 +83,6 @@ init_toolchain() {
   esac
 }
 
-# How to run an ARCH binary here: directly, or under qemu-user (installed when missing) for arm64.
-emulator() {
-  if [[ "$1" == arm64 ]]; then
-    command -v qemu-aarch64-static >/dev/null || platform::apt_install qemu-user-static
-    printf 'qemu-aarch64-static\n'
-  fi
-}
-
 init_binary() {
   local arch="$1"
   local out="${DIST}/work/tilt-live-init-${arch}" prefix emu
@@ -103,7 +95,7 @@ init_binary() {
   # reaps it and exits with its status. qemu-user does not emulate PR_SET_CHILD_SUBREAPER: under it the init says
   # so and goes on; on a real arm64 kernel (and as PID 1 anyway) it reaps orphans as on amd64.
   local run=() status=0
-  emu=$(emulator "$arch")
+  emu=$(platform::emulator "$arch")
   if [[ -n "$emu" ]]; then run=("$emu"); fi
   "${run[@]}" "$out" /bin/sh -c 'exit 7' || status=$?
   [[ "$status" == 7 ]] || util::die "smoke test: the ${arch} init exited with ${status} for a child that exited with 7"

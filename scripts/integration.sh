@@ -20,6 +20,11 @@ main() {
     util::timed "Skaffold ${SKAFFOLD_VERSION}" bash scripts/platform/skaffold.sh build
     bash scripts/platform/builder.sh skaffold
   fi
+  # The language groups cross-built for linux/arm64 (cached by version), which `npm run package` bundles into the
+  # meta-buildpack's arm64 image, for runs that include a test that packages: outside the test's hook timeout.
+  if [[ $# -eq 0 || "$*" == *packages* || "$*" == *tilt-stock-pack* ]]; then
+    util::timed "Language groups (linux/arm64)" bash scripts/platform/setup.sh --arch arm64
+  fi
   # The large Go project of the go-large test (cached by version; scripts/platform/go-large.sh), for runs that
   # include it.
   if [[ $# -eq 0 || "$*" == *go-large* ]]; then

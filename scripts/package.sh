@@ -1,20 +1,21 @@
 #!/usr/bin/env bash
-# npm run package [-- --publish REGISTRY]: tilt-live as buildpacks ship (docs/packages.md).
+# npm run package [-- --publish REGISTRY]: tilt-live as buildpacks ship (docs/packages.md), for linux/amd64 and
+# linux/arm64:
 #   tilt-live           the meta-buildpack tilt-live/dev: its order wraps each language group in the two parts, and
-#                       it bundles every buildpack it references, as pack requires of a composite (linux/amd64)
-#   tilt-live/source    the part that snapshots the source (linux/amd64 and linux/arm64)
-#   tilt-live/live      the part `tilt-live` that makes the dev image (linux/amd64 and linux/arm64)
+#                       it bundles every buildpack it references, as pack requires of a composite (each target gets
+#                       that target's builds: scripts/platform/setup.sh --arch arm64 cross-builds the language groups)
+#   tilt-live/source    the part that snapshots the source
+#   tilt-live/live      the part `tilt-live` that makes the dev image
 # Without --publish: one .cnb per buildpack and target in dist/packages/. With --publish REGISTRY: the same pushed to
-# REGISTRY/<name>:<version> (one image index per part, holding both targets), each digest printed; the .cnb files too.
-# The version is package.json's (scripts/version.sh keeps the buildpack.toml files in step).
+# REGISTRY/<name>:<version> (one image index per buildpack, holding both targets), each digest printed; the .cnb
+# files too. The version is package.json's (scripts/version.sh keeps the buildpack.toml files in step).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 OUT="${TILT_LIVE_ROOT}/dist/packages"
 STAGE="${TILT_LIVE_ROOT}/dist/package-stage"
-# The platforms the parts ship for; scripts/build.sh builds each.
-PART_ARCHES=(amd64 arm64)
-# The meta-buildpack bundles the language buildpacks of this platform, whose toolchain stand-ins are amd64 builds.
-META_ARCHES=(amd64)
+# The platforms tilt-live ships for: scripts/build.sh builds the parts for each, scripts/platform/setup.sh the
+# language groups the meta-buildpack bundles (amd64 is the platform's own, arm64 its --arch build).
+ARCHES=(amd64 arm64)
 
 usage() {
   cat <<USAGE
@@ -42,10 +43,10 @@ stage_part() {
   rm -rf "$dir"
   mkdir -p "$dir"
   sed '/^\[\[targets\]\]$/,/^$/d' "${TILT_LIVE_ROOT}/dist/buildpacks/${name}/buildpack.toml" >"$dir/buildpack.toml"
-  for arch in "${PART_ARCHES[@]}"; do
+  for arch in "${ARCHES[@]}"; do
     printf '\n[[targets]]\n  os = "linux"\n  arch = "%s"\n' "$arch" >>"$dir/buildpack.toml"
   done
-  for arch in "${PART_ARCHES[@]}"; do
+  for arch in "${ARCHES[@]}"; do
     src="${TILT_LIVE_ROOT}/dist/buildpacks"
     [[ "$arch" == amd64 ]] || src="${src}-${arch}"
     mkdir -p "$dir/linux/$arch"
@@ -55,29 +56,28 @@ stage_part() {
   printf '[buildpack]\n  uri = "%s"\n\n[platform]\n  os = "linux"\n' "$dir" >"${STAGE}/${name}.package.toml"
 }
 
-# stage_meta: dist/package-stage/meta (the composite's buildpack.toml) and its package.toml, whose dependencies are
-# every buildpack the composite's order names.
+# stage_meta ARCH: dist/package-stage/meta-ARCH (the composite's buildpack.toml) and meta-ARCH.package.toml, whose
+# dependencies are every buildpack the composite's order names, as built for ARCH. One package.toml per target: pack
+# takes a dependency's directory only for a single-target package (for several it wants docker:// refs of
+# multi-target packages), so publish() makes the index of the meta-buildpack from its per-target images.
 stage_meta() {
-  local deps arch
-  rm -rf "${STAGE}/meta"
-  mapfile -t deps < <(bash "${TILT_LIVE_ROOT}/scripts/platform/builder.sh" meta-package "${STAGE}/meta")
-  ((${#deps[@]} > 2)) || util::die "scripts/platform/builder.sh meta-package named no language buildpack"
+  local arch="$1" deps
+  rm -rf "${STAGE}/meta-${arch}"
+  mapfile -t deps < <(PLATFORM_ARCH="$arch" bash "${TILT_LIVE_ROOT}/scripts/platform/builder.sh" meta-package "${STAGE}/meta-${arch}")
+  ((${#deps[@]} > 2)) || util::die "scripts/platform/builder.sh meta-package named no language buildpack for ${arch}"
   {
-    printf '[buildpack]\n  uri = "%s"\n\n[platform]\n  os = "linux"\n' "${STAGE}/meta"
-    for arch in "${META_ARCHES[@]}"; do printf '\n[[targets]]\n  os = "linux"\n  arch = "%s"\n' "$arch"; done
+    printf '[buildpack]\n  uri = "%s"\n\n[platform]\n  os = "linux"\n' "${STAGE}/meta-${arch}"
+    printf '\n[[targets]]\n  os = "linux"\n  arch = "%s"\n' "$arch"
     printf '\n[[dependencies]]\n  uri = "%s"\n' "${deps[@]}"
-  } >"${STAGE}/meta.package.toml"
+  } >"${STAGE}/meta-${arch}.package.toml"
 }
 
-# package_files CONFIG NAME VERSION ARCH...: dist/packages/NAME-VERSION-linux-ARCH.cnb for each ARCH.
-package_files() {
-  local config="$1" name="$2" version="$3" arch
-  shift 3
-  for arch in "$@"; do
-    rm -f "${OUT}/${name}-${version}-linux-${arch}.cnb"
-    util::run_logged "${STAGE}/pack-${name}-${arch}.log" "$PACK" buildpack package \
-      "${OUT}/${name}-${version}-linux-${arch}.cnb" --config "$config" --format file --target "linux/${arch}"
-  done
+# package_file CONFIG NAME VERSION ARCH: dist/packages/NAME-VERSION-linux-ARCH.cnb.
+package_file() {
+  local config="$1" name="$2" version="$3" arch="$4"
+  rm -f "${OUT}/${name}-${version}-linux-${arch}.cnb"
+  util::run_logged "${STAGE}/pack-${name}-${arch}.log" "$PACK" buildpack package \
+    "${OUT}/${name}-${version}-linux-${arch}.cnb" --config "$config" --format file --target "linux/${arch}"
 }
 
 # registry_scheme REGISTRY: http for loopback registries (as pack and Docker treat them), else https.
@@ -97,16 +97,27 @@ digest() {
     "$url" | tr -d '\r' | sed -n 's/^[Dd]ocker-[Cc]ontent-[Dd]igest: //p'
 }
 
-# publish CONFIG REGISTRY REPO VERSION ARCH...: pushes REGISTRY/REPO:VERSION (an index when several ARCHes) and
-# prints "REGISTRY/REPO:VERSION@DIGEST" (stdout: the one thing the script prints there).
+# publish REGISTRY REPO VERSION ARCH=CONFIG...: REGISTRY/REPO:VERSION as an image index of one image per ARCH, each
+# packaged from its CONFIG, and prints "REGISTRY/REPO:VERSION@DIGEST" (stdout: the one thing the script prints there).
+# As `pack buildpack package --publish --target ...` does: each target's image pushed to the tag in turn, then the
+# index over their digests (`pack manifest create`, an experimental command: a PACK_HOME of its own says so).
 publish() {
-  local config="$1" registry="$2" repo="$3" version="$4" targets=() arch sha
-  shift 4
-  for arch in "$@"; do targets+=(--target "linux/${arch}"); done
-  util::run_logged "${STAGE}/publish-${repo//\//_}.log" "$PACK" buildpack package "${registry}/${repo}:${version}" \
-    --config "$config" --publish "${targets[@]}"
+  local registry="$1" repo="$2" version="$3" spec arch digests=() sha pack_home
+  shift 3
+  for spec in "$@"; do
+    arch="${spec%%=*}"
+    util::run_logged "${STAGE}/publish-${repo//\//_}-${arch}.log" "$PACK" buildpack package "${registry}/${repo}:${version}" \
+      --config "${spec#*=}" --publish --target "linux/${arch}"
+    sha=$(digest "$registry" "$repo" "$version")
+    [[ -n "$sha" ]] || util::die "pushed ${registry}/${repo}:${version} (linux/${arch}), but the registry serves no digest for it"
+    digests+=("${registry}/${repo}@${sha}")
+  done
+  util::temp_dir pack_home
+  printf 'experimental = true\n' >"${pack_home}/config.toml"
+  PACK_HOME="$pack_home" util::run_logged "${STAGE}/publish-${repo//\//_}-index.log" "$PACK" manifest create \
+    "${registry}/${repo}:${version}" "${digests[@]}" --publish
   sha=$(digest "$registry" "$repo" "$version")
-  [[ -n "$sha" ]] || util::die "pushed ${registry}/${repo}:${version}, but the registry serves no digest for it"
+  [[ -n "$sha" ]] || util::die "pushed the index ${registry}/${repo}:${version}, but the registry serves no digest for it"
   printf '%s/%s:%s@%s\n' "$registry" "$repo" "$version" "$sha"
 }
 
@@ -132,28 +143,42 @@ main() {
   # rebuilt when older than the amd64 executable.
   local amd64="dist/buildpacks/tilt-live/bin/tilt-live"
   [[ -x "$amd64" ]] || util::timed "Build (amd64)" bash scripts/build.sh
-  for arch in "${PART_ARCHES[@]}"; do
+  for arch in "${ARCHES[@]}"; do
     [[ "$arch" == amd64 || "dist/buildpacks-${arch}/tilt-live/bin/tilt-live" -nt "$amd64" ]] ||
       util::timed "Build (${arch})" bash scripts/build.sh --arch "$arch"
   done
+  util::timed "Language groups (linux/arm64)" bash scripts/platform/setup.sh --arch arm64
   mkdir -p "$OUT" "$STAGE"
   stage_part tilt-live-source
   stage_part tilt-live
-  stage_meta
-  util::timed "tilt-live/source: .cnb per target" package_files "${STAGE}/tilt-live-source.package.toml" tilt-live-source "$version" "${PART_ARCHES[@]}"
-  util::timed "tilt-live: .cnb per target" package_files "${STAGE}/tilt-live.package.toml" tilt-live-live "$version" "${PART_ARCHES[@]}"
-  util::timed "tilt-live/dev (meta): .cnb per target" package_files "${STAGE}/meta.package.toml" tilt-live "$version" "${META_ARCHES[@]}"
+  for arch in "${ARCHES[@]}"; do stage_meta "$arch"; done
+  for arch in "${ARCHES[@]}"; do
+    util::timed "linux/${arch} .cnb files" package_files "$version" "$arch"
+  done
   local file
   for file in "${OUT}"/*-"${version}"-linux-*.cnb; do
     util::print::info "$(du -h "$file" | cut -f1)	${file#"${TILT_LIVE_ROOT}"/}"
   done
   [[ -n "$registry" ]] || return 0
   util::print::step "Publishing to ${registry}"
-  local refs=()
-  refs+=("$(publish "${STAGE}/tilt-live-source.package.toml" "$registry" tilt-live/source "$version" "${PART_ARCHES[@]}")")
-  refs+=("$(publish "${STAGE}/tilt-live.package.toml" "$registry" tilt-live/live "$version" "${PART_ARCHES[@]}")")
-  refs+=("$(publish "${STAGE}/meta.package.toml" "$registry" tilt-live "$version" "${META_ARCHES[@]}")")
+  local refs=() source=() live=() meta=()
+  for arch in "${ARCHES[@]}"; do
+    source+=("${arch}=${STAGE}/tilt-live-source.package.toml")
+    live+=("${arch}=${STAGE}/tilt-live.package.toml")
+    meta+=("${arch}=${STAGE}/meta-${arch}.package.toml")
+  done
+  refs+=("$(publish "$registry" tilt-live/source "$version" "${source[@]}")")
+  refs+=("$(publish "$registry" tilt-live/live "$version" "${live[@]}")")
+  refs+=("$(publish "$registry" tilt-live "$version" "${meta[@]}")")
   printf '%s\n' "${refs[@]}"
+}
+
+# package_files VERSION ARCH: the .cnb file of each buildpack for ARCH.
+package_files() {
+  local version="$1" arch="$2"
+  package_file "${STAGE}/tilt-live-source.package.toml" tilt-live-source "$version" "$arch"
+  package_file "${STAGE}/tilt-live.package.toml" tilt-live-live "$version" "$arch"
+  package_file "${STAGE}/meta-${arch}.package.toml" tilt-live "$version" "$arch"
 }
 
 main "$@"

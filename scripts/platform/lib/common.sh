@@ -25,25 +25,36 @@ export PACK_HOME
 PACK_VOLUME_KEY="${PACK_VOLUME_KEY:-tilt-live-local}"
 export PACK_VOLUME_KEY
 
+# The architecture the language groups' buildpacks are built for: amd64, this machine's and the builder's, or arm64
+# (setup.sh --arch arm64): the same buildpacks cross-built for the meta-buildpack's linux/arm64 package, which never
+# run here. Fixed when this file is sourced: every dir below that holds compiled code carries it.
+PLATFORM_ARCH="${PLATFORM_ARCH:-amd64}"
+case "${PLATFORM_ARCH}" in
+  amd64) PLATFORM_ARCH_SUFFIX="" ;;
+  arm64) PLATFORM_ARCH_SUFFIX="-arm64" ;;
+  *) util::die "PLATFORM_ARCH must be amd64 or arm64 (got '${PLATFORM_ARCH}')" ;;
+esac
+
 BUILDER_IMAGE="tilt-live/builder-go:latest"
 BUILDER_REPO="tilt-live/builder-go"
 # The language groups of the builder's order, in the order it tries them. setup.sh --lang narrows
 # BUILDER_LANGUAGES to one: the builder is then tilt-live/builder-<lang>-only (builder.sh), never the full one.
 ALL_LANGUAGES=(node python go java)
 BUILDER_LANGUAGES=("${ALL_LANGUAGES[@]}")
-GO_BUILD_DIR="${TILT_LIVE_CACHE}/buildpacks/paketo-go-build/${PAKETO_GO_BUILD_VERSION}"
-GO_MOD_VENDOR_DIR="${TILT_LIVE_CACHE}/buildpacks/paketo-go-mod-vendor/${PAKETO_GO_MOD_VENDOR_VERSION}"
-NPM_INSTALL_DIR="${TILT_LIVE_CACHE}/buildpacks/paketo-npm-install/${PAKETO_NPM_INSTALL_VERSION}"
-NODE_START_DIR="${TILT_LIVE_CACHE}/buildpacks/paketo-node-start/${PAKETO_NODE_START_VERSION}"
-PIP_INSTALL_DIR="${TILT_LIVE_CACHE}/buildpacks/paketo-pip-install/${PAKETO_PIP_INSTALL_VERSION}"
-PYTHON_START_DIR="${TILT_LIVE_CACHE}/buildpacks/paketo-python-start/${PAKETO_PYTHON_START_VERSION}"
-PROCFILE_DIR="${TILT_LIVE_CACHE}/buildpacks/paketo-procfile/${PAKETO_PROCFILE_VERSION}"
-MAVEN_DIR="${TILT_LIVE_CACHE}/buildpacks/paketo-maven/${PAKETO_MAVEN_VERSION}"
-EXECUTABLE_JAR_DIR="${TILT_LIVE_CACHE}/buildpacks/paketo-executable-jar/${PAKETO_EXECUTABLE_JAR_VERSION}"
-SPRING_BOOT_DIR="${TILT_LIVE_CACHE}/buildpacks/paketo-spring-boot/${PAKETO_SPRING_BOOT_VERSION}"
-# The tilt-live buildpacks (npm run build); overridable to try a builder with other copies.
-TILT_LIVE_SOURCE_BP_DIR="${TILT_LIVE_SOURCE_BP_DIR:-${TILT_LIVE_ROOT}/dist/buildpacks/tilt-live-source}"
-TILT_LIVE_BP_DIR="${TILT_LIVE_BP_DIR:-${TILT_LIVE_ROOT}/dist/buildpacks/tilt-live}"
+GO_BUILD_DIR="${TILT_LIVE_CACHE}/buildpacks/paketo-go-build/${PAKETO_GO_BUILD_VERSION}${PLATFORM_ARCH_SUFFIX}"
+GO_MOD_VENDOR_DIR="${TILT_LIVE_CACHE}/buildpacks/paketo-go-mod-vendor/${PAKETO_GO_MOD_VENDOR_VERSION}${PLATFORM_ARCH_SUFFIX}"
+NPM_INSTALL_DIR="${TILT_LIVE_CACHE}/buildpacks/paketo-npm-install/${PAKETO_NPM_INSTALL_VERSION}${PLATFORM_ARCH_SUFFIX}"
+NODE_START_DIR="${TILT_LIVE_CACHE}/buildpacks/paketo-node-start/${PAKETO_NODE_START_VERSION}${PLATFORM_ARCH_SUFFIX}"
+PIP_INSTALL_DIR="${TILT_LIVE_CACHE}/buildpacks/paketo-pip-install/${PAKETO_PIP_INSTALL_VERSION}${PLATFORM_ARCH_SUFFIX}"
+PYTHON_START_DIR="${TILT_LIVE_CACHE}/buildpacks/paketo-python-start/${PAKETO_PYTHON_START_VERSION}${PLATFORM_ARCH_SUFFIX}"
+PROCFILE_DIR="${TILT_LIVE_CACHE}/buildpacks/paketo-procfile/${PAKETO_PROCFILE_VERSION}${PLATFORM_ARCH_SUFFIX}"
+MAVEN_DIR="${TILT_LIVE_CACHE}/buildpacks/paketo-maven/${PAKETO_MAVEN_VERSION}${PLATFORM_ARCH_SUFFIX}"
+EXECUTABLE_JAR_DIR="${TILT_LIVE_CACHE}/buildpacks/paketo-executable-jar/${PAKETO_EXECUTABLE_JAR_VERSION}${PLATFORM_ARCH_SUFFIX}"
+SPRING_BOOT_DIR="${TILT_LIVE_CACHE}/buildpacks/paketo-spring-boot/${PAKETO_SPRING_BOOT_VERSION}${PLATFORM_ARCH_SUFFIX}"
+# The tilt-live buildpacks (npm run build; scripts/build.sh --arch arm64 for arm64); overridable to try a builder with
+# other copies.
+TILT_LIVE_SOURCE_BP_DIR="${TILT_LIVE_SOURCE_BP_DIR:-${TILT_LIVE_ROOT}/dist/buildpacks${PLATFORM_ARCH_SUFFIX}/tilt-live-source}"
+TILT_LIVE_BP_DIR="${TILT_LIVE_BP_DIR:-${TILT_LIVE_ROOT}/dist/buildpacks${PLATFORM_ARCH_SUFFIX}/tilt-live}"
 
 mkdir -p "${PLATFORM_CACHE}" "${PLATFORM_LOGS}"
 
@@ -54,6 +65,29 @@ platform::lock() {
 
 # platform::hash: short sha256 of stdin, used as a cache key.
 platform::hash() { sha256sum | cut -c1-12; }
+
+# platform::emulator ARCH: how to run an ARCH binary here, for smoke tests of cross builds: directly (prints nothing),
+# or under qemu-user (installed when missing) for arm64.
+platform::emulator() {
+  if [[ "$1" == arm64 ]]; then
+    command -v qemu-aarch64-static >/dev/null || platform::apt_install qemu-user-static
+    printf 'qemu-aarch64-static\n'
+  fi
+}
+
+# platform::check_elf_arch PATH...: every ELF executable in PATH (files, or dirs searched) is built for PLATFORM_ARCH
+# (e_machine 62 x86-64, 183 AArch64); stops naming the first that is not. A cross build that silently produced host
+# binaries would otherwise only fail on a user's arm64 machine.
+platform::check_elf_arch() {
+  local want file machine
+  case "${PLATFORM_ARCH}" in amd64) want=62 ;; arm64) want=183 ;; esac
+  while IFS= read -r -d '' file; do
+    [[ "$(head -c4 "$file" | od -An -c | tr -d ' ')" == '177ELF' ]] || continue
+    machine=$(od -An -tu2 -j18 -N2 "$file" | tr -d ' ')
+    [[ "$machine" == "$want" ]] ||
+      util::die "${file} is an ELF file for machine ${machine}, not ${PLATFORM_ARCH} (${want}): the cross build went wrong"
+  done < <(find "$@" -type f -perm -u+x -print0)
+}
 
 # platform::tree_sha256 DIR: sha256 of every path, mode and file content under DIR (symlinks by target).
 platform::tree_sha256() {

@@ -9,7 +9,7 @@
 #                ${MAVEN_VERSION} itself (the distribution above), handed to builds through a `maven` binding whose
 #                settings.xml mirrors every repository to it (file://), so that `pack build --network none` works
 
-SYFT_BIN="${TILT_LIVE_CACHE}/bin/syft-v${SYFT_VERSION}/syft"
+SYFT_BIN="${TILT_LIVE_CACHE}/bin/syft-v${SYFT_VERSION}${PLATFORM_ARCH_SUFFIX}/syft"
 MAVEN_DIST_CACHE="${TILT_LIVE_CACHE}/maven/apache-maven-${MAVEN_VERSION}"
 
 # platform::java::syft: builds syft once per version (go install from the proxy; about 2 min on 2 cores).
@@ -20,12 +20,19 @@ platform::java::syft() {
     util::print::info "Reusing syft ${SYFT_VERSION} (${SYFT_BIN})"
     return 0
   fi
-  util::print::info "Building syft ${SYFT_VERSION} (go install github.com/anchore/syft/cmd/syft@v${SYFT_VERSION}; about 2 min)"
+  util::print::info "Building syft ${SYFT_VERSION} for linux/${PLATFORM_ARCH} (go install github.com/anchore/syft/cmd/syft@v${SYFT_VERSION}; about 2 min)"
   rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
-  (cd /tmp && util::run_logged "${PLATFORM_LOGS}/syft-build.log" env CGO_ENABLED=0 GOBIN="$dir.tmp" GOFLAGS=-mod=mod \
+  # go install refuses GOBIN for a cross build and puts it in GOPATH/bin/linux_<arch>/: a GOPATH of its own (the
+  # module cache stays the shared one).
+  (cd /tmp && util::run_logged "${PLATFORM_LOGS}/syft${PLATFORM_ARCH_SUFFIX}-build.log" env CGO_ENABLED=0 \
+    GOOS=linux GOARCH="${PLATFORM_ARCH}" GOPATH="$dir.tmp/gopath" GOMODCACHE="$(go env GOMODCACHE)" GOFLAGS=-mod=mod \
     nice go install -trimpath -ldflags "-s -w -X main.version=${SYFT_VERSION}" \
     "github.com/anchore/syft/cmd/syft@v${SYFT_VERSION}")
-  [[ -x "$dir.tmp/syft" ]] || util::die "go install of syft ${SYFT_VERSION} produced no binary in $dir.tmp"
+  local built
+  built=$(find "$dir.tmp/gopath/bin" -name syft -type f | head -n1)
+  [[ -n "$built" ]] || util::die "go install of syft ${SYFT_VERSION} produced no binary in $dir.tmp/gopath/bin"
+  mv "$built" "$dir.tmp/syft" && rm -rf "$dir.tmp/gopath"
+  platform::check_elf_arch "$dir.tmp/syft"
   rm -rf "$dir" && mv "$dir.tmp" "$dir"
 }
 

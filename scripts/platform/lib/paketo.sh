@@ -4,8 +4,8 @@
 # it, every helper under cmd/ (npm-install's setup-symlinks), and the version their packager would write into
 # buildpack.toml. A module path without /vN knows vX.Y.Z (X >= 2) as vX.Y.Z+incompatible.
 
-# platform::paketo::dir NAME VERSION: where the assembled buildpack lives.
-platform::paketo::dir() { printf '%s/buildpacks/paketo-%s/%s' "${TILT_LIVE_CACHE}" "$1" "$2"; }
+# platform::paketo::dir NAME VERSION: where the assembled buildpack lives (for PLATFORM_ARCH).
+platform::paketo::dir() { printf '%s/buildpacks/paketo-%s/%s%s' "${TILT_LIVE_CACHE}" "$1" "$2" "${PLATFORM_ARCH_SUFFIX}"; }
 
 # platform::paketo::set_version BUILDPACK_TOML VERSION: adds `version = "..."` to the [buildpack] table.
 platform::paketo::set_version() {
@@ -59,13 +59,14 @@ platform::paketo::buildpack() {
   util::writable_copy "$mod_dir" "$src"
   platform::paketo::replace "$src" "$@"
   rm -rf "$dir" && mkdir -p "$dir/bin"
-  util::print::info "Building paketo-buildpacks/${name} ${version} (go build ./${main})"
-  (cd "$src" && export CGO_ENABLED=0 GOOS=linux GOARCH=amd64 GOFLAGS=-mod=mod &&
-    util::run_logged "${PLATFORM_LOGS}/${name}-build.log" \
+  util::print::info "Building paketo-buildpacks/${name} ${version} for linux/${PLATFORM_ARCH} (go build ./${main})"
+  local log="${PLATFORM_LOGS}/${name}${PLATFORM_ARCH_SUFFIX}-build.log"
+  (cd "$src" && export CGO_ENABLED=0 GOOS=linux GOARCH="${PLATFORM_ARCH}" GOFLAGS=-mod=mod &&
+    util::run_logged "$log" \
       nice go build -trimpath -ldflags "-s -w" -o "$dir/bin/${bin}" "./${main}" &&
     for helper in cmd/*/main.go; do
       [[ -f "$helper" && "$(dirname "$helper")" != "$main" ]] || continue
-      util::run_logged "${PLATFORM_LOGS}/${name}-build.log" \
+      util::run_logged "$log" \
         nice go build -trimpath -ldflags "-s -w" -o "$dir/bin/$(basename "$(dirname "$helper")")" "./$(dirname "$helper")"
     done)
   ln -s "$bin" "$dir/bin/detect"
@@ -75,6 +76,7 @@ platform::paketo::buildpack() {
     awk '/^\[\[targets\]\]/ { skip = 1; next } skip && /^(\[|$)/ { skip = 0 } !skip' >"$dir/buildpack.toml"
   grep -q "^  version = \"${version}\"\$" "$dir/buildpack.toml" || platform::paketo::set_version "$dir/buildpack.toml" "$version"
   platform::paketo::data_files "$src" "$dir"
+  platform::check_elf_arch "$dir/bin"
   platform::paketo::ok "$dir" "$version" || util::die "paketo-buildpacks/${name} assembled incompletely in $dir"
 }
 

