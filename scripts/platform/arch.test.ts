@@ -1,15 +1,12 @@
 // The platform's arch handling (scripts/platform/lib/common.sh): PLATFORM_ARCH=arm64 moves every cache dir of
 // compiled code aside while amd64 keeps the names (and keys) it had, the stand-ins that are scripts stay shared, and
 // platform::check_elf_arch catches a cross build that produced the wrong machine's executables.
-import { execFile } from "node:child_process";
 import { chmod, mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { promisify } from "node:util";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { tempDir } from "../../src/testing/temp-dir.js";
+import { type BashResult, repoRoot as root, runBash } from "./run-bash.js";
 
-const run = promisify(execFile);
-const root = path.resolve(import.meta.dirname, "../..");
 let work: string;
 
 beforeEach(async () => {
@@ -19,21 +16,12 @@ afterEach(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-const SOURCES =
-  "source scripts/lib.sh && source scripts/platform/lib/common.sh && source scripts/platform/lib/paketo.sh && source scripts/platform/lib/stand-ins.sh";
-
-/** Runs SCRIPT after the platform's libs with PLATFORM_ARCH=ARCH; a failure is a result: exit code and stderr. */
-async function bash(arch: string, script: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run("bash", ["-c", `${SOURCES} && ${script}`], {
-      cwd: root,
-      env: { ...process.env, TILT_LIVE_CACHE: path.join(work, "cache"), PLATFORM_ARCH: arch },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
+/** Runs SCRIPT after the platform's libs with PLATFORM_ARCH=ARCH and a private cache. */
+function bash(arch: string, script: string): Promise<BashResult> {
+  return runBash(script, {
+    libs: ["scripts/platform/lib/common.sh", "scripts/platform/lib/paketo.sh", "scripts/platform/lib/stand-ins.sh"],
+    env: { TILT_LIVE_CACHE: path.join(work, "cache"), PLATFORM_ARCH: arch },
+  });
 }
 
 /** An executable whose ELF header names MACHINE (e_machine, little-endian at offset 18). */

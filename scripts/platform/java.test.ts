@@ -8,9 +8,9 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { tempDir } from "../../src/testing/temp-dir.js";
+import { type BashResult, runBash } from "./run-bash.js";
 
 const run = promisify(execFile);
-const root = path.resolve(import.meta.dirname, "../..");
 let work: string;
 
 beforeEach(async () => {
@@ -20,29 +20,18 @@ afterEach(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-const SOURCES =
-  "source scripts/lib.sh && source scripts/platform/lib/common.sh && source scripts/platform/lib/paketo.sh && source scripts/platform/lib/java.sh";
+const LIBS = ["scripts/platform/lib/common.sh", "scripts/platform/lib/paketo.sh", "scripts/platform/lib/java.sh"];
 
-async function bash(script: string, ...args: string[]): Promise<string> {
-  const { stdout } = await run("bash", ["-c", `${SOURCES} && ${script}`, "bash", ...args], {
-    cwd: root,
-    env: { ...process.env, TILT_LIVE_CACHE: path.join(work, "cache") },
-  });
-  return stdout;
+/** Runs SCRIPT after the Java libs with ARGS and a private cache; its stdout, or a failure as a result. */
+function bashResult(script: string, ...args: string[]): Promise<BashResult> {
+  return runBash(script, { libs: LIBS, args, env: { TILT_LIVE_CACHE: path.join(work, "cache") } });
 }
 
-/** Like bash(), but a failure is a result: exit code and stderr. */
-async function bashResult(script: string, ...args: string[]): Promise<{ code: number; stderr: string }> {
-  try {
-    const { stderr } = await run("bash", ["-c", `${SOURCES} && ${script}`, "bash", ...args], {
-      cwd: root,
-      env: { ...process.env, TILT_LIVE_CACHE: path.join(work, "cache") },
-    });
-    return { code: 0, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stderr: string };
-    return { code: failed.code, stderr: failed.stderr };
-  }
+/** Like bashResult(), but a failure fails the test. */
+async function bash(script: string, ...args: string[]): Promise<string> {
+  const result = await bashResult(script, ...args);
+  expect(result.code, result.stderr).toBe(0);
+  return result.stdout;
 }
 
 const BUILDPACK_TOML = `api = "0.7"
@@ -179,11 +168,12 @@ describe("platform::paketo::replace", () => {
     await mkdir(src);
     await writeFile(path.join(src, "go.mod"), "module example.com/bp\n\ngo 1.22\n");
     // GOPROXY=off: the proxy "refuses" every module, as it refuses source-removal for the maven buildpack.
-    const sources = "source scripts/lib.sh && source scripts/platform/lib/common.sh && source scripts/platform/lib/paketo.sh";
-    await run("bash", ["-c", `${sources} && platform::paketo::replace "$1" example.com/dep@v1.2.3`, "bash", src], {
-      cwd: root,
-      env: { ...process.env, TILT_LIVE_CACHE: path.join(work, "cache"), TILT_LIVE_UPSTREAM_DIR: bundle, GOPROXY: "off" },
+    const replace = await runBash('platform::paketo::replace "$1" example.com/dep@v1.2.3', {
+      libs: LIBS,
+      args: [src],
+      env: { TILT_LIVE_CACHE: path.join(work, "cache"), TILT_LIVE_UPSTREAM_DIR: bundle, GOPROXY: "off" },
     });
+    expect(replace.code, replace.stderr).toBe(0);
     const goMod = await readFile(path.join(src, "go.mod"), "utf8");
     const replaced = /^replace example\.com\/dep => (\/\S+)$/m.exec(goMod)?.[1];
     expect(replaced, goMod).toBeDefined();

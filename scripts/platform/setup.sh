@@ -126,14 +126,19 @@ platform::part::java() {
   [[ "${PLATFORM_ARCH}" != amd64 ]] || util::timed "Maven seed repository" platform::java::seed
 }
 
+# platform::begin TITLE: the title, then the host's tools checked and the platform's locks taken (held until exit).
+platform::begin() {
+  util::print::title "$1"
+  platform::check_host
+  util::platform_user_lock
+  platform::lock
+}
+
 # platform::cross_parts: every language group's parts for PLATFORM_ARCH (setup.sh --arch), and where they are.
 platform::cross_parts() {
   local start lang
   start=$(date +%s%N)
-  util::print::title "tilt-live platform: the language groups for linux/${PLATFORM_ARCH} (cache: ${TILT_LIVE_CACHE})"
-  platform::check_host
-  util::platform_user_lock
-  platform::lock
+  platform::begin "tilt-live platform: the language groups for linux/${PLATFORM_ARCH} (cache: ${TILT_LIVE_CACHE})"
   for lang in "${ALL_LANGUAGES[@]}"; do "platform::part::${lang}"; done
   platform::builder::inputs
   util::print::title "Produced"
@@ -170,10 +175,7 @@ main() {
   [[ "${PLATFORM_ARCH}" == amd64 ]] || util::die "PLATFORM_ARCH=${PLATFORM_ARCH}: the platform that runs builds is amd64; use --arch ${PLATFORM_ARCH}"
   local start end
   start=$(date +%s%N)
-  util::print::title "tilt-live platform (cache: ${TILT_LIVE_CACHE})${lang:+, ${lang} only}"
-  platform::check_host
-  util::platform_user_lock
-  platform::lock
+  platform::begin "tilt-live platform (cache: ${TILT_LIVE_CACHE})${lang:+, ${lang} only}"
   util::timed "Docker engine" platform::docker::ensure
   util::timed "Stack images" platform::stack::ensure
   util::timed "Lifecycle ${LIFECYCLE_VERSION}" platform::cnb::lifecycle

@@ -8,9 +8,9 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { tempDir } from "../../src/testing/temp-dir.js";
+import { type BashResult, runBash } from "./run-bash.js";
 
 const run = promisify(execFile);
-const root = path.resolve(import.meta.dirname, "../..");
 
 let work: string;
 let bundle: string;
@@ -42,18 +42,12 @@ async function archiveSha(): Promise<string> {
 }
 
 /** Runs platform::upstream::archive_dir REPO TAG with the bundle and a private cache. */
-async function archiveDir(repo: string, tag: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  const script = `source scripts/lib.sh && source scripts/platform/lib/common.sh && platform::upstream::archive_dir "$1" "$2"`;
-  try {
-    const { stdout, stderr } = await run("bash", ["-c", script, "bash", repo, tag], {
-      cwd: root,
-      env: { ...process.env, TILT_LIVE_CACHE: path.join(work, "cache"), TILT_LIVE_UPSTREAM_DIR: bundle },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
+function archiveDir(repo: string, tag: string): Promise<BashResult> {
+  return runBash('platform::upstream::archive_dir "$1" "$2"', {
+    libs: ["scripts/platform/lib/common.sh"],
+    args: [repo, tag],
+    env: { TILT_LIVE_CACHE: path.join(work, "cache"), TILT_LIVE_UPSTREAM_DIR: bundle },
+  });
 }
 
 describe("the upstream bundle", () => {
