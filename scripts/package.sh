@@ -147,7 +147,9 @@ main() {
     [[ "$arch" == amd64 || "dist/buildpacks-${arch}/tilt-live/bin/tilt-live" -nt "$amd64" ]] ||
       util::timed "Build (${arch})" bash scripts/build.sh --arch "$arch"
   done
-  util::timed "Language groups (linux/arm64)" bash scripts/platform/setup.sh --arch arm64
+  for arch in "${ARCHES[@]}"; do
+    [[ "$arch" == amd64 ]] || util::timed "Language groups (linux/${arch})" bash scripts/platform/setup.sh --arch "$arch"
+  done
   mkdir -p "$OUT" "$STAGE"
   stage_part tilt-live-source
   stage_part tilt-live
