@@ -160,3 +160,16 @@ util::platform_lock() {
 util::platform_user_lock() {
   [[ -n "${TILT_LIVE_PLATFORM_USER:-}" ]] || util::platform_lock
 }
+
+# util::registry_schemes REGISTRY: the schemes to try, in order, as pack's registry client (go-containerregistry) does:
+# plain HTTP for loopback; HTTPS, then HTTP, for private addresses (10/8, 172.16/12, 192.168/16) and *.local; HTTPS
+# for the rest.
+util::registry_schemes() {
+  local host="${1%:*}"
+  [[ "$1" == \[* ]] && host="${1%%]*}]"
+  case "$host" in
+    localhost | 127.* | "[::1]") printf 'http\n' ;;
+    10.* | 192.168.* | 172.1[6-9].* | 172.2[0-9].* | 172.3[01].* | *.local) printf 'https\nhttp\n' ;;
+    *) printf 'https\n' ;;
+  esac
+}

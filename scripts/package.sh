@@ -80,21 +80,16 @@ package_file() {
     "${OUT}/${name}-${version}-linux-${arch}.cnb" --config "$config" --format file --target "linux/${arch}"
 }
 
-# registry_scheme REGISTRY: http for loopback registries (as pack and Docker treat them), else https.
-registry_scheme() {
-  case "$1" in
-    localhost:* | localhost | 127.* | \[::1\]*) printf 'http\n' ;;
-    *) printf 'https\n' ;;
-  esac
-}
-
 # digest REGISTRY REPO TAG: the manifest (or index) digest the registry serves for REPO:TAG.
 digest() {
-  local url
-  url="$(registry_scheme "$1")://$1/v2/$2/manifests/$3"
-  curl -fsSI --max-time 10 \
-    -H 'Accept: application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.docker.distribution.manifest.v2+json' \
-    "$url" | tr -d '\r' | sed -n 's/^[Dd]ocker-[Cc]ontent-[Dd]igest: //p'
+  local scheme sha
+  for scheme in $(util::registry_schemes "$1"); do
+    sha=$(curl -fsSI --max-time 10 \
+      -H 'Accept: application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.docker.distribution.manifest.v2+json' \
+      "${scheme}://$1/v2/$2/manifests/$3" 2>/dev/null | tr -d '\r' | sed -n 's/^[Dd]ocker-[Cc]ontent-[Dd]igest: //p') || continue
+    [[ -n "$sha" ]] && printf '%s\n' "$sha" && return 0
+  done
+  return 0
 }
 
 # publish REGISTRY REPO VERSION ARCH=CONFIG...: REGISTRY/REPO:VERSION as an image index of one image per ARCH, each
