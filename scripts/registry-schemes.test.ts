@@ -2,7 +2,7 @@
 // with, in the order pack's registry client (go-containerregistry) pushes with them; a private registry over plain
 // HTTP (the local cluster's bridge address, a LAN registry) was asked over HTTPS only and the publish failed.
 import { describe, expect, it } from "vitest";
-import { runBash } from "./platform/run-bash.js";
+import { runBash } from "./run-bash.js";
 
 async function schemes(registry: string): Promise<string[]> {
   const result = await runBash('util::registry_schemes "$1"', { libs: [], args: [registry] });

@@ -5,7 +5,7 @@ import { chmod, mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { tempDir } from "../../src/testing/temp-dir.js";
-import { type BashResult, repoRoot as root, runBash } from "./run-bash.js";
+import { type BashResult, repoRoot as root, runBash } from "../run-bash.js";
 
 let work: string;
 

@@ -8,7 +8,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { tempDir } from "../../src/testing/temp-dir.js";
-import { type BashResult, runBash } from "./run-bash.js";
+import { type BashResult, runBash } from "../run-bash.js";
 
 const run = promisify(execFile);
 let work: string;

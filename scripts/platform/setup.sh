@@ -126,6 +126,9 @@ platform::part::java() {
   [[ "${PLATFORM_ARCH}" != amd64 ]] || util::timed "Maven seed repository" platform::java::seed
 }
 
+# platform::seconds_since START_NS: the seconds since START_NS (date +%s%N), to the millisecond.
+platform::seconds_since() { awk "BEGIN{printf \"%.3f\", ($(date +%s%N)-$1)/1e9}"; }
+
 # platform::begin TITLE: the title, then the host's tools checked and the platform's locks taken (held until exit).
 platform::begin() {
   util::print::title "$1"
@@ -143,7 +146,7 @@ platform::cross_parts() {
   platform::builder::inputs
   util::print::title "Produced"
   util::print::step "linux/${PLATFORM_ARCH} buildpacks: ${#LANGUAGE_BUILDPACKS[@]} under ${TILT_LIVE_CACHE}/buildpacks (scripts/platform/builder.sh meta-package lists them)"
-  util::print::step "Ready in $(awk "BEGIN{printf \"%.3f\", ($(date +%s%N)-${start})/1e9}")s"
+  util::print::step "Ready in $(platform::seconds_since "$start")s"
 }
 
 main() {
@@ -173,7 +176,7 @@ main() {
     return 0
   fi
   [[ "${PLATFORM_ARCH}" == amd64 ]] || util::die "PLATFORM_ARCH=${PLATFORM_ARCH}: the platform that runs builds is amd64; use --arch ${PLATFORM_ARCH}"
-  local start end
+  local start elapsed
   start=$(date +%s%N)
   platform::begin "tilt-live platform (cache: ${TILT_LIVE_CACHE})${lang:+, ${lang} only}"
   util::timed "Docker engine" platform::docker::ensure
@@ -191,7 +194,7 @@ main() {
   # The registry the package tests publish into (integration/harness/registry.ts), as the local cluster's.
   [[ -n "$lang" ]] || util::timed "docker-registry" platform::apt_install docker-registry
   platform::write_env
-  end=$(date +%s%N)
+  elapsed=$(platform::seconds_since "$start")
 
   util::print::title "Produced"
   util::print::step "pack:            ${PACK_BIN}"
@@ -200,7 +203,7 @@ main() {
   util::print::step "                 $(platform::stack_image run) (tilt-live/stack-run:latest)"
   util::print::step "                 $(platform::builder::latest) ($(platform::builder::current))"
   util::print::step "env:             ${PLATFORM_ENV_FILE} (scripts/platform/env.sh), ${PLATFORM_JSON_FILE}"
-  util::print::step "Platform ready in $(awk "BEGIN{printf \"%.3f\", (${end}-${start})/1e9}")s"
+  util::print::step "Platform ready in ${elapsed}s"
 }
 
 main "$@"

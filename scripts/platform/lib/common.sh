@@ -41,16 +41,19 @@ BUILDER_REPO="tilt-live/builder-go"
 # BUILDER_LANGUAGES to one: the builder is then tilt-live/builder-<lang>-only (builder.sh), never the full one.
 ALL_LANGUAGES=(node python go java)
 BUILDER_LANGUAGES=("${ALL_LANGUAGES[@]}")
-GO_BUILD_DIR="${TILT_LIVE_CACHE}/buildpacks/paketo-go-build/${PAKETO_GO_BUILD_VERSION}${PLATFORM_ARCH_SUFFIX}"
-GO_MOD_VENDOR_DIR="${TILT_LIVE_CACHE}/buildpacks/paketo-go-mod-vendor/${PAKETO_GO_MOD_VENDOR_VERSION}${PLATFORM_ARCH_SUFFIX}"
-NPM_INSTALL_DIR="${TILT_LIVE_CACHE}/buildpacks/paketo-npm-install/${PAKETO_NPM_INSTALL_VERSION}${PLATFORM_ARCH_SUFFIX}"
-NODE_START_DIR="${TILT_LIVE_CACHE}/buildpacks/paketo-node-start/${PAKETO_NODE_START_VERSION}${PLATFORM_ARCH_SUFFIX}"
-PIP_INSTALL_DIR="${TILT_LIVE_CACHE}/buildpacks/paketo-pip-install/${PAKETO_PIP_INSTALL_VERSION}${PLATFORM_ARCH_SUFFIX}"
-PYTHON_START_DIR="${TILT_LIVE_CACHE}/buildpacks/paketo-python-start/${PAKETO_PYTHON_START_VERSION}${PLATFORM_ARCH_SUFFIX}"
-PROCFILE_DIR="${TILT_LIVE_CACHE}/buildpacks/paketo-procfile/${PAKETO_PROCFILE_VERSION}${PLATFORM_ARCH_SUFFIX}"
-MAVEN_DIR="${TILT_LIVE_CACHE}/buildpacks/paketo-maven/${PAKETO_MAVEN_VERSION}${PLATFORM_ARCH_SUFFIX}"
-EXECUTABLE_JAR_DIR="${TILT_LIVE_CACHE}/buildpacks/paketo-executable-jar/${PAKETO_EXECUTABLE_JAR_VERSION}${PLATFORM_ARCH_SUFFIX}"
-SPRING_BOOT_DIR="${TILT_LIVE_CACHE}/buildpacks/paketo-spring-boot/${PAKETO_SPRING_BOOT_VERSION}${PLATFORM_ARCH_SUFFIX}"
+# platform::paketo::dir NAME VERSION: where the Paketo buildpack NAME is assembled (scripts/platform/lib/paketo.sh), for
+# PLATFORM_ARCH.
+platform::paketo::dir() { printf '%s/buildpacks/paketo-%s/%s%s' "${TILT_LIVE_CACHE}" "$1" "$2" "${PLATFORM_ARCH_SUFFIX}"; }
+GO_BUILD_DIR=$(platform::paketo::dir go-build "${PAKETO_GO_BUILD_VERSION}")
+GO_MOD_VENDOR_DIR=$(platform::paketo::dir go-mod-vendor "${PAKETO_GO_MOD_VENDOR_VERSION}")
+NPM_INSTALL_DIR=$(platform::paketo::dir npm-install "${PAKETO_NPM_INSTALL_VERSION}")
+NODE_START_DIR=$(platform::paketo::dir node-start "${PAKETO_NODE_START_VERSION}")
+PIP_INSTALL_DIR=$(platform::paketo::dir pip-install "${PAKETO_PIP_INSTALL_VERSION}")
+PYTHON_START_DIR=$(platform::paketo::dir python-start "${PAKETO_PYTHON_START_VERSION}")
+PROCFILE_DIR=$(platform::paketo::dir procfile "${PAKETO_PROCFILE_VERSION}")
+MAVEN_DIR=$(platform::paketo::dir maven "${PAKETO_MAVEN_VERSION}")
+EXECUTABLE_JAR_DIR=$(platform::paketo::dir executable-jar "${PAKETO_EXECUTABLE_JAR_VERSION}")
+SPRING_BOOT_DIR=$(platform::paketo::dir spring-boot "${PAKETO_SPRING_BOOT_VERSION}")
 # The tilt-live buildpacks (npm run build; scripts/build.sh --arch arm64 for arm64); overridable to try a builder with
 # other copies.
 TILT_LIVE_SOURCE_BP_DIR="${TILT_LIVE_SOURCE_BP_DIR:-${TILT_LIVE_ROOT}/dist/buildpacks${PLATFORM_ARCH_SUFFIX}/tilt-live-source}"

@@ -4,9 +4,6 @@
 # it, every helper under cmd/ (npm-install's setup-symlinks), and the version their packager would write into
 # buildpack.toml. A module path without /vN knows vX.Y.Z (X >= 2) as vX.Y.Z+incompatible.
 
-# platform::paketo::dir NAME VERSION: where the assembled buildpack lives (for PLATFORM_ARCH).
-platform::paketo::dir() { printf '%s/buildpacks/paketo-%s/%s%s' "${TILT_LIVE_CACHE}" "$1" "$2" "${PLATFORM_ARCH_SUFFIX}"; }
-
 # platform::paketo::set_version BUILDPACK_TOML VERSION: adds `version = "..."` to the [buildpack] table.
 platform::paketo::set_version() {
   local file="$1" version="$2"

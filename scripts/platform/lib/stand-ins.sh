@@ -33,12 +33,11 @@ platform::stand_in::node_dist() {
 platform::stand_in::dir() { # NAME
   local extra=""
   case "$1" in
-    node-engine) extra="${NODE_ENGINE_VERSION} ${NODE_ENGINE_NPM_VERSION}" ;;
+    # Compiled: a key per arch (amd64's predate arm64 and stay as they were).
+    node-engine) extra="${NODE_ENGINE_VERSION} ${NODE_ENGINE_NPM_VERSION}${PLATFORM_ARCH_SUFFIX/-/ }" ;;
+    syft) extra="${SYFT_VERSION}${PLATFORM_ARCH_SUFFIX/-/ }" ;;
     cpython | pip | jvm) extra="$(platform::stack_key build)" ;;
-    syft) extra="${SYFT_VERSION}" ;;
   esac
-  # amd64's keys predate arm64 and stay as they were.
-  [[ "${PLATFORM_ARCH}" == amd64 || "$1" == cpython || "$1" == pip || "$1" == jvm ]] || extra="${extra} ${PLATFORM_ARCH}"
   printf '%s/buildpacks/%s/%s' "${TILT_LIVE_CACHE}" "$1" \
     "$(printf '%s\n' "$(platform::tree_hash "${PLATFORM_SRC}/stand-ins/$1")" "$extra" | platform::hash)"
 }
