@@ -28,6 +28,8 @@ export default defineConfig({
         test: {
           name: "integration",
           include: ["integration/**/*.test.ts"],
+          // The packages published once per run for the files that use them (TILT_LIVE_PUBLISH_PACKAGES).
+          globalSetup: ["integration/harness/packages-setup.ts"],
           // Real pack builds and containers: one file at a time, generous per-test budgets.
           fileParallelism: false,
           testTimeout: 600_000,

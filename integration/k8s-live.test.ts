@@ -7,11 +7,10 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { Agent, get } from "node:http";
 import path from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensurePlatform, Resources, TILT_LIVE_VERSION, type Platform } from "./harness/index.js";
 import { clusterStatus, kubectl, startCluster, stopCluster, type Cluster } from "./harness/k8s.js";
-import { deploymentPods, forgetK8sTilt, prepareK8sTilt, tearDownK8sTilt, type K8sTiltProject, type PodInfo } from "./harness/k8s-tilt.js";
+import { forgetK8sTilt, singleReadyPod, prepareK8sTilt, tearDownK8sTilt, type K8sTiltProject, type PodInfo } from "./harness/k8s-tilt.js";
 import { ensureTilt, type BuildRecord } from "./harness/tilt.js";
 import { getText, type TiltSession } from "./harness/tilt-session.js";
 
@@ -32,20 +31,7 @@ describe("tilt up with the tilt_live extension on Kubernetes (samples/k8s)", () 
     return result.stdout;
   }
 
-  const pods = (): Promise<PodInfo[]> => deploymentPods(cluster!, name);
-
-  /** The one live pod of the deployment (waits while a replaced one is still terminating). */
-  async function runningPod(timeoutMs = 120_000): Promise<PodInfo> {
-    const deadline = Date.now() + timeoutMs;
-    let last: PodInfo[] = [];
-    while (Date.now() < deadline) {
-      last = await pods();
-      const live = last.filter((pod) => !pod.deleting);
-      if (live.length === 1 && last.length === 1 && live[0]!.ready) return live[0]!;
-      await sleep(250);
-    }
-    throw new Error(`no single ready pod of ${name}: ${JSON.stringify(last)}`);
-  }
+  const runningPod = (timeoutMs?: number): Promise<PodInfo> => singleReadyPod(cluster!, name, timeoutMs);
 
   async function edit(change: (text: string) => string): Promise<number> {
     const local = path.join(goDir, "main.go");

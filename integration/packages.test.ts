@@ -1,5 +1,6 @@
-// tilt-live as buildpacks ship: `npm run package -- --publish` into a registry on 127.0.0.1 that this file starts,
-// then used the way users use a buildpack package (docs/packages.md):
+// tilt-live as buildpacks ship: `npm run package -- --publish` into a registry on 127.0.0.1 (once per run, for every
+// file that uses the packages: harness/packages-setup.ts), then used the way users use a buildpack package
+// (docs/packages.md):
 // - `pack build --buildpack docker://<registry>/tilt-live:<version>` on each sample, one flag, then a live update;
 // - the same with `--buildpack <file>.cnb`;
 // - `pack builder create` from a builder.toml whose buildpack is the docker:// package and whose order is the
@@ -28,7 +29,7 @@ import {
   type Platform,
 } from "./harness/index.js";
 import { copySample, LIVE_GROUPS, syncFile, waitForBody } from "./harness/live.js";
-import { packageFile, publishPackages, startRegistry, type PublishedPackages, type Registry } from "./harness/registry.js";
+import { packageFile, publishedPackages, type PublishedPackages } from "./harness/registry.js";
 import { expectRebuild, failFast } from "./harness/suite.js";
 
 const INDEX = "application/vnd.oci.image.index.v1+json";
@@ -44,8 +45,8 @@ interface Manifest {
   layers?: { size: number; digest: string }[];
 }
 
-async function manifest(registry: Registry, repo: string, reference: string): Promise<{ body: Manifest; digest: string }> {
-  const response = await fetch(`http://${registry.host}/v2/${repo}/manifests/${reference}`, {
+async function manifest(registry: string, repo: string, reference: string): Promise<{ body: Manifest; digest: string }> {
+  const response = await fetch(`http://${registry}/v2/${repo}/manifests/${reference}`, {
     headers: { Accept: `${INDEX}, ${MANIFEST}` },
   });
   expect(response.status, `${repo}:${reference}`).toBe(200);
@@ -81,9 +82,9 @@ interface MetaImage {
 }
 
 /** One target's image of the meta-buildpack: its config, and each buildpack's layer. */
-async function metaImage(registry: Registry, digest: string): Promise<MetaImage> {
+async function metaImage(registry: string, digest: string): Promise<MetaImage> {
   const { body } = await manifest(registry, "tilt-live", digest);
-  const config = (await (await fetch(`http://${registry.host}/v2/tilt-live/blobs/${body.config?.digest}`)).json()) as MetaImage["config"];
+  const config = (await (await fetch(`http://${registry}/v2/tilt-live/blobs/${body.config?.digest}`)).json()) as MetaImage["config"];
   const layers = JSON.parse(config.config.Labels["io.buildpacks.buildpack.layers"] ?? "{}") as Record<
     string,
     Record<string, { layerDiffID?: string }>
@@ -97,10 +98,10 @@ async function metaImage(registry: Registry, digest: string): Promise<MetaImage>
 }
 
 /** The ELF machine (e_machine) of FILE in the buildpack ID's layer of the image: fetched, unpacked with tar. */
-async function elfMachine(registry: Registry, image: MetaImage, id: string, file: string): Promise<number> {
+async function elfMachine(registry: string, image: MetaImage, id: string, file: string): Promise<number> {
   const blob = image.blobs.get(image.buildpacks.get(id) ?? "");
   expect(blob, `${id}'s layer`).toBeTruthy();
-  const response = await fetch(`http://${registry.host}/v2/tilt-live/blobs/${blob}`);
+  const response = await fetch(`http://${registry}/v2/tilt-live/blobs/${blob}`);
   const layer = path.join(await mkdtemp(path.join(os.tmpdir(), "tl-layer-")), "layer.tgz");
   await writeFile(layer, Buffer.from(await response.arrayBuffer()));
   try {
@@ -141,32 +142,28 @@ describe.sequential("tilt-live as OCI buildpackages: the meta-buildpack by one n
   const resources = new Resources();
   failFast();
   let platform: Platform;
-  let registry: Registry | undefined;
   let published: PublishedPackages;
   const timeToDetect: Record<string, number> = {};
 
   beforeAll(async () => {
     platform = await ensurePlatform();
-    registry = await startRegistry();
-    published = await publishPackages(registry);
+    published = publishedPackages();
     // pack pulls a docker:// package into the daemon before it builds: removed with the rest.
     resources.image(published.meta);
-    console.log(`[packages] npm run package -- --publish ${registry.host}: ${(published.durationMs / 1000).toFixed(1)} s`);
   });
 
   afterAll(async () => {
     await resources.cleanup();
-    await registry?.stop();
     await resources.assertNoLeaks();
   });
 
   it("pushes an image index per buildpack (linux/amd64 + linux/arm64), the meta-buildpack's with each target's builds, tagged with package.json's version, and a .cnb per target", async () => {
-    const reg = registry as Registry;
+    const reg = published.registry;
     for (const repo of ["tilt-live/source", "tilt-live/live"]) {
       const { body, digest } = await manifest(reg, repo, TILT_LIVE_VERSION);
       expect(body.mediaType).toBe(INDEX);
       expect(body.manifests?.map((m) => `${m.platform.os}/${m.platform.architecture}`).sort()).toEqual(["linux/amd64", "linux/arm64"]);
-      expect(digest).toBe(published.digests.get(`${reg.host}/${repo}:${TILT_LIVE_VERSION}`));
+      expect(digest).toBe(published.digests[`${reg}/${repo}:${TILT_LIVE_VERSION}`]);
       for (const entry of body.manifests ?? []) {
         const { body: image } = await manifest(reg, repo, entry.digest);
         const bytes = (image.layers ?? []).reduce((sum, layer) => sum + layer.size, 0);
@@ -177,7 +174,7 @@ describe.sequential("tilt-live as OCI buildpackages: the meta-buildpack by one n
     // names (pack requires them all of a composite).
     const meta = await manifest(reg, "tilt-live", TILT_LIVE_VERSION);
     expect(meta.body.mediaType).toBe(INDEX);
-    expect(meta.digest).toBe(published.digests.get(published.meta));
+    expect(meta.digest).toBe(published.digests[published.meta]);
     const byArch = new Map<string, MetaImage>();
     for (const entry of meta.body.manifests ?? []) byArch.set(entry.platform.architecture, await metaImage(reg, entry.digest));
     expect([...byArch.keys()].sort()).toEqual(["amd64", "arm64"]);

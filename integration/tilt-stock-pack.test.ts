@@ -1,16 +1,17 @@
 // tilt-dev/tilt-extensions' `pack` extension, exactly as published (unpacked from the upstream bundle by
 // scripts/platform/tilt.sh pack-extension, never committed), under real `tilt up` with Docker Compose, on a private
 // copy of samples/go. The user's Tiltfile names tilt-live's meta-buildpack package (pushed by `npm run package --
-// --publish` into a registry on 127.0.0.1 that this file starts) in `buildpacks=` and adds a live_update. The extension passes
+// --publish` into a registry on 127.0.0.1 once per run: harness/packages-setup.ts) in `buildpacks=` and adds a
+// live_update. The extension passes
 // BP_LIVE_RELOAD_ENABLED=true (tilt-live/source stands in for watchexec), no --trust-builder (pack's untrusted
 // five-phase flow) and no --run-image (the builder's run image has no gcc: CGO_ENABLED=0 keeps Go's cache valid).
 import path from "node:path";
 import { writeFile } from "node:fs/promises";
 import { execa } from "execa";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { repoRoot } from "./harness/index.js";
 import { REBUILD, SYNC_TARGET } from "./harness/live.js";
-import { publishPackages, startRegistry, type Registry } from "./harness/registry.js";
+import { publishedPackages } from "./harness/registry.js";
 import type { BuildRecord, TiltfileResult } from "./harness/tilt.js";
 import { composeContainer, editApp, expectLiveUpdates, tiltComposeSuite } from "./harness/tilt-compose.js";
 import { getText, seconds } from "./harness/tilt-session.js";
@@ -27,12 +28,10 @@ describe.sequential("tilt up with the stock tilt-extensions pack extension and t
   const { service } = suite;
   let baseline: BuildRecord;
 
-  let registry: Registry | undefined;
   let meta: string;
 
   beforeAll(async () => {
-    registry = await startRegistry();
-    meta = (await publishPackages(registry)).meta;
+    meta = publishedPackages().meta;
     // pack pulls the package into the daemon (the extension's default pull policy).
     suite.resources.image(meta);
     // The README's form.
@@ -46,10 +45,6 @@ describe.sequential("tilt up with the stock tilt-extensions pack extension and t
         `     live_update=[sync('.', '${SYNC_TARGET}'), run(['${REBUILD}'])])\n` +
         `docker_compose('docker-compose.yml', project_name='${suite.project}')\n`,
     );
-  });
-
-  afterAll(async () => {
-    await registry?.stop();
   });
 
   it("the extension as published builds with BP_LIVE_RELOAD_ENABLED=true, without --trust-builder or --run-image", async () => {

@@ -10,8 +10,8 @@ main() {
   util::timed "Platform" bash scripts/platform/setup.sh
   util::timed "Tilt and Docker Compose" bash scripts/platform/tilt.sh
   # The local Kubernetes' binaries and packages (cached by version): outside the test's hook timeout, and only for
-  # runs that include the Kubernetes test. The test starts and stops the cluster itself.
-  if [[ $# -eq 0 || "$*" == *k8s* ]]; then
+  # runs that include a Kubernetes test (k8s-live, kpack). The test starts and stops the cluster itself.
+  if [[ $# -eq 0 || "$*" == *k8s* || "$*" == *kpack* ]]; then
     util::timed "Kubernetes ${K8S_VERSION} (binaries, packages)" bash scripts/platform/k8s.sh build
   fi
   # Skaffold (cached by version) and the builder variant its `sync: auto` needs (Platform API 0.8; remade from this
@@ -22,8 +22,14 @@ main() {
   fi
   # The language groups cross-built for linux/arm64 (cached by version), which `npm run package` bundles into the
   # meta-buildpack's arm64 image, for runs that include a test that packages: outside the test's hook timeout.
-  if [[ $# -eq 0 || "$*" == *packages* || "$*" == *tilt-stock-pack* ]]; then
+  if [[ $# -eq 0 || "$*" == *packages* || "$*" == *tilt-stock-pack* || "$*" == *kpack* ]]; then
     util::timed "Language groups (linux/arm64)" bash scripts/platform/setup.sh --arch arm64
+    # The packages are published once per run, before the first file (integration/harness/packages-setup.ts).
+    export TILT_LIVE_PUBLISH_PACKAGES=1
+  fi
+  # kpack from its source (cached by version), for runs that include the kpack test.
+  if [[ $# -eq 0 || "$*" == *kpack* ]]; then
+    util::timed "kpack ${KPACK_VERSION}" bash scripts/platform/kpack.sh build
   fi
   # The large Go project of the go-large test (cached by version; scripts/platform/go-large.sh), for runs that
   # include it.

@@ -15,7 +15,7 @@ import { tiltEnv } from "./tilt.js";
 import { freePort, TiltSession } from "./tilt-session.js";
 
 /** Replaces `from` in `text`; fails when the sample no longer contains it (the sample changed shape). */
-function replaceAll(text: string, from: string, to: string, file: string): string {
+export function replaceAll(text: string, from: string, to: string, file: string): string {
   if (!text.includes(from)) throw new Error(`${file} no longer contains ${JSON.stringify(from)}`);
   return text.split(from).join(to);
 }
@@ -94,6 +94,19 @@ export async function deploymentPods(cluster: Cluster, name: string): Promise<Po
     ready: pod.status.containerStatuses?.[0]?.ready ?? false,
     deleting: pod.metadata.deletionTimestamp !== undefined,
   }));
+}
+
+/** The one live pod of the deployment `name` (waits while a replaced one is still terminating). */
+export async function singleReadyPod(cluster: Cluster, name: string, timeoutMs = 120_000): Promise<PodInfo> {
+  const deadline = Date.now() + timeoutMs;
+  let last: PodInfo[] = [];
+  while (Date.now() < deadline) {
+    last = await deploymentPods(cluster, name);
+    const live = last.filter((pod) => !pod.deleting);
+    if (live.length === 1 && last.length === 1 && live[0]!.ready) return live[0]!;
+    await sleep(250);
+  }
+  throw new Error(`no single ready pod of ${name}: ${JSON.stringify(last)}`);
 }
 
 /**

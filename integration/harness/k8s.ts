@@ -13,6 +13,8 @@ export interface Cluster {
   context: string;
   /** host:port of the registry on 127.0.0.1 that Tilt pushes to and the node pulls from. */
   registry: string;
+  /** host:port of the same registry as pods reach it (the pod bridge's address). */
+  podRegistry: string;
   /** The node's containerd socket (for ctr). */
   containerd: string;
   /** Directory holding kubectl and the other Kubernetes binaries of the pinned version. */
@@ -49,10 +51,16 @@ export async function startCluster(): Promise<Cluster> {
     kubeconfig: need("KUBECONFIG"),
     context: need("TILT_LIVE_K8S_CONTEXT"),
     registry: need("TILT_LIVE_K8S_REGISTRY"),
+    podRegistry: need("TILT_LIVE_K8S_POD_REGISTRY"),
     containerd: need("TILT_LIVE_K8S_CONTAINERD"),
     binDir: pathValue.slice(0, pathValue.indexOf(":")),
     startSeconds,
   };
+}
+
+/** Where the cluster's registry keeps its data (k8s.sh stop wipes it). */
+export function registryDataDir(cluster: Cluster): string {
+  return path.join(path.dirname(cluster.kubeconfig), "registry", "data");
 }
 
 /** Stops every cluster process and wipes the cluster's state (pods, node images, registry data). */

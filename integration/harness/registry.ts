@@ -1,6 +1,6 @@
 // A container registry on 127.0.0.1 for the package tests: Debian's docker-registry (the one the local cluster runs),
-// started by the test with its storage in a temp dir, stopped (by its pid) and deleted at the end. And
-// `npm run package -- --publish` into it, as a release would push tilt-live.
+// started once per run (packages-setup.ts) with its storage in a temp dir, stopped (by its pid) and deleted at the
+// end. And `npm run package -- --publish` into it, as a release would push tilt-live.
 //
 // It listens on 127.0.0.1:80, so that references name no port: pack 0.36 parses a `docker://` buildpack reference
 // with its prefix (pkg/buildpack/locator_type.go, GetLocatorType: name.ParseReference("docker://host:port/...")
@@ -12,6 +12,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { execa } from "execa";
+import { inject } from "vitest";
 import { repoRoot } from "./platform.js";
 import { waitFor } from "../../src/testing/wait-for.js";
 import { TILT_LIVE_VERSION } from "./versions.js";
@@ -57,15 +58,24 @@ export async function startRegistry(): Promise<Registry> {
 
 /** What `npm run package -- --publish` pushed: each reference with the digest it printed. */
 export interface PublishedPackages {
+  /** host of the registry they were pushed to (no port: see above). */
+  registry: string;
   /** The meta-buildpack: `docker://<meta>` is the one flag users write. */
   meta: string;
   source: string;
   live: string;
   /** `<repo>:<tag>` → `sha256:...`, as the script printed them. */
-  digests: Map<string, string>;
+  digests: Record<string, string>;
   /** The script's whole output (its scribe log on stderr and the references on stdout). */
   log: string;
   durationMs: number;
+}
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    /** Set by integration/harness/packages-setup.ts when the run publishes the packages (TILT_LIVE_PUBLISH_PACKAGES). */
+    publishedPackages: PublishedPackages | null;
+  }
 }
 
 export async function publishPackages(registry: Registry): Promise<PublishedPackages> {
@@ -76,7 +86,7 @@ export async function publishPackages(registry: Registry): Promise<PublishedPack
   });
   const log = `${result.stderr}\n${result.stdout}`;
   if (result.exitCode !== 0) throw new Error(`scripts/package.sh --publish ${registry.host} failed (exit ${result.exitCode}):\n${log}`);
-  const digests = new Map(
+  const digests = Object.fromEntries(
     result.stdout
       .split("\n")
       .filter((line) => line.includes("@sha256:"))
@@ -84,9 +94,10 @@ export async function publishPackages(registry: Registry): Promise<PublishedPack
   );
   const ref = (repo: string) => `${registry.host}/${repo}:${TILT_LIVE_VERSION}`;
   for (const repo of ["tilt-live", "tilt-live/source", "tilt-live/live"]) {
-    if (!digests.has(ref(repo))) throw new Error(`scripts/package.sh printed no digest for ${ref(repo)}:\n${log}`);
+    if (!digests[ref(repo)]) throw new Error(`scripts/package.sh printed no digest for ${ref(repo)}:\n${log}`);
   }
   return {
+    registry: registry.host,
     meta: ref("tilt-live"),
     source: ref("tilt-live/source"),
     live: ref("tilt-live/live"),
@@ -94,6 +105,20 @@ export async function publishPackages(registry: Registry): Promise<PublishedPack
     log,
     durationMs: Date.now() - started,
   };
+}
+
+/**
+ * The packages this run published (once, before the first file: packages-setup.ts), for the files that use them:
+ * publishing takes about 3 minutes, the same for every file.
+ */
+export function publishedPackages(): PublishedPackages {
+  const published = inject("publishedPackages");
+  if (!published) {
+    throw new Error(
+      "this run published no packages: scripts/integration.sh publishes them (TILT_LIVE_PUBLISH_PACKAGES=1) for runs that include packages, tilt-stock-pack or kpack",
+    );
+  }
+  return published;
 }
 
 /** The package files `npm run package` writes, per buildpack and target. */

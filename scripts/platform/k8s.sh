@@ -3,7 +3,7 @@
 # A single-node Kubernetes cluster from parts, for the Kubernetes integration test and the demo: no registry, no
 # internet. Kubernetes K8S_VERSION built from the Go module proxy's k8s.io/kubernetes, Debian's etcd-server,
 # containerd (a second one, with its own root, state and socket), the CNI bridge plugin and docker-registry on
-# 127.0.0.1. Binaries are cached by version; the cluster's state (PKI, data, logs, pids) lives in one directory
+# 127.0.0.1 (and on the pod bridge's address, for pods). Binaries are cached by version; the cluster's state (PKI, data, logs, pids) lives in one directory
 # that `stop` leaves clean. See docs/kubernetes-notes.md for what each choice works around.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
@@ -14,7 +14,7 @@ Usage: scripts/platform/k8s.sh [start|stop|status|env|build|kubeconfig]
   stop        delete every pod, stop all cluster processes this script started, unmount, remove the bridge and the
               iptables chains the kubelet added, and wipe the cluster's state (etcd, containerd, registry)
   status      print each component's state; exit 0 only when the whole cluster is up
-  env         print shell exports: KUBECONFIG, PATH (kubectl ${K8S_VERSION}), TILT_LIVE_K8S_{CONTEXT,REGISTRY,CONTAINERD}
+  env         print shell exports: KUBECONFIG, PATH (kubectl ${K8S_VERSION}), TILT_LIVE_K8S_{CONTEXT,REGISTRY,POD_REGISTRY,CONTAINERD}
   build       only build the binaries, install the Debian packages and make the pause image
   kubeconfig  print the path of the kubeconfig (context tilt-live, admin user)
 Binaries: \${TILT_LIVE_CACHE}/k8s/v${K8S_VERSION}/bin   (TILT_LIVE_CACHE=${TILT_LIVE_CACHE})
@@ -48,10 +48,15 @@ K8S_SERVICE_SUBNET="10.96.0.0/16"
 K8S_API_PORT="${K8S_API_PORT:-6443}"
 K8S_REGISTRY_PORT="${K8S_REGISTRY_PORT:-5000}"
 K8S_REGISTRY="127.0.0.1:${K8S_REGISTRY_PORT}"
+# The same registry (one storage) as pods reach it: on the bridge's own address, the subnet's first (host-local IPAM
+# keeps it for the gateway, so no pod gets it). Pods have only the bridge's on-link route, and a pod's 127.0.0.1 is
+# the pod: what runs a registry client in a pod (kpack's build pods) names this address, and so does the node.
+K8S_BRIDGE_IP="${K8S_POD_SUBNET%.*/*}.1"
+K8S_POD_REGISTRY="${K8S_BRIDGE_IP}:${K8S_REGISTRY_PORT}"
 K8S_CONTAINERD_SOCK="${K8S_STATE}/containerd/containerd.sock"
 K8S_START_TIMEOUT="${K8S_START_TIMEOUT:-120}"
 # Start order; stop goes backwards (etcd before the apiserver would hang it, containerd last).
-K8S_DAEMONS=(containerd etcd kube-apiserver kube-controller-manager kube-scheduler registry kubelet)
+K8S_DAEMONS=(containerd etcd kube-apiserver kube-controller-manager kube-scheduler registry pod-registry kubelet)
 # What the kubelet may add to iptables (pkg/kubelet/kubelet_network_linux.go). The config below turns that off
 # (makeIPTablesUtilChains: false: these protect kube-proxy's route_localnet, and there is no kube-proxy); stop still
 # removes any of them that was not there before start.
@@ -90,6 +95,7 @@ k8s::print_env() {
   printf 'export PATH=%q:"$PATH"\n' "${K8S_BIN}"
   printf 'export TILT_LIVE_K8S_CONTEXT=%q\n' "${K8S_CONTEXT}"
   printf 'export TILT_LIVE_K8S_REGISTRY=%q\n' "${K8S_REGISTRY}"
+  printf 'export TILT_LIVE_K8S_POD_REGISTRY=%q\n' "${K8S_POD_REGISTRY}"
   printf 'export TILT_LIVE_K8S_CONTAINERD=%q\n' "${K8S_CONTAINERD_SOCK}"
 }
 

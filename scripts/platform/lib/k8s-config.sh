@@ -83,11 +83,15 @@ state = "${K8S_STATE}/containerd/state"
   [plugins."io.containerd.grpc.v1.cri".registry]
     config_path = "${K8S_STATE}/containerd/certs.d"
 EOF
-  cat >"${K8S_STATE}/containerd/certs.d/${K8S_REGISTRY}/hosts.toml" <<EOF
-server = "http://${K8S_REGISTRY}"
-[host."http://${K8S_REGISTRY}"]
+  local registry
+  for registry in "${K8S_REGISTRY}" "${K8S_POD_REGISTRY}"; do
+    mkdir -p "${K8S_STATE}/containerd/certs.d/${registry}"
+    cat >"${K8S_STATE}/containerd/certs.d/${registry}/hosts.toml" <<EOF
+server = "http://${registry}"
+[host."http://${registry}"]
   capabilities = ["pull", "resolve"]
 EOF
+  done
   # A bridge with no gateway and no masquerading: pods need no traffic beyond port-forwards (which containerd
   # dials inside the pod's network namespace), so no route leaves them.
   cat >"${K8S_STATE}/cni/net.d/10-tilt-live.conflist" <<EOF
@@ -112,6 +116,7 @@ storage:
 http:
   addr: ${K8S_REGISTRY}
 EOF
+  sed "s/^  addr: .*/  addr: ${K8S_POD_REGISTRY}/" "${K8S_STATE}/registry/config.yml" >"${K8S_STATE}/registry/pod-config.yml"
   cat >"${K8S_STATE}/kubelet.yaml" <<EOF
 apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration

@@ -82,10 +82,18 @@ k8s::start_controllers() {
 }
 
 # The registry pack's images reach the node through: Tilt pushes to it (the kube-public/local-registry-hosting
-# ConfigMap tells it where), containerd pulls from it over plain http on 127.0.0.1.
+# ConfigMap tells it where), containerd pulls from it over plain http on 127.0.0.1. A second process serves the same
+# storage on the bridge's address for pods (K8S_POD_REGISTRY); the bridge is made here, before any pod, with that
+# address (the CNI bridge plugin takes an existing bridge as it is).
 k8s::start_registry() {
   k8s::spawn registry docker-registry serve "${K8S_STATE}/registry/config.yml"
   k8s::wait_for registry curl -fsS --max-time 2 "http://${K8S_REGISTRY}/v2/"
+  ip link show "${K8S_BRIDGE}" >/dev/null 2>&1 || ip link add "${K8S_BRIDGE}" type bridge
+  ip -4 addr show dev "${K8S_BRIDGE}" | grep -q " ${K8S_BRIDGE_IP}/" ||
+    ip addr add "${K8S_BRIDGE_IP}/${K8S_POD_SUBNET#*/}" dev "${K8S_BRIDGE}"
+  ip link set "${K8S_BRIDGE}" up
+  k8s::spawn pod-registry docker-registry serve "${K8S_STATE}/registry/pod-config.yml"
+  k8s::wait_for pod-registry curl -fsS --max-time 2 "http://${K8S_POD_REGISTRY}/v2/"
   k8s::kubectl apply -f - >/dev/null <<EOF
 apiVersion: v1
 kind: ConfigMap
@@ -172,5 +180,5 @@ k8s::start() {
   util::timed "registry" k8s::start_registry
   util::timed "kubelet, node Ready" k8s::start_kubelet "$node_ip"
   K8S_STARTING=0
-  util::print::step "Cluster: up (node ${K8S_NODE_NAME} at ${node_ip}, registry ${K8S_REGISTRY}, KUBECONFIG=${K8S_KUBECONFIG})"
+  util::print::step "Cluster: up (node ${K8S_NODE_NAME} at ${node_ip}, registry ${K8S_REGISTRY} (pods: ${K8S_POD_REGISTRY}), KUBECONFIG=${K8S_KUBECONFIG})"
 }
