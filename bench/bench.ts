@@ -36,7 +36,7 @@ function parseArgs(argv: string[]): Options {
     else if (arg === "--soak") options.soak = /^\d+$/.test(argv[i + 1] ?? "") ? Number(argv[++i]) : 200;
     else
       throw new Error(
-        `unknown argument ${arg} (usage: bench [--lang go,node,python] [--orchestrator compose,k8s,skaffold] [--runs N] [--soak [N]])`,
+        `unknown argument ${arg} (usage: bench [--lang go,node,python] [--orchestrator compose,k8s,skaffold,kpack] [--runs N] [--soak [N]])`,
       );
   }
   if (!Number.isInteger(options.runs) || options.runs < 1) throw new Error("--runs takes a whole number >= 1");
@@ -217,6 +217,11 @@ async function mainOrchestrators(options: Options): Promise<void> {
     console.log(
       `  ${r.orchestrator.padEnd(9)} ${seconds(r.editToResponseMs.median)} (p95 ${seconds(r.editToResponseMs.p95)}, n=${r.runs}); first edit in a new container ${seconds(r.firstEditMs)} = ${r.firstOverLater} x (target <= 1.2)`,
     );
+    if (r.imageBuilds) {
+      console.log(
+        `    image builds in the cluster: first ${seconds(r.imageBuilds.firstMs)}, after a one-line change ${seconds(r.imageBuilds.secondMs)}; source sent per build ${r.imageBuilds.sourceBytes} bytes`,
+      );
+    }
     console.log(
       `    steps: ${Object.entries(r.stepsMs)
         .map(([k, v]) => `${k} ${v} ms`)

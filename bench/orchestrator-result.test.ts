@@ -11,7 +11,8 @@ describe("parseOrchestrators", () => {
     expect(parseOrchestrators("k8s")).toEqual(["k8s"]);
   });
   it("refuses an unknown or empty list with the names it takes", () => {
-    expect(() => parseOrchestrators("compose,swarm")).toThrow("compose, k8s, skaffold");
+    expect(parseOrchestrators("kpack")).toEqual(["kpack"]);
+    expect(() => parseOrchestrators("compose,swarm")).toThrow("compose, k8s, skaffold, kpack");
     expect(() => parseOrchestrators("")).toThrow("--orchestrator takes");
   });
 });
@@ -23,6 +24,16 @@ describe("medianSteps", () => {
 });
 
 describe("orchestratorResult", () => {
+  it("keeps an in-cluster orchestrator's image builds, rounded", () => {
+    const result = orchestratorResult({
+      orchestrator: "kpack",
+      first: run(1500),
+      later: [run(1000), run(1200)],
+      imageBuilds: { firstMs: 81_812.6, secondMs: 32_600.2, sourceBytes: 1546 },
+    });
+    expect(result.imageBuilds).toEqual({ firstMs: 81_813, secondMs: 32_600, sourceBytes: 1546 });
+    expect(orchestratorResult({ orchestrator: "k8s", first: run(1500), later: [run(1000)] })).not.toHaveProperty("imageBuilds");
+  });
   it("summarizes the later edits and weighs the first against their median", () => {
     const result = orchestratorResult({
       orchestrator: "k8s",

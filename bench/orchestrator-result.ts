@@ -1,10 +1,11 @@
-// The orchestrator bench's JSON line (`npm run bench -- --orchestrator compose,k8s,skaffold`): per orchestrator the
-// edit → response median and p95 of the later edits, the median of each step (orchestrator-steps.ts), and the first
-// edit in the new container or pod against the later ones; plus each orchestrator's median over Compose's.
+// The orchestrator bench's JSON line (`npm run bench -- --orchestrator compose,k8s,skaffold,kpack`): per orchestrator
+// the edit → response median and p95 of the later edits, the median of each step (orchestrator-steps.ts), and the
+// first edit in the new container or pod against the later ones (for kpack also its image builds); plus each
+// orchestrator's median over Compose's.
 import type { Steps } from "./orchestrator-steps.js";
 import { percentile, summarize } from "./stats.js";
 
-export const ORCHESTRATORS = ["compose", "k8s", "skaffold"] as const;
+export const ORCHESTRATORS = ["compose", "k8s", "skaffold", "kpack"] as const;
 export type OrchestratorName = (typeof ORCHESTRATORS)[number];
 
 /** `--orchestrator compose,k8s,skaffold`: the names, checked. */
@@ -22,11 +23,22 @@ export interface EditRun {
   steps: Steps;
 }
 
+/** The image builds of an orchestrator that builds in the cluster (kpack): what the edits' figures leave out. */
+export interface ImageBuilds {
+  /** The first build of the image, from the source upload until the build's image was pushed. */
+  firstMs: number;
+  /** A build after a one-line change, with the first build's cache. */
+  secondMs: number;
+  /** What left the developer's machine for one build: the source image, unpacked. */
+  sourceBytes: number;
+}
+
 export interface OrchestratorRuns {
   orchestrator: string;
   /** The first edit after the deploy: the first live update in a new container or pod. */
   first: EditRun;
   later: EditRun[];
+  imageBuilds?: ImageBuilds;
 }
 
 export interface OrchestratorResult {
@@ -37,6 +49,7 @@ export interface OrchestratorResult {
   firstOverLater: number;
   firstStepsMs: Steps;
   runs: number;
+  imageBuilds?: ImageBuilds;
 }
 
 const round = (ms: number) => Math.round(ms);
@@ -54,7 +67,7 @@ export function medianSteps(runs: readonly Steps[]): Steps {
   return Object.fromEntries(Object.entries(values).map(([name, v]) => [name, round(summarize(v).median)]));
 }
 
-export function orchestratorResult({ orchestrator, first, later }: OrchestratorRuns): OrchestratorResult {
+export function orchestratorResult({ orchestrator, first, later, imageBuilds }: OrchestratorRuns): OrchestratorResult {
   const times = later.map((run) => run.editToResponseMs);
   const median = summarize(times).median;
   return {
@@ -65,6 +78,11 @@ export function orchestratorResult({ orchestrator, first, later }: OrchestratorR
     firstOverLater: ratio(first.editToResponseMs, median),
     firstStepsMs: Object.fromEntries(Object.entries(first.steps).map(([name, ms]) => [name, round(ms)])),
     runs: later.length,
+    ...(imageBuilds
+      ? {
+          imageBuilds: { firstMs: round(imageBuilds.firstMs), secondMs: round(imageBuilds.secondMs), sourceBytes: imageBuilds.sourceBytes },
+        }
+      : {}),
   };
 }
 

@@ -1,22 +1,30 @@
-// `npm run bench -- --orchestrator compose,k8s,skaffold`: the same one-line edit of samples/go's main.go under real
-// Tilt with Docker Compose, real Tilt on the local Kubernetes (scripts/platform/k8s.sh) and real `skaffold dev`, each
+// `npm run bench -- --orchestrator compose,k8s,skaffold,kpack`: the same one-line edit of samples/go's main.go under
+// real Tilt with Docker Compose, real Tilt on the local Kubernetes (scripts/platform/k8s.sh), real `skaffold dev` and
+// real Tilt on the image kpack built in the cluster (samples/kpack, docs/kpack.md; plus its image builds), each
 // timed from the write on the host until GET, through the published port or the port-forward on 127.0.0.1, answers
 // the new text; each edit's steps come from the orchestrator's own output as it arrived (orchestrator-steps.ts).
 // The first edit after the deploy is the first live update in the new container or pod; the `runs` after it are
 // the ones the medians take.
-import { readFile, rm, writeFile } from "node:fs/promises";
+import { appendFile, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ensurePlatform, Resources, type Platform } from "../integration/harness/index.js";
 import { startCluster, stopCluster } from "../integration/harness/k8s.js";
-import { forgetK8sTilt, prepareK8sTilt, tearDownK8sTilt } from "../integration/harness/k8s-tilt.js";
+import { forgetK8sTilt, prepareK8sTilt, tearDownK8sTilt, type K8sTiltProject } from "../integration/harness/k8s-tilt.js";
+import { buildKpack, KPACK_IMAGE_BUILT, lastKpackImage, prepareKpackTilt, startKpack, stopKpack } from "../integration/harness/kpack.js";
 import { copySample, LIVE_GROUPS } from "../integration/harness/live.js";
 import { prepareSkaffold, SkaffoldDev, skaffoldBinary, skaffoldLeftovers, skaffoldNetworks } from "../integration/harness/skaffold.js";
 import { ensureTilt, type BuildRecord } from "../integration/harness/tilt.js";
 import { prepareTiltCompose, tearDownTiltCompose, writeTiltLiveComposeTiltfile } from "../integration/harness/tilt-compose-project.js";
 import { POLL_PAUSE_MS, waitForAnswer, type ArrivedLine, type TiltSession } from "../integration/harness/tilt-session.js";
 import { go } from "./languages.js";
-import { orchestratorResult, type EditRun, type OrchestratorName, type OrchestratorResult } from "./orchestrator-result.js";
+import {
+  orchestratorResult,
+  type EditRun,
+  type ImageBuilds,
+  type OrchestratorName,
+  type OrchestratorResult,
+} from "./orchestrator-result.js";
 import { longestGet, skaffoldSteps, tiltSteps, type Steps } from "./orchestrator-steps.js";
 import type { TimedLine } from "./profile.js";
 import { seconds } from "./stats.js";
@@ -31,6 +39,8 @@ interface Deployed {
   /** Waits until the orchestrator is done with the edit whose output starts at line `from`; fails on a failed update. */
   settle(from: number): Promise<void>;
   steps(lines: TimedLine[], responseMs: number): Steps;
+  /** For an orchestrator that builds the image in the cluster: that build's figures, after the edits. */
+  imageBuilds?(): Promise<ImageBuilds>;
   /** Ends it and removes what it made; returns what went wrong. */
   stop(): Promise<string[]>;
 }
@@ -102,6 +112,56 @@ async function deployK8s(platform: Platform, resources: Resources): Promise<Depl
       lines: () => session.upLines,
       settle: tiltSettler(session, first),
       steps: tiltSteps,
+      stop,
+    };
+  } catch (error) {
+    await stop().catch(() => undefined);
+    throw error;
+  }
+}
+
+async function deployKpack(platform: Platform, resources: Resources): Promise<Deployed> {
+  const tilt = await ensureTilt();
+  log("kpack: kpack.sh build, the local cluster, kpack.sh start (it publishes the meta-buildpack into the cluster's registry)");
+  await buildKpack();
+  const cluster = await startCluster();
+  let project: K8sTiltProject | undefined;
+  const stop = async () => {
+    const problems: string[] = [];
+    try {
+      if (project) problems.push(...(await tearDownK8sTilt(project, cluster)));
+      await stopKpack();
+    } finally {
+      await stopCluster();
+      if (project) await forgetK8sTilt(project, resources);
+    }
+    return problems;
+  };
+  try {
+    await startKpack();
+    project = await prepareKpackTilt(platform, tilt, cluster);
+    const { goDir, session, url } = project;
+    const first = await firstDeploy(session, url);
+    const deployBuild = lastKpackImage(await session.logs());
+    return {
+      app: goDir,
+      url,
+      lines: () => session.upLines,
+      settle: tiltSettler(session, first),
+      steps: tiltSteps,
+      // A one-line change with go.mod touched (samples/kpack's fall_back_on): an image build in the cluster, with the
+      // first build's cache, deployed as a new pod.
+      async imageBuilds() {
+        const file = path.join(goDir, go.file);
+        await writeFile(file, go.setMessage(await readFile(file, "utf8"), "kpack-image-build"));
+        await appendFile(path.join(goDir, "go.mod"), "\n// a dependency change\n");
+        await session.waitForAnswer(url, "kpack-image-build\n", Date.now(), 600_000);
+        const logs = await session.logs();
+        const builds = [...logs.matchAll(KPACK_IMAGE_BUILT)].length;
+        if (builds !== 2) throw new Error(`expected the second kpack build in Tilt's log, found ${builds} builds:\n${logs}`);
+        const second = lastKpackImage(logs);
+        return { firstMs: deployBuild.ms, secondMs: second.ms, sourceBytes: deployBuild.sourceBytes };
+      },
       stop,
     };
   } catch (error) {
@@ -182,6 +242,8 @@ async function deploy(name: OrchestratorName, platform: Platform, resources: Res
       return deployK8s(platform, resources);
     case "skaffold":
       return deploySkaffold(platform);
+    case "kpack":
+      return deployKpack(platform, resources);
   }
 }
 
@@ -211,7 +273,9 @@ export async function benchOrchestrator(name: OrchestratorName, runs: number): P
         later.push({ editToResponseMs: edit.editToResponseMs, steps: edit.steps });
         log(`${name} run ${i}: ${seconds(edit.editToResponseMs)} ${JSON.stringify(edit.steps)}`);
       }
-      return orchestratorResult({ orchestrator: name, first, later });
+      const imageBuilds = await deployed.imageBuilds?.();
+      if (imageBuilds) log(`${name}: image builds ${JSON.stringify(imageBuilds)}`);
+      return orchestratorResult({ orchestrator: name, first, later, ...(imageBuilds ? { imageBuilds } : {}) });
     } finally {
       problems.push(...(await deployed.stop()));
     }

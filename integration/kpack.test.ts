@@ -15,7 +15,7 @@ import { ensurePlatform, repoRoot, Resources } from "./harness/index.js";
 import { failFast } from "./harness/suite.js";
 import { clusterStatus, kubectl, registryDataDir, startCluster, stopCluster, type Cluster } from "./harness/k8s.js";
 import { forgetK8sTilt, singleReadyPod, tearDownK8sTilt, type K8sTiltProject, type PodInfo } from "./harness/k8s-tilt.js";
-import { kpackBuilds, kpackLeftovers, lastKpackImage, prepareKpackTilt, startKpack, stopKpack } from "./harness/kpack.js";
+import { buildKpack, kpackBuilds, kpackLeftovers, lastKpackImage, prepareKpackTilt, startKpack, stopKpack } from "./harness/kpack.js";
 import { publishedPackages } from "./harness/registry.js";
 import { ensureTilt, type BuildRecord } from "./harness/tilt.js";
 import { getText, type TiltSession } from "./harness/tilt-session.js";
@@ -42,6 +42,9 @@ describe.sequential("All Remote: samples/go built by kpack in the cluster, then 
   beforeAll(async () => {
     const published = publishedPackages();
     const [platform, tilt] = await Promise.all([ensurePlatform(), ensureTilt()]);
+    const built = Date.now();
+    await buildKpack();
+    console.log(`[kpack] kpack.sh build (the binaries built or awaited, the images): ${((Date.now() - built) / 1000).toFixed(1)} s`);
     clusterStarting = true;
     cluster = await startCluster();
     kpackStarting = true;

@@ -80,6 +80,15 @@ util::timed() {
   util::print::step "${label}: Completed in $(awk "BEGIN{printf \"%.3f\", (${end}-${start})/1e9}")s"
 }
 
+# util::wait_all WHAT PID...: waits for every one of the background jobs PID...; fails naming WHAT when any failed
+# (each job prints its own error).
+util::wait_all() {
+  local what="$1" pid failed=0
+  shift
+  for pid in "$@"; do wait "$pid" || failed=$((failed + 1)); done
+  ((failed == 0)) || util::die "${what}: ${failed} of $# jobs failed (their errors are above)"
+}
+
 # util::run_logged LOGFILE CMD...: runs CMD with output in LOGFILE; on failure prints the log's tail and the path.
 util::run_logged() {
   local log="$1"; shift

@@ -21,9 +21,17 @@ async function script(args: string[], env: Record<string, string> = {}): Promise
   return result.all ?? "";
 }
 
-/** kpack and the ClusterBuilder tilt-live whose order is the meta-buildpack `buildpack`; its output. */
-export function startKpack(buildpack: string): Promise<string> {
-  return script(["start", "--buildpack", buildpack]);
+/** kpack's images (and its binaries, or waits for the build scripts/integration.sh started); its output. */
+export function buildKpack(): Promise<string> {
+  return script(["build"]);
+}
+
+/**
+ * kpack and the ClusterBuilder tilt-live whose order is the meta-buildpack `buildpack` (without one, kpack.sh
+ * publishes it into the cluster's registry: about 3 minutes); its output.
+ */
+export function startKpack(buildpack?: string): Promise<string> {
+  return script(["start", ...(buildpack ? ["--buildpack", buildpack] : [])]);
 }
 
 /** Every kpack Image and Build, the cluster resources and kpack itself off the cluster. */
@@ -119,10 +127,13 @@ export async function prepareKpackTilt(platform: Platform, tilt: string, cluster
   return { dir, goDir, k8sDir: kpackDir, name, env, session, url: `http://127.0.0.1:${appPort}/` };
 }
 
+/** scripts/kpack-image.sh's line for a build whose image kpack pushed, with its time from the upload on. */
+export const KPACK_IMAGE_BUILT = /kpack-image: \S+@sha256:[0-9a-f]+ in (\d+) ms/g;
+
 /** The figures scripts/kpack-image.sh printed for its newest build in `logs`: the source image's bytes, its time. */
 export function lastKpackImage(logs: string): { sourceBytes: number; ms: number } {
   const sources = [...logs.matchAll(/kpack-image: source \S+ \((\d+) bytes unpacked\)/g)];
-  const builds = [...logs.matchAll(/kpack-image: \S+@sha256:[0-9a-f]+ in (\d+) ms/g)];
+  const builds = [...logs.matchAll(KPACK_IMAGE_BUILT)];
   if (sources.length === 0 || builds.length === 0) throw new Error(`no kpack-image figures in Tilt's log:\n${logs}`);
   return { sourceBytes: Number(sources.at(-1)![1]), ms: Number(builds.at(-1)![1]) };
 }

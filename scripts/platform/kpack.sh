@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # kpack from its source on the local cluster, for the "All Remote" loop (docs/kpack.md). What each step works
 # around is in kpack/render.py and below.
-#   build   the six binaries kpack deploys (one `go build`, so that they share every compiled package), one image per
+#   build   (binaries: only its first part) the six binaries kpack deploys (one `go build`, so that they share every compiled package), one image per
 #           binary on the platform's run stack, and the lifecycle image a ClusterLifecycle wants (cnb/ as last layer)
 #   start   the images pushed to the cluster's registry, kpack applied, the ClusterLifecycle, ClusterStack (the build
 #           image as run image too: dev images rebuild in place), the ClusterBuildpack of the meta-buildpack and the
@@ -12,13 +12,14 @@ source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 usage() {
   cat <<USAGE
-Usage: scripts/platform/kpack.sh build|start [--buildpack REF]|stop|status
-  build   the binaries (\${TILT_LIVE_CACHE}/kpack/v${KPACK_VERSION}/bin) and the images tilt-live/kpack-<name>:${KPACK_VERSION}
+Usage: scripts/platform/kpack.sh build|binaries|start [--buildpack REF]|stop|status
+  build     the binaries (\${TILT_LIVE_CACHE}/kpack/v${KPACK_VERSION}/bin) and the images tilt-live/kpack-<name>:${KPACK_VERSION}
+  binaries  the binaries alone (the part that takes minutes, once per version)
   start [--buildpack REF]
-          kpack on the running local cluster (scripts/platform/k8s.sh start first), with the ClusterBuilder tilt-live
-          whose order is the meta-buildpack REF (default: published into the cluster's registry first)
-  stop    every kpack Image and Build, the builder and kpack off the cluster
-  status  kpack's deployments and the builder
+            kpack on the running local cluster (scripts/platform/k8s.sh start first), with the ClusterBuilder tilt-live
+            whose order is the meta-buildpack REF (default: published into the cluster's registry first)
+  stop      every kpack Image and Build, the builder and kpack off the cluster
+  status    kpack's deployments and the builder
 USAGE
 }
 
@@ -238,6 +239,7 @@ kpack::status() {
 
 main() {
   case "${1:-}" in
+    binaries) util::timed "kpack ${KPACK_VERSION} binaries" kpack::build_binaries ;;
     build)
       util::timed "kpack ${KPACK_VERSION} binaries" kpack::build_binaries
       util::timed "kpack ${KPACK_VERSION} images" kpack::build_images
