@@ -122,7 +122,7 @@ async function deployK8s(platform: Platform, resources: Resources): Promise<Depl
 
 async function deployKpack(platform: Platform, resources: Resources): Promise<Deployed> {
   const tilt = await ensureTilt();
-  log("kpack: kpack.sh build, the local cluster, kpack.sh start (it publishes the meta-buildpack into the cluster's registry)");
+  log("kpack: kpack.sh build, the local cluster, kpack.sh start (it publishes the packages into the cluster's registry)");
   await buildKpack();
   const cluster = await startCluster();
   let project: K8sTiltProject | undefined;

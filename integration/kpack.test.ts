@@ -49,9 +49,9 @@ describe.sequential("All Remote: samples/go built by kpack in the cluster, then 
     cluster = await startCluster();
     kpackStarting = true;
     const kpackStarted = Date.now();
-    await startKpack(published.meta);
+    await startKpack(published.registry);
     console.log(
-      `[kpack] kpack.sh start --buildpack ${published.meta} (builder Ready): ${((Date.now() - kpackStarted) / 1000).toFixed(1)} s`,
+      `[kpack] kpack.sh start --packages ${published.registry} (builder Ready): ${((Date.now() - kpackStarted) / 1000).toFixed(1)} s`,
     );
 
     project = await prepareKpackTilt(platform, tilt, cluster);
@@ -85,6 +85,33 @@ describe.sequential("All Remote: samples/go built by kpack in the cluster, then 
   let baseline: BuildRecord;
   let pod: PodInfo;
   const figures: string[] = [];
+
+  it("kpack.sh start: a ClusterBuildpack per package, the meta-buildpack's listing the Paketo groups it bundles", async () => {
+    const listed = async (name: string): Promise<string[]> => {
+      const result = await kubectl(cluster!, ["get", "clusterbuildpack", name, "-o", "jsonpath={.status.buildpacks[*].id}"]);
+      expect(result.exitCode, result.all).toBe(0);
+      return result.stdout.split(" ");
+    };
+    expect(await listed("tilt-live")).toEqual(
+      expect.arrayContaining([
+        "tilt-live/dev",
+        "tilt-live/source",
+        "tilt-live",
+        "paketo-buildpacks/go-build",
+        "paketo-buildpacks/npm-install",
+      ]),
+    );
+    expect(await listed("tilt-live-source")).toEqual(["tilt-live/source"]);
+    expect(await listed("tilt-live-live")).toEqual(["tilt-live"]);
+    const ready = await kubectl(cluster!, [
+      "get",
+      "clusterbuilder",
+      "tilt-live",
+      "-o",
+      "jsonpath={.status.conditions[?(@.type=='Ready')].status}",
+    ]);
+    expect(ready.stdout).toBe("True");
+  });
 
   it("builds samples/go in the cluster (kpack Build, tilt-live's dev group) from only its source and deploys it", async () => {
     session.start();

@@ -27,11 +27,11 @@ export function buildKpack(): Promise<string> {
 }
 
 /**
- * kpack and the ClusterBuilder tilt-live whose order is the meta-buildpack `buildpack` (without one, kpack.sh
- * publishes it into the cluster's registry: about 3 minutes); its output.
+ * kpack, a ClusterBuildpack per package in `registry` (as `npm run package -- --publish` pushes them; without one,
+ * kpack.sh publishes them into the cluster's registry: about 2 minutes) and the ClusterBuilder tilt-live; its output.
  */
-export function startKpack(buildpack?: string): Promise<string> {
-  return script(["start", ...(buildpack ? ["--buildpack", buildpack] : [])]);
+export function startKpack(registry?: string): Promise<string> {
+  return script(["start", ...(registry ? ["--packages", registry] : [])]);
 }
 
 /** Every kpack Image and Build, the cluster resources and kpack itself off the cluster. */

@@ -4,7 +4,7 @@
 #   build   (binaries: only its first part) the six binaries kpack deploys (one `go build`, so that they share every compiled package), one image per
 #           binary on the platform's run stack, and the lifecycle image a ClusterLifecycle wants (cnb/ as last layer)
 #   start   the images pushed to the cluster's registry, kpack applied, the ClusterLifecycle, ClusterStack (the build
-#           image as run image too: dev images rebuild in place), the ClusterBuildpack of the meta-buildpack and the
+#           image as run image too: dev images rebuild in place), a ClusterBuildpack per package and the
 #           ClusterBuilder `tilt-live`; idempotent (apply), so a start after an unclean end repairs what is there
 #   stop    every kpack Image and Build, the cluster resources and kpack's namespace deleted
 #   status  kpack's deployments and the builder
@@ -12,12 +12,13 @@ source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 usage() {
   cat <<USAGE
-Usage: scripts/platform/kpack.sh build|binaries|start [--buildpack REF]|stop|status
+Usage: scripts/platform/kpack.sh build|binaries|start [--packages REGISTRY]|stop|status
   build     the binaries (\${TILT_LIVE_CACHE}/kpack/v${KPACK_VERSION}/bin) and the images tilt-live/kpack-<name>:${KPACK_VERSION}
   binaries  the binaries alone (the part that takes minutes, once per version)
-  start [--buildpack REF]
-            kpack on the running local cluster (scripts/platform/k8s.sh start first), with the ClusterBuilder tilt-live
-            whose order is the meta-buildpack REF (default: published into the cluster's registry first)
+  start [--packages REGISTRY]
+            kpack on the running local cluster (scripts/platform/k8s.sh start first): a ClusterBuildpack per package
+            in REGISTRY (as npm run package -- --publish REGISTRY pushes them; default: published into the cluster's
+            registry first) and the ClusterBuilder tilt-live, whose order is the meta-buildpack
   stop      every kpack Image and Build, the builder and kpack off the cluster
   status    kpack's deployments and the builder
 USAGE
@@ -125,28 +126,28 @@ kpack::push() {
   done
 }
 
-# kpack::start [BUILDPACK_REF]: kpack on the running cluster, with the ClusterBuilder tilt-live whose order is the
-# meta-buildpack BUILDPACK_REF (an image kpack's controller can pull: it runs on the host's network); without one,
-# scripts/package.sh publishes the meta-buildpack into the cluster's registry first (about 3 min).
+# kpack::start [REGISTRY]: kpack on the running cluster, with a ClusterBuildpack per package and the ClusterBuilder
+# tilt-live whose order is the meta-buildpack. REGISTRY holds the packages as `npm run package -- --publish REGISTRY`
+# pushes them, and kpack's controller must reach it (it runs on the host's network); without one, the packages are
+# published into the cluster's registry first.
 kpack::start() {
-  local buildpack="${1:-}" version
+  local registry="${1:-}"
   kpack::binaries_ok || util::die "kpack ${KPACK_VERSION} is not built: run scripts/platform/kpack.sh build"
   kpack::cluster_env
   mkdir -p "${KPACK_RUN}" "${KPACK_LOGS}"
   util::timed "Images to ${TILT_LIVE_K8S_REGISTRY}" kpack::push "${KPACK_COMMANDS[@]}" lifecycle stack-build
-  if [[ -z "$buildpack" ]]; then
-    version=$(node -p "require('${TILT_LIVE_ROOT}/package.json').version")
-    util::timed "Meta-buildpack to ${TILT_LIVE_K8S_POD_REGISTRY}" util::run_logged "${KPACK_LOGS}/package.log" \
-      bash "${TILT_LIVE_ROOT}/scripts/package.sh" --publish "${TILT_LIVE_K8S_POD_REGISTRY}"
-    buildpack="${TILT_LIVE_K8S_POD_REGISTRY}/tilt-live:${version}"
+  if [[ -z "$registry" ]]; then
+    registry="${TILT_LIVE_K8S_POD_REGISTRY}"
+    util::timed "Packages to ${registry}" util::run_logged "${KPACK_LOGS}/package.log" \
+      bash "${TILT_LIVE_ROOT}/scripts/package.sh" --publish "${registry}"
   fi
   local module
   module=$(util::go_module_or_die "${KPACK_MODULE}@v${KPACK_VERSION}" "${KPACK_LOGS}/download.log")
   python3 "$(dirname "${BASH_SOURCE[0]}")/kpack/render.py" "$module/config" "${TILT_LIVE_K8S_POD_REGISTRY}" \
     "${KPACK_VERSION}" >"${KPACK_RUN}/kpack.yaml"
   util::timed "kpack applied, controller and webhook up" kpack::apply
-  kpack::resources "$buildpack" >"${KPACK_RUN}/resources.yaml"
-  util::timed "ClusterBuilder tilt-live (${buildpack})" kpack::apply_builder
+  kpack::resources "$registry" "$(node -p "require('${TILT_LIVE_ROOT}/package.json').version")" >"${KPACK_RUN}/resources.yaml"
+  util::timed "ClusterBuilder tilt-live (packages from ${registry})" kpack::apply_builder
 }
 
 kpack::apply() {
@@ -179,10 +180,11 @@ kpack::webhook_ready() {
   [[ -n "$(kubectl get mutatingwebhookconfiguration defaults.webhook.kpack.io -o jsonpath='{.webhooks[0].clientConfig.caBundle}' 2>/dev/null)" ]]
 }
 
-# kpack::resources BUILDPACK_REF: the ClusterLifecycle, ClusterStack, ClusterBuildpack and ClusterBuilder of
-# tilt-live's platform.
+# kpack::resources REGISTRY VERSION: the ClusterLifecycle, ClusterStack, a ClusterBuildpack per package in REGISTRY
+# (the meta-buildpack's lists every buildpack it bundles, so a ClusterBuilder can name the Paketo groups from it too)
+# and the ClusterBuilder tilt-live.
 kpack::resources() {
-  local registry="${TILT_LIVE_K8S_POD_REGISTRY}"
+  local registry="${TILT_LIVE_K8S_POD_REGISTRY}" packages="$1" version="$2"
   cat <<YAML
 apiVersion: kpack.io/v1alpha2
 kind: ClusterLifecycle
@@ -200,7 +202,17 @@ spec:
 apiVersion: kpack.io/v1alpha2
 kind: ClusterBuildpack
 metadata: {name: tilt-live}
-spec: {image: ${1}}
+spec: {image: ${packages}/tilt-live:${version}}
+---
+apiVersion: kpack.io/v1alpha2
+kind: ClusterBuildpack
+metadata: {name: tilt-live-source}
+spec: {image: ${packages}/tilt-live/source:${version}}
+---
+apiVersion: kpack.io/v1alpha2
+kind: ClusterBuildpack
+metadata: {name: tilt-live-live}
+spec: {image: ${packages}/tilt-live/live:${version}}
 ---
 apiVersion: kpack.io/v1alpha2
 kind: ClusterBuilder
@@ -225,7 +237,8 @@ kpack::stop() {
   }
   util::run_logged "${KPACK_LOGS}/stop.log" kubectl delete --ignore-not-found images.kpack.io,builds.kpack.io --all -A --wait=true
   util::run_logged "${KPACK_LOGS}/stop.log" kubectl delete --ignore-not-found clusterbuilder/tilt-live \
-    clusterbuildpack/tilt-live clusterstack/tilt-live clusterlifecycle/default-lifecycle
+    clusterbuildpack/tilt-live clusterbuildpack/tilt-live-source clusterbuildpack/tilt-live-live \
+    clusterstack/tilt-live clusterlifecycle/default-lifecycle
   [[ ! -f "${KPACK_RUN}/kpack.yaml" ]] ||
     util::run_logged "${KPACK_LOGS}/stop.log" kubectl delete --ignore-not-found --wait=true -f "${KPACK_RUN}/kpack.yaml"
   util::print::step "kpack: removed"
@@ -246,7 +259,7 @@ main() {
       util::timed "Lifecycle image for kpack" kpack::lifecycle_image
       ;;
     start)
-      [[ $# -le 1 || ( "$2" == --buildpack && -n "${3:-}" ) ]] || { usage >&2; exit 2; }
+      [[ $# -le 1 || ( "$2" == --packages && -n "${3:-}" ) ]] || { usage >&2; exit 2; }
       util::timed "kpack ${KPACK_VERSION} start" kpack::start "${3:-}"
       ;;
     stop) util::timed "kpack ${KPACK_VERSION} stop" kpack::stop ;;
