@@ -4,6 +4,16 @@
 # One run per machine at a time (util::platform_lock).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
+# background_build WHAT LOG CMD...: CMD in the background, in its own session so that the run's end stops all of it.
+background_build() {
+  local what="$1" log="$2" pid
+  shift 2
+  setsid "$@" >"$log" 2>&1 &
+  pid=$!
+  util::on_exit "kill -- -${pid} 2>/dev/null || true"
+  util::print::step "${what}: building in the background (log: ${log})"
+}
+
 main() {
   cd "$TILT_LIVE_ROOT"
   util::platform_lock
@@ -14,10 +24,9 @@ main() {
   if [[ $# -eq 0 || "$*" == *k8s* || "$*" == *kpack* ]]; then
     util::timed "Kubernetes ${K8S_VERSION} (binaries, packages)" bash scripts/platform/k8s.sh build
   fi
-  # Skaffold (cached by version) and the builder variant its `sync: auto` needs (Platform API 0.8; remade from this
-  # checkout's dist/ like the builder), for runs that include the Skaffold test.
+  # The builder variant Skaffold's `sync: auto` needs (Platform API 0.8; remade from this checkout's dist/ like the
+  # builder), for runs that include the Skaffold test; Skaffold itself is built in the background (below).
   if [[ $# -eq 0 || "$*" == *skaffold* ]]; then
-    util::timed "Skaffold ${SKAFFOLD_VERSION}" bash scripts/platform/skaffold.sh build
     bash scripts/platform/builder.sh skaffold
   fi
   # The language groups cross-built for linux/arm64 (cached by version), which `npm run package` bundles into the
@@ -39,15 +48,14 @@ main() {
   run_tmp="$(mktemp -d /tmp/tl-it.XXXXXX)"
   util::on_exit rm -rf "${run_tmp}"
   export TMPDIR="${run_tmp}"
-  # kpack's Go build (cached by version; about 3 min cold), for runs that include the kpack test: niced, beside the
-  # first test files, which leave a core idle much of the time. The kpack test's `kpack.sh build` waits for it (the
-  # build's lock), then makes the images. Its own session, so that the run's end can stop the whole build.
+  # Go builds that one test file alone needs (cached by version; minutes each when cold) run in the background, niced,
+  # beside the first test files, which leave a core idle much of the time. That test's own build command waits for
+  # the background one (the build's lock), and reports a failure by building again.
+  if [[ $# -eq 0 || "$*" == *skaffold* ]]; then
+    background_build "Skaffold ${SKAFFOLD_VERSION}" "${run_tmp}/skaffold-build.log" bash scripts/platform/skaffold.sh build
+  fi
   if [[ $# -eq 0 || "$*" == *kpack* ]]; then
-    local kpack_pid
-    setsid bash scripts/platform/kpack.sh binaries >"${run_tmp}/kpack-binaries.log" 2>&1 &
-    kpack_pid=$!
-    util::on_exit "kill -- -${kpack_pid} 2>/dev/null || true"
-    util::print::step "kpack ${KPACK_VERSION} binaries: building in the background (log: ${run_tmp}/kpack-binaries.log)"
+    background_build "kpack ${KPACK_VERSION} binaries" "${run_tmp}/kpack-binaries.log" bash scripts/platform/kpack.sh binaries
   fi
   export TILT_LIVE_PLATFORM_READY=1
   util::timed "Integration tests" npx vitest run --project integration "$@"
