@@ -253,7 +253,7 @@ export async function benchOrchestrator(name: OrchestratorName, runs: number): P
   const resources = new Resources();
   const problems: string[] = [];
   try {
-    log(`${name}: deploying samples/go (a pack build)`);
+    log(`${name}: deploying samples/go (its first image build: pack, or kpack in the cluster)`);
     const deployed = await deploy(name, platform, resources);
     try {
       const { lines: _lines, polls: _polls, ...first } = await timeEdit(deployed, `${name}-first`);

@@ -15,7 +15,16 @@ import { ensurePlatform, repoRoot, Resources } from "./harness/index.js";
 import { failFast } from "./harness/suite.js";
 import { clusterStatus, kubectl, registryDataDir, startCluster, stopCluster, type Cluster } from "./harness/k8s.js";
 import { forgetK8sTilt, singleReadyPod, tearDownK8sTilt, type K8sTiltProject, type PodInfo } from "./harness/k8s-tilt.js";
-import { buildKpack, kpackBuilds, kpackLeftovers, lastKpackImage, prepareKpackTilt, startKpack, stopKpack } from "./harness/kpack.js";
+import {
+  buildKpack,
+  kpackBuilds,
+  kpackLeftovers,
+  kpackStatus,
+  lastKpackImage,
+  prepareKpackTilt,
+  startKpack,
+  stopKpack,
+} from "./harness/kpack.js";
 import { publishedPackages } from "./harness/registry.js";
 import { ensureTilt, type BuildRecord } from "./harness/tilt.js";
 import { getText, type TiltSession } from "./harness/tilt-session.js";
@@ -66,6 +75,10 @@ describe.sequential("All Remote: samples/go built by kpack in the cluster, then 
         await stopKpack();
         const left = await kpackLeftovers(cluster!);
         if (left.length > 0) problems.push(`kpack.sh stop left: ${left.join(", ")}`);
+        const status = await kpackStatus();
+        if (status.up || !/deploy\/kpack-controller +not available/.test(status.output)) {
+          problems.push(`kpack.sh status after stop:\n${status.output}`);
+        }
       }
     } finally {
       if (clusterStarting) {
@@ -86,7 +99,7 @@ describe.sequential("All Remote: samples/go built by kpack in the cluster, then 
   let pod: PodInfo;
   const figures: string[] = [];
 
-  it("kpack.sh start: a ClusterBuildpack per package, the meta-buildpack's listing the Paketo groups it bundles", async () => {
+  it("kpack.sh start: a ClusterBuildpack per package, the meta-buildpack's listing the Paketo groups it bundles; start again changes nothing", async () => {
     const listed = async (name: string): Promise<string[]> => {
       const result = await kubectl(cluster!, ["get", "clusterbuildpack", name, "-o", "jsonpath={.status.buildpacks[*].id}"]);
       expect(result.exitCode, result.all).toBe(0);
@@ -111,6 +124,17 @@ describe.sequential("All Remote: samples/go built by kpack in the cluster, then 
       "jsonpath={.status.conditions[?(@.type=='Ready')].status}",
     ]);
     expect(ready.stdout).toBe("True");
+    const builderImage = async () =>
+      (await kubectl(cluster!, ["get", "clusterbuilder", "tilt-live", "-o", "jsonpath={.status.latestImage}"])).stdout;
+    const before = await builderImage();
+    const status = await kpackStatus();
+    expect(status.up, status.output).toBe(true);
+    expect(status.output).toMatch(/^deploy\/kpack-controller +available$/m);
+    expect(status.output).toMatch(/^deploy\/kpack-webhook +available$/m);
+    expect(status.output).toContain(`Ready (${before})`);
+    // Idempotent: a second start (as after an interrupted one) applies the same resources; the builder is not remade.
+    await startKpack(publishedPackages().registry);
+    expect(await builderImage()).toBe(before);
   });
 
   it("builds samples/go in the cluster (kpack Build, tilt-live's dev group) from only its source and deploys it", async () => {

@@ -15,12 +15,16 @@ flag_value() {
 }
 
 # orchestrator_parts LIST: what the orchestrator bench needs beside the platform (each cached by version), as
-# scripts/integration.sh builds it for the Tilt, Kubernetes and Skaffold test files.
+# scripts/integration.sh builds it for the Tilt, Kubernetes, Skaffold and kpack test files.
 orchestrator_parts() {
   local list=",$1,"
   util::timed "Tilt and Docker Compose" bash scripts/platform/tilt.sh
-  if [[ "$list" == *,k8s,* ]]; then
+  if [[ "$list" == *,k8s,* || "$list" == *,kpack,* ]]; then
     util::timed "Kubernetes ${K8S_VERSION} (binaries, packages)" bash scripts/platform/k8s.sh build
+  fi
+  if [[ "$list" == *,kpack,* ]]; then
+    util::timed "kpack ${KPACK_VERSION}" bash scripts/platform/kpack.sh build
+    util::timed "Language groups (linux/arm64, for the packages)" bash scripts/platform/setup.sh --arch arm64
   fi
   if [[ "$list" == *,skaffold,* ]]; then
     util::timed "Skaffold ${SKAFFOLD_VERSION}" bash scripts/platform/skaffold.sh build

@@ -34,6 +34,12 @@ export function startKpack(registry?: string): Promise<string> {
   return script(["start", ...(registry ? ["--packages", registry] : [])]);
 }
 
+/** `kpack.sh status`: exit code and output (0 only when kpack's deployments are available and the builder Ready). */
+export async function kpackStatus(): Promise<{ up: boolean; output: string }> {
+  const result = await execa("bash", [kpackScript, "status"], { all: true, reject: false, cwd: repoRoot });
+  return { up: result.exitCode === 0, output: result.all ?? "" };
+}
+
 /** Every kpack Image and Build, the cluster resources and kpack itself off the cluster. */
 export function stopKpack(): Promise<string> {
   return script(["stop"]);

@@ -20,7 +20,7 @@ Usage: scripts/platform/kpack.sh build|binaries|start [--packages REGISTRY]|stop
             in REGISTRY (as npm run package -- --publish REGISTRY pushes them; default: published into the cluster's
             registry first) and the ClusterBuilder tilt-live, whose order is the meta-buildpack
   stop      every kpack Image and Build, the builder and kpack off the cluster
-  status    kpack's deployments and the builder
+  status    kpack's deployments and the builder, one line each; exit 0 only when all are up
 USAGE
 }
 
@@ -244,10 +244,23 @@ kpack::stop() {
   util::print::step "kpack: removed"
 }
 
+# kpack::status: each of kpack's deployments and the builder on a line; exit 0 only when all are up.
 kpack::status() {
   kpack::cluster_env
-  kubectl -n kpack get deploy
-  kubectl get clusterbuilder tilt-live
+  local name available ready ok=0
+  for name in kpack-controller kpack-webhook; do
+    available=$(kubectl -n kpack get deploy "$name" -o jsonpath='{.status.availableReplicas}' 2>/dev/null || true)
+    if ((${available:-0} >= 1)); then printf '%-26s available\n' "deploy/${name}"
+    else printf '%-26s not available\n' "deploy/${name}"; ok=1; fi
+  done
+  ready=$(kubectl get clusterbuilder tilt-live -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null || true)
+  if [[ "$ready" == True ]]; then
+    printf '%-26s Ready (%s)\n' clusterbuilder/tilt-live "$(kubectl get clusterbuilder tilt-live -o jsonpath='{.status.latestImage}')"
+  else
+    printf '%-26s not Ready\n' clusterbuilder/tilt-live
+    ok=1
+  fi
+  return "$ok"
 }
 
 main() {
@@ -263,7 +276,7 @@ main() {
       util::timed "kpack ${KPACK_VERSION} start" kpack::start "${3:-}"
       ;;
     stop) util::timed "kpack ${KPACK_VERSION} stop" kpack::stop ;;
-    status) kpack::status ;;
+    status) kpack::status; exit $? ;;
     -h | --help | help | "") usage ;;
     *) usage >&2; exit 2 ;;
   esac
