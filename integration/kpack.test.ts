@@ -6,14 +6,13 @@
 // fails the live update and then the kpack build, while the pod keeps serving; the fix builds again in the cluster
 // from kpack's cache; BP_TILT_LIVE_ENABLED=false on the same Image builds the production group. The app is reached
 // only through Tilt's port-forward on 127.0.0.1. Leaves no kpack Image, Build or pod, no registry data, no cluster.
-import { existsSync } from "node:fs";
 import { appendFile, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensurePlatform, repoRoot, Resources } from "./harness/index.js";
 import { failFast } from "./harness/suite.js";
-import { clusterStatus, kubectl, registryDataDir, startCluster, stopCluster, type Cluster } from "./harness/k8s.js";
+import { kubectl, startCluster, stopClusterChecked, type Cluster } from "./harness/k8s.js";
 import { forgetK8sTilt, singleReadyPod, tearDownK8sTilt, type K8sTiltProject, type PodInfo } from "./harness/k8s-tilt.js";
 import {
   buildKpack,
@@ -81,13 +80,7 @@ describe.sequential("All Remote: samples/go built by kpack in the cluster, then 
         }
       }
     } finally {
-      if (clusterStarting) {
-        await stopCluster();
-        const status = await clusterStatus();
-        if (status.up || /running/.test(status.output)) problems.push(`the cluster still runs after stop:\n${status.output}`);
-        // The source images, app images, cache images and the builder kpack pushed: gone with the registry's data.
-        if (cluster && existsSync(registryDataDir(cluster))) problems.push(`the cluster registry's data outlived the cluster`);
-      }
+      if (clusterStarting) problems.push(...(await stopClusterChecked(cluster)));
       if (project) await forgetK8sTilt(project, resources);
       await resources.cleanup();
       await resources.assertNoLeaks();

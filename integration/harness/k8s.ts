@@ -1,5 +1,6 @@
 // The local single-node Kubernetes cluster (scripts/platform/k8s.sh): start, stop, and the few reads the Kubernetes
 // test makes with its kubectl and with ctr against the node's containerd.
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { execa } from "execa";
 import { repoRoot } from "./platform.js";
@@ -66,6 +67,19 @@ export function registryDataDir(cluster: Cluster): string {
 /** Stops every cluster process and wipes the cluster's state (pods, node images, registry data). */
 export async function stopCluster(): Promise<string> {
   return script(["stop"]);
+}
+
+/**
+ * Stops the cluster and returns what outlived it: a running component, or the registry's data (every image pushed to
+ * it, the tests' and kpack's).
+ */
+export async function stopClusterChecked(cluster: Cluster | undefined): Promise<string[]> {
+  const problems: string[] = [];
+  await stopCluster();
+  const status = await clusterStatus();
+  if (status.up || /running/.test(status.output)) problems.push(`the cluster still runs after stop:\n${status.output}`);
+  if (cluster && existsSync(registryDataDir(cluster))) problems.push("the cluster registry's data outlived the cluster");
+  return problems;
 }
 
 /** `k8s.sh status`: exit code and output (0 only when every component runs and the node is Ready). */
