@@ -24,8 +24,12 @@ export interface Registry {
 }
 
 export async function startRegistry(): Promise<Registry> {
-  const dir = await mkdtemp(path.join(tmpdir(), "tilt-live-registry-"));
   const host = "127.0.0.1";
+  // Another process on the port would answer for this run's registry (and keep what the run pushes).
+  if ((await fetch(`http://${host}/v2/`).catch(() => undefined)) !== undefined) {
+    throw new Error(`${host}:80 already answers HTTP: stop what listens there (ss -ltnp 'sport = :80') and run again`);
+  }
+  const dir = await mkdtemp(path.join(tmpdir(), "tilt-live-registry-"));
   const config = path.join(dir, "config.yml");
   await writeFile(
     config,

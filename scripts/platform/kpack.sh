@@ -9,6 +9,8 @@
 #   stop    every kpack Image and Build, the cluster resources and kpack's namespace deleted
 #   status  kpack's deployments and the builder
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+# shellcheck source=lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 usage() {
   cat <<USAGE
@@ -84,9 +86,8 @@ kpack::build_images() {
 # builder's lifecycle layer: cnb/lifecycle/*, so cnb/ is copied last; the labels are those of the platform's lifecycle
 # image), and tilt-live/kpack-stack-build, the build stack under the name the ClusterStack uses.
 kpack::lifecycle_image() {
-  local ctx apis tgz
-  tgz=$(bash "${TILT_LIVE_ROOT}/scripts/platform/env.sh" | sed -n 's/^export LIFECYCLE_TGZ=//p')
-  [[ -f "$tgz" ]] || util::die "no lifecycle tarball: run scripts/platform/setup.sh"
+  local ctx apis tgz="${LIFECYCLE_TGZ}"
+  [[ -f "$tgz" ]] || util::die "no lifecycle tarball (${tgz}): run scripts/platform/setup.sh"
   apis=$(docker inspect "buildpacksio/lifecycle:${LIFECYCLE_VERSION}" --format '{{index .Config.Labels "io.buildpacks.lifecycle.apis"}}')
   util::temp_dir ctx
   mkdir -p "$ctx/cnb"
@@ -112,8 +113,10 @@ KPACK_RUN="${KPACK_HOME}/run"
 # namespace, where 127.0.0.1 is the pod).
 kpack::cluster_env() {
   eval "$(bash "${TILT_LIVE_ROOT}/scripts/platform/k8s.sh" env)"
-  kubectl get --raw /readyz >/dev/null 2>&1 || util::die "the local cluster is not running: scripts/platform/k8s.sh start"
+  kpack::cluster_up || util::die "the local cluster is not running: scripts/platform/k8s.sh start"
 }
+
+kpack::cluster_up() { kubectl get --raw /readyz >/dev/null 2>&1; }
 
 # kpack::push NAME...: tilt-live/kpack-NAME:VERSION into the cluster's registry as kpack/NAME:VERSION.
 kpack::push() {
@@ -143,6 +146,7 @@ kpack::start() {
   fi
   local module
   module=$(util::go_module_or_die "${KPACK_MODULE}@v${KPACK_VERSION}" "${KPACK_LOGS}/download.log")
+  platform::apt_install python3-yaml # kpack/render.py reads kpack's manifests with PyYAML
   python3 "$(dirname "${BASH_SOURCE[0]}")/kpack/render.py" "$module/config" "${TILT_LIVE_K8S_POD_REGISTRY}" \
     "${KPACK_VERSION}" >"${KPACK_RUN}/kpack.yaml"
   util::timed "kpack applied, controller and webhook up" kpack::apply
@@ -230,7 +234,11 @@ YAML
 # kpack::stop: every kpack Image and Build (their pods with them), the cluster resources, then kpack itself. What it
 # pushed stays in the cluster's registry until k8s.sh stop wipes it.
 kpack::stop() {
-  kpack::cluster_env
+  eval "$(bash "${TILT_LIVE_ROOT}/scripts/platform/k8s.sh" env)"
+  kpack::cluster_up || {
+    util::print::step "kpack: the cluster is not running (k8s.sh stop wiped kpack with it)"
+    return 0
+  }
   kubectl api-resources --api-group=kpack.io -o name 2>/dev/null | grep -q . || {
     util::print::step "kpack: not installed"
     return 0
