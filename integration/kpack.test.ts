@@ -197,7 +197,7 @@ describe.sequential("All Remote: samples/go built by kpack in the cluster, then 
     expect(failedBuild.error ?? "").not.toBe("");
     const logs = await session.logs();
     expect(logs).toMatch(/main\.go:\d+:\d+: syntax error/);
-    expect(logs).toMatch(/kpack-image: \S+ failed; the running app keeps the last good image/);
+    expect(logs).toMatch(/kpack-image: \S+ failed in its build step; the running app keeps the last good image/);
     expect((await kpackBuilds(cluster!, name)).map((build) => build.succeeded)).toEqual(["True", "False"]);
     expect(await getText(url)).toBe("v2\n");
     expect((await runningPod()).uid).toBe(pod.uid);

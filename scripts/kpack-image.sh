@@ -11,7 +11,6 @@ shift 3
 # address (scripts/platform/k8s.sh env exports both, with KUBECONFIG and kubectl on PATH).
 push_registry="${TILT_LIVE_K8S_REGISTRY:?run eval \"\$(scripts/platform/k8s.sh env)\" first}"
 cluster_registry="${TILT_LIVE_K8S_POD_REGISTRY:?run eval \"\$(scripts/platform/k8s.sh env)\" first}"
-kubectl=(kubectl)
 
 started=$(date +%s%N)
 source_ref="${push_registry}/kpack-src/${name}:$(date +%s%N)"
@@ -24,8 +23,8 @@ echo "kpack-image: source ${cluster_registry}/kpack-src/${name}@${pushed} (${sen
 
 env_yaml=""
 for pair in "$@"; do env_yaml+="      - {name: ${pair%%=*}, value: \"${pair#*=}\"}"$'\n'; done
-before=$("${kubectl[@]}" get image.kpack.io "$name" -o jsonpath='{.status.latestBuildRef}' 2>/dev/null || true)
-"${kubectl[@]}" apply -f - >/dev/null <<YAML
+before=$(kubectl get image.kpack.io "$name" -o jsonpath='{.status.latestBuildRef}' 2>/dev/null || true)
+kubectl apply -f - >/dev/null <<YAML
 apiVersion: kpack.io/v1alpha2
 kind: Image
 metadata: {name: ${name}, namespace: default}
@@ -46,26 +45,34 @@ YAML
 
 build=""
 for _ in $(seq 1 600); do
-  build=$("${kubectl[@]}" get image.kpack.io "$name" -o jsonpath='{.status.latestBuildRef}' 2>/dev/null || true)
+  build=$(kubectl get image.kpack.io "$name" -o jsonpath='{.status.latestBuildRef}' 2>/dev/null || true)
   [[ -n "$build" && "$build" != "$before" ]] && break
   sleep 0.5
 done
 [[ -n "$build" && "$build" != "$before" ]] || { echo "kpack-image: no new Build of Image ${name}" >&2; exit 1; }
 echo "kpack-image: ${build}"
 for _ in $(seq 1 1200); do
-  status=$("${kubectl[@]}" get build.kpack.io "$build" -o jsonpath='{.status.conditions[?(@.type=="Succeeded")].status}')
+  status=$(kubectl get build.kpack.io "$build" -o jsonpath='{.status.conditions[?(@.type=="Succeeded")].status}')
   [[ "$status" == True || "$status" == False ]] && break
   sleep 0.5
 done
 if [[ "$status" != True ]]; then
-  "${kubectl[@]}" logs "${build}-build-pod" -c build --tail=60 >&2 || true
-  echo "kpack-image: ${build} failed; the running app keeps the last good image" >&2
+  # The build pod runs the lifecycle's phases as init containers (prepare, analyze, detect, restore, build, export):
+  # the log of the first that failed says why.
+  step=$(kubectl get pod "${build}-build-pod" -o jsonpath='{range .status.initContainerStatuses[*]}{.name} {.state.terminated.exitCode}{"\n"}{end}' 2>/dev/null |
+    awk '$2 != "" && $2 != 0 { print $1; exit }')
+  [[ -z "$step" ]] || kubectl logs "${build}-build-pod" -c "$step" --tail=60 >&2 || true
+  if [[ "$status" == False ]]; then
+    echo "kpack-image: ${build} failed${step:+ in its ${step} step}; the running app keeps the last good image" >&2
+  else
+    echo "kpack-image: ${build} did not finish in 10 minutes (kubectl describe build.kpack.io ${build}); the running app keeps the last good image" >&2
+  fi
   exit 1
 fi
 # The build's own tag (kpack tags each build b<N>.<date>.<time>, so it names this build alone) with the digest it
 # pushed: Tilt deploys the tag (it needs one, and drops the digest), and the log shows both.
-digest=$("${kubectl[@]}" get build.kpack.io "$build" -o jsonpath='{.status.latestImage}')
-tag=$("${kubectl[@]}" get build.kpack.io "$build" -o jsonpath='{.spec.tags[1]}')
+digest=$(kubectl get build.kpack.io "$build" -o jsonpath='{.status.latestImage}')
+tag=$(kubectl get build.kpack.io "$build" -o jsonpath='{.spec.tags[1]}')
 image="${tag}@${digest##*@}"
 printf '%s\n' "$image" >"$ref_file"
 echo "kpack-image: ${image} in $(( ($(date +%s%N) - started) / 1000000 )) ms"
