@@ -9,8 +9,8 @@ import { Agent, get } from "node:http";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensurePlatform, Resources, TILT_LIVE_VERSION, type Platform } from "./harness/index.js";
-import { kubectl, startCluster, stopClusterChecked, type Cluster } from "./harness/k8s.js";
-import { forgetK8sTilt, singleReadyPod, prepareK8sTilt, tearDownK8sTilt, type K8sTiltProject, type PodInfo } from "./harness/k8s-tilt.js";
+import { kubectl, startCluster, type Cluster } from "./harness/k8s.js";
+import { endK8sFile, singleReadyPod, prepareK8sTilt, tearDownK8sTilt, type K8sTiltProject, type PodInfo } from "./harness/k8s-tilt.js";
 import { ensureTilt, type BuildRecord } from "./harness/tilt.js";
 import { getText, type TiltSession } from "./harness/tilt-session.js";
 
@@ -54,10 +54,7 @@ describe("tilt up with the tilt_live extension on Kubernetes (samples/k8s)", () 
     try {
       if (project && cluster) problems.push(...(await tearDownK8sTilt(project, cluster)));
     } finally {
-      if (clusterStarting) problems.push(...(await stopClusterChecked(cluster)));
-      if (project) await forgetK8sTilt(project, resources);
-      await resources.cleanup();
-      await resources.assertNoLeaks();
+      problems.push(...(await endK8sFile(clusterStarting, cluster, project, resources)));
     }
     expect(problems).toEqual([]);
   });

@@ -12,8 +12,8 @@ import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensurePlatform, repoRoot, Resources } from "./harness/index.js";
 import { failFast } from "./harness/suite.js";
-import { kubectl, startCluster, stopClusterChecked, type Cluster } from "./harness/k8s.js";
-import { forgetK8sTilt, singleReadyPod, tearDownK8sTilt, type K8sTiltProject, type PodInfo } from "./harness/k8s-tilt.js";
+import { kubectl, startCluster, type Cluster } from "./harness/k8s.js";
+import { endK8sFile, singleReadyPod, tearDownK8sTilt, type K8sTiltProject, type PodInfo } from "./harness/k8s-tilt.js";
 import {
   buildKpack,
   kpackBuilds,
@@ -80,10 +80,7 @@ describe.sequential("All Remote: samples/go built by kpack in the cluster, then 
         }
       }
     } finally {
-      if (clusterStarting) problems.push(...(await stopClusterChecked(cluster)));
-      if (project) await forgetK8sTilt(project, resources);
-      await resources.cleanup();
-      await resources.assertNoLeaks();
+      problems.push(...(await endK8sFile(clusterStarting, cluster, project, resources)));
     }
     expect(problems).toEqual([]);
   });

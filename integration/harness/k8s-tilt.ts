@@ -7,7 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { execa } from "execa";
-import { kubectl, nodeImages, removeNodeImages, type Cluster } from "./k8s.js";
+import { kubectl, nodeImages, removeNodeImages, stopClusterChecked, type Cluster } from "./k8s.js";
 import { randomName } from "./names.js";
 import { repoRoot, type Platform } from "./platform.js";
 import type { Resources } from "./resources.js";
@@ -129,6 +129,23 @@ export async function tearDownK8sTilt(project: K8sTiltProject, cluster: Cluster)
   );
   const images = (await nodeImages(cluster)).filter((ref) => ref.includes(project.name));
   if (images.length > 0) problems.push(`images left in the node's containerd: ${images.join(", ")}`);
+  return problems;
+}
+
+/**
+ * The end of a test file that runs a Tilt project on the cluster: stops the cluster when the file started it (what
+ * outlived it is returned), forgets the project's Docker images and dir, then cleans up and checks Docker for leaks.
+ */
+export async function endK8sFile(
+  clusterStarted: boolean,
+  cluster: Cluster | undefined,
+  project: K8sTiltProject | undefined,
+  resources: Resources,
+): Promise<string[]> {
+  const problems = clusterStarted ? await stopClusterChecked(cluster) : [];
+  if (project) await forgetK8sTilt(project, resources);
+  await resources.cleanup();
+  await resources.assertNoLeaks();
   return problems;
 }
 
