@@ -37,9 +37,10 @@ KPACK_COMMANDS=(controller webhook build-init build-waiter completion rebase)
 KPACK_IMAGE_DIR=/kpack
 KPACK_V1ALPHA2=github.com/pivotal/kpack/pkg/apis/build/v1alpha2
 
-kpack::binaries_ok() {
+# kpack::binaries_in DIR: every command kpack deploys is an executable in DIR.
+kpack::binaries_in() {
   local name
-  for name in "${KPACK_COMMANDS[@]}"; do [[ -x "${KPACK_BIN}/${name}" ]] || return 1; done
+  for name in "${KPACK_COMMANDS[@]}"; do [[ -x "$1/${name}" ]] || return 1; done
 }
 
 # kpack::compile SRC OUT: every command in one go build (CGO off: build-waiter copies itself into other images).
@@ -54,16 +55,15 @@ kpack::compile() {
     -o "$out/" "${KPACK_COMMANDS[@]/#/./cmd/}")
 }
 
-# kpack::check OUT: the controller reports the pinned version.
+# kpack::check OUT: a fresh build holds every command (util::go_tool_build prints what this prints).
 kpack::check() {
-  local name
-  for name in "${KPACK_COMMANDS[@]}"; do [[ -x "$1/$name" ]] || { echo "no $name"; return 1; }; done
+  kpack::binaries_in "$1" || { echo "a command of ${KPACK_COMMANDS[*]} is missing in $1"; return 1; }
   printf '%s commands, %s\n' "${#KPACK_COMMANDS[@]}" "$(du -sh "$1" | cut -f1)"
 }
 
 kpack::build_binaries() {
   mkdir -p "${KPACK_HOME}"
-  util::cached_or_lock "kpack ${KPACK_VERSION} binaries" "${KPACK_BIN}" "${KPACK_HOME}/build.lock" kpack::binaries_ok && return 0
+  util::cached_or_lock "kpack ${KPACK_VERSION} binaries" "${KPACK_BIN}" "${KPACK_HOME}/build.lock" kpack::binaries_in "${KPACK_BIN}" && return 0
   util::go_tool_build "kpack ${KPACK_VERSION}" "${KPACK_MODULE}@v${KPACK_VERSION}" "${KPACK_BIN}" "${KPACK_LOGS}/" \
     kpack::check kpack::compile
 }
@@ -135,7 +135,7 @@ kpack::push() {
 # published into the cluster's registry first.
 kpack::start() {
   local registry="${1:-}"
-  kpack::binaries_ok || util::die "kpack ${KPACK_VERSION} is not built: run scripts/platform/kpack.sh build"
+  kpack::binaries_in "${KPACK_BIN}" || util::die "kpack ${KPACK_VERSION} is not built: run scripts/platform/kpack.sh build"
   kpack::cluster_env
   mkdir -p "${KPACK_RUN}" "${KPACK_LOGS}"
   util::timed "Images to ${TILT_LIVE_K8S_REGISTRY}" kpack::push "${KPACK_COMMANDS[@]}" lifecycle stack-build
